@@ -1,0 +1,3 @@
+from semjscc.cli import main
+
+raise SystemExit(main())

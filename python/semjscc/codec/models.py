@@ -1,0 +1,173 @@
+"""Deep JSCC encoder/decoder pairs.
+
+Both families map an image (batch, 3, H, W) in [0, 1] to ``k`` complex
+symbols of average power 1 and back.  They are fully convolutional, so any
+H and W that are multiples of 4 work (CIFAR-10 32x32, Kodak 768x512).
+"""
+
+import torch
+from torch import nn
+
+from semjscc.codec.bandwidth import check_image_size, latent_channels, DOWNSAMPLE
+from semjscc.codec.layers import GDN, ResidualBlock, SNRAttention
+from semjscc.codec.power import normalize_power
+
+
+def latent_to_symbols(latent: torch.Tensor) -> torch.Tensor:
+    """(batch, c, h, w) real -> (batch, c*h*w/2) complex, pairing consecutive values."""
+    flat = latent.reshape(latent.shape[0], -1, 2).contiguous()
+    return torch.view_as_complex(flat)
+
+
+def symbols_to_latent(symbols: torch.Tensor, channels: int, height: int, width: int) -> torch.Tensor:
+    real = torch.view_as_real(symbols.contiguous())
+    return real.reshape(symbols.shape[0], channels, height, width)
+
+
+def _snr_tensor(snr_db, batch: int, device) -> torch.Tensor:
+    snr = torch.as_tensor(snr_db, dtype=torch.float32, device=device)
+    return snr.expand(batch) if snr.dim() == 0 else snr
+
+
+class JSCCModel(nn.Module):
+    """Common interface: ``encode`` -> complex symbols, ``decode`` -> image."""
+
+    arch = "abstract"
+
+    def __init__(self, k_over_n: float):
+        super().__init__()
+        self.k_over_n = k_over_n
+        self.latent_channels = latent_channels(k_over_n)
+
+    def encode(self, images: torch.Tensor, snr_db=10.0) -> torch.Tensor:
+        check_image_size(images.shape[-2], images.shape[-1])
+        snr = _snr_tensor(snr_db, images.shape[0], images.device)
+        return normalize_power(latent_to_symbols(self.encoder_net(images, snr)))
+
+    def decode(self, symbols: torch.Tensor, image_size, snr_db=10.0) -> torch.Tensor:
+        height, width = image_size
+        latent = symbols_to_latent(symbols, self.latent_channels, height // DOWNSAMPLE, width // DOWNSAMPLE)
+        snr = _snr_tensor(snr_db, symbols.shape[0], symbols.device)
+        return self.decoder_net(latent, snr)
+
+    def forward(self, images: torch.Tensor, channel, snr_db) -> torch.Tensor:
+        symbols = self.encode(images, snr_db)
+        received = channel(symbols, snr_db)
+        return self.decode(received, images.shape[-2:], snr_db)
+
+    def config(self) -> dict:
+        return {"arch": self.arch, "k_over_n": self.k_over_n}
+
+
+class _BaselineEncoder(nn.Module):
+    def __init__(self, c: int):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(3, 16, 5, stride=2, padding=2), nn.PReLU(),
+            nn.Conv2d(16, 32, 5, stride=2, padding=2), nn.PReLU(),
+            nn.Conv2d(32, 32, 5, padding=2), nn.PReLU(),
+            nn.Conv2d(32, 32, 5, padding=2), nn.PReLU(),
+            nn.Conv2d(32, c, 5, padding=2), nn.PReLU(),
+        )
+
+    def forward(self, x, snr):
+        return self.net(x)
+
+
+class _BaselineDecoder(nn.Module):
+    def __init__(self, c: int):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.ConvTranspose2d(c, 32, 5, padding=2), nn.PReLU(),
+            nn.ConvTranspose2d(32, 32, 5, padding=2), nn.PReLU(),
+            nn.ConvTranspose2d(32, 32, 5, padding=2), nn.PReLU(),
+            nn.ConvTranspose2d(32, 16, 5, stride=2, padding=2, output_padding=1), nn.PReLU(),
+            nn.ConvTranspose2d(16, 3, 5, stride=2, padding=2, output_padding=1), nn.Sigmoid(),
+        )
+
+    def forward(self, z, snr):
+        return self.net(z)
+
+
+class BaselineJSCC(JSCCModel):
+    """The original deep JSCC (Bourtsoulatze, Kurka, Gunduz 2019): conv 16/32/32/32/c, PReLU, sigmoid.
+
+    It ignores the SNR: the paper trains one model per channel SNR.
+    """
+
+    arch = "baseline"
+
+    def __init__(self, k_over_n: float):
+        super().__init__(k_over_n)
+        self.encoder_net = _BaselineEncoder(self.latent_channels)
+        self.decoder_net = _BaselineDecoder(self.latent_channels)
+
+
+class _AdaptiveEncoder(nn.Module):
+    def __init__(self, width: int, c: int, blocks: int):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, width, 5, stride=2, padding=2), GDN(width))
+        self.stage1 = nn.Sequential(*[ResidualBlock(width) for _ in range(blocks)])
+        self.att1 = SNRAttention(width)
+        self.down = nn.Sequential(nn.Conv2d(width, width, 3, stride=2, padding=1), GDN(width))
+        self.stage2 = nn.Sequential(*[ResidualBlock(width) for _ in range(blocks)])
+        self.att2 = SNRAttention(width)
+        self.head = nn.Conv2d(width, c, 3, padding=1)
+
+    def forward(self, x, snr):
+        x = self.att1(self.stage1(self.stem(x)), snr)
+        x = self.att2(self.stage2(self.down(x)), snr)
+        return self.head(x)
+
+
+class _AdaptiveDecoder(nn.Module):
+    def __init__(self, width: int, c: int, blocks: int):
+        super().__init__()
+        self.head = nn.Sequential(nn.Conv2d(c, width, 3, padding=1), GDN(width, inverse=True))
+        self.stage2 = nn.Sequential(*[ResidualBlock(width) for _ in range(blocks)])
+        self.att2 = SNRAttention(width)
+        self.up = nn.Sequential(
+            nn.ConvTranspose2d(width, width, 3, stride=2, padding=1, output_padding=1), GDN(width, inverse=True)
+        )
+        self.stage1 = nn.Sequential(*[ResidualBlock(width) for _ in range(blocks)])
+        self.att1 = SNRAttention(width)
+        self.out = nn.Sequential(
+            nn.ConvTranspose2d(width, 3, 5, stride=2, padding=2, output_padding=1), nn.Sigmoid()
+        )
+
+    def forward(self, z, snr):
+        x = self.att2(self.stage2(self.head(z)), snr)
+        x = self.att1(self.stage1(self.up(x)), snr)
+        return self.out(x)
+
+
+class AdaptiveJSCC(JSCCModel):
+    """The project's main codec: GDN + residual stages + SNR attention (ADJSCC-style).
+
+    One model serves the whole SNR range it was trained on; the decoder is
+    given the (estimated) SNR, the encoder the SNR fed back or planned for.
+    """
+
+    arch = "adaptive"
+
+    def __init__(self, k_over_n: float, width: int = 64, blocks: int = 1):
+        super().__init__(k_over_n)
+        self.width = width
+        self.blocks = blocks
+        self.encoder_net = _AdaptiveEncoder(width, self.latent_channels, blocks)
+        self.decoder_net = _AdaptiveDecoder(width, self.latent_channels, blocks)
+
+    def config(self) -> dict:
+        return {**super().config(), "width": self.width, "blocks": self.blocks}
+
+
+ARCHITECTURES = {"baseline": BaselineJSCC, "adaptive": AdaptiveJSCC}
+
+
+def build_model(config: dict) -> JSCCModel:
+    """Instantiate a codec from its JSON config (the ``model`` entry of a checkpoint)."""
+    config = dict(config)
+    arch = config.pop("arch", None)
+    if arch not in ARCHITECTURES:
+        raise ValueError(f"unknown model architecture {arch!r}; known: {sorted(ARCHITECTURES)}")
+    return ARCHITECTURES[arch](**config)

@@ -1,0 +1,97 @@
+"""An in-memory set of RGB images with optional labels, and image file I/O."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional, Sequence
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".ppm", ".webp"}
+
+
+@dataclass
+class ImageSet:
+    """Images as uint8 HxWx3 arrays.
+
+    ``images`` is one (N, H, W, 3) array when all images share a size (CIFAR-10),
+    else a list of arrays (Kodak mixes landscape and portrait).
+    """
+
+    name: str
+    images: object
+    labels: Optional[np.ndarray] = None
+    class_names: Sequence[str] = ()
+    names: Sequence[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    @property
+    def uniform(self) -> bool:
+        return isinstance(self.images, np.ndarray)
+
+    def subset(self, count: int) -> "ImageSet":
+        """The first ``count`` images (all of them if there are fewer)."""
+        return ImageSet(
+            name=self.name,
+            images=self.images[:count],
+            labels=None if self.labels is None else self.labels[:count],
+            class_names=self.class_names,
+            names=list(self.names[:count]),
+        )
+
+
+def read_image(path) -> np.ndarray:
+    """Read an image file as uint8 HxWx3 RGB; a clear error names a bad file."""
+    path = Path(path)
+    try:
+        with Image.open(path) as image:
+            return np.asarray(image.convert("RGB"), dtype=np.uint8)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"image not found: {path}") from None
+    except (UnidentifiedImageError, OSError) as err:
+        raise ValueError(f"cannot read {path} as an image: {err}") from None
+
+
+def write_image(path, image: np.ndarray) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.asarray(image, dtype=np.uint8)).save(path)
+
+
+def image_files(folder: Path) -> list:
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def stack_if_uniform(images: list):
+    """One array when every image has the same shape, else the list itself."""
+    if images and all(img.shape == images[0].shape for img in images):
+        return np.stack(images)
+    return images
+
+
+def load_folder(folder: Path) -> ImageSet:
+    """A folder of images, or of class sub-folders (the sub-folder names are the labels)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"image folder not found: {folder}")
+    classes = sorted(p.name for p in folder.iterdir() if p.is_dir())
+    if classes:
+        files, labels = [], []
+        for index, cls in enumerate(classes):
+            members = image_files(folder / cls)
+            files += members
+            labels += [index] * len(members)
+        label_array = np.asarray(labels, dtype=np.int64)
+    else:
+        files, label_array = image_files(folder), None
+    if not files:
+        raise ValueError(f"no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in {folder}")
+    images = [read_image(f) for f in files]
+    return ImageSet(
+        name=str(folder),
+        images=stack_if_uniform(images),
+        labels=label_array,
+        class_names=classes,
+        names=[f.stem for f in files],
+    )

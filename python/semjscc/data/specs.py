@@ -1,0 +1,123 @@
+"""Dataset specs: ``cifar10:train``, ``cifar10:test``, ``cifar10:test:1000``, ``kodak``, a path.
+
+Where the data lives: ``--data-root`` or ``$SEMJSCC_DATA``, else ``../shared/data``
+beside the checkout, else the small sample shipped inside this package.
+
+CIFAR-10 files understood under ``<root>/cifar10``:
+- ``cifar10_train_lossless.npz``, ``cifar10_test_lossless_first1000.npz`` (lossless);
+- ``cifar10_test.npz``: the full test set decoded from JPEG (``cifar10:test-jpeg``),
+  good for accuracy, never for PSNR: it is ~30 dB from the originals;
+- the original python batches (``cifar-10-batches-py/data_batch_*``, ``test_batch``);
+- class folders ``train/<class>/*.png`` and ``test/<class>/*.png``.
+"""
+
+import os
+import pickle
+from pathlib import Path
+
+import numpy as np
+
+from semjscc.data.images import ImageSet, load_folder, read_image
+
+SAMPLE_ROOT = Path(__file__).resolve().parent / "sample"
+CHECKOUT_ROOT = Path(__file__).resolve().parents[3]
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+
+NPZ_FILES = {
+    "train": ["cifar10_train_lossless.npz"],
+    "test": ["cifar10_test_lossless_first1000.npz", "cifar10_test_sample.npz"],
+    "test-jpeg": ["cifar10_test.npz"],
+}
+
+
+def data_root(override=None) -> Path:
+    """The first existing data root: argument, $SEMJSCC_DATA, ../shared/data, shipped sample."""
+    candidates = [override, os.environ.get("SEMJSCC_DATA"), CHECKOUT_ROOT.parent / "shared" / "data"]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    return SAMPLE_ROOT
+
+
+def load_dataset(spec: str, root=None) -> ImageSet:
+    """Load the images a spec names (see the module docstring)."""
+    name, _, rest = spec.partition(":")
+    split, _, count = rest.partition(":")
+    if name == "cifar10":
+        dataset = _load_cifar10(split or "test", _roots(root))
+    elif name == "kodak":
+        dataset = _load_first_folder("kodak", _roots(root))
+        split, count = "", split
+    elif Path(spec).exists():
+        dataset = load_folder(Path(spec)) if Path(spec).is_dir() else _single_file(Path(spec))
+        count = ""
+    else:
+        raise ValueError(
+            f"unknown dataset {spec!r}: use cifar10:train, cifar10:test[:N], cifar10:test-jpeg[:N], "
+            f"kodak[:N] or a path to an image or a folder"
+        )
+    if count:
+        if not count.isdigit() or int(count) < 1:
+            raise ValueError(f"bad image count {count!r} in dataset spec {spec!r}")
+        dataset = dataset.subset(int(count))
+    dataset.name = spec
+    return dataset
+
+
+def _roots(root) -> list:
+    """The chosen root, then the shipped sample as the last resort."""
+    first = data_root(root)
+    return [first] if first == SAMPLE_ROOT else [first, SAMPLE_ROOT]
+
+
+def _single_file(path: Path) -> ImageSet:
+    return ImageSet(name=str(path), images=[read_image(path)], names=[path.stem])
+
+
+def _load_first_folder(name: str, roots: list) -> ImageSet:
+    for root in roots:
+        if (root / name).is_dir():
+            return load_folder(root / name)
+    raise FileNotFoundError(f"no {name}/ folder under {', '.join(map(str, roots))}")
+
+
+def _load_cifar10(split: str, roots: list) -> ImageSet:
+    if split not in NPZ_FILES:
+        raise ValueError(f"unknown CIFAR-10 split {split!r}; use train, test or test-jpeg")
+    for root in roots:
+        folder = root / "cifar10"
+        for filename in NPZ_FILES[split]:
+            if (folder / filename).is_file():
+                return _from_npz(folder / filename)
+        batches = folder / "cifar-10-batches-py"
+        if batches.is_dir() and split != "test-jpeg":
+            return _from_python_batches(batches, split)
+        if (folder / split).is_dir():
+            return load_folder(folder / split)
+    raise FileNotFoundError(
+        f"CIFAR-10 split {split!r} not found under {', '.join(map(str, roots))} "
+        f"(looked for {', '.join(NPZ_FILES[split])}, cifar-10-batches-py/, {split}/<class>/)"
+    )
+
+
+def _from_npz(path: Path) -> ImageSet:
+    with np.load(path, allow_pickle=False) as archive:
+        images, labels = archive["images"], archive["labels"].astype(np.int64)
+        classes = [str(c) for c in archive["class_names"]] if "class_names" in archive else CIFAR10_CLASSES
+    if images.ndim != 4 or images.shape[-1] != 3 or images.dtype != np.uint8:
+        raise ValueError(f"{path}: expected uint8 images (N, H, W, 3), got {images.dtype} {images.shape}")
+    return ImageSet(name=str(path), images=images, labels=labels, class_names=classes,
+                    names=[f"{i:05d}" for i in range(len(images))])
+
+
+def _from_python_batches(folder: Path, split: str) -> ImageSet:
+    files = sorted(folder.glob("data_batch_*")) if split == "train" else [folder / "test_batch"]
+    images, labels = [], []
+    for file in files:
+        with open(file, "rb") as handle:
+            batch = pickle.load(handle, encoding="bytes")  # the official CIFAR-10 format is a pickle
+        images.append(np.asarray(batch[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1))
+        labels.append(np.asarray(batch[b"labels"], dtype=np.int64))
+    images = np.concatenate(images)
+    return ImageSet(name=str(folder), images=images, labels=np.concatenate(labels),
+                    class_names=CIFAR10_CLASSES, names=[f"{i:05d}" for i in range(len(images))])

@@ -1,0 +1,188 @@
+"""Training of the JSCC codecs: seeded, resumable, checkpointed every epoch.
+
+Two files per run: ``<out>`` (the model: state dict + config + meta, what is
+shipped) and ``<out>.state.pt`` (optimizer, scheduler, RNG and epoch, what
+resuming needs).  A JSON-lines log ``<out>.log.jsonl`` gets one row per epoch.
+"""
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from semjscc.channel import build_channel
+from semjscc.codec.checkpoint import read_checkpoint, save_checkpoint
+from semjscc.codec.models import build_model
+from semjscc.data import load_dataset
+from semjscc.metrics import psnr_per_image, quantize
+
+
+@dataclass
+class TrainConfig:
+    arch: str = "adaptive"
+    family: str = ""
+    k_over_n: float = 1 / 6
+    width: int = 64
+    blocks: int = 1
+    channel: str = "awgn"
+    pilots: int = 16
+    snr_min: float = 0.0
+    snr_max: float = 20.0
+    epochs: int = 10
+    batch_size: int = 64
+    lr: float = 1e-3
+    lr_min: float = 1e-5
+    seed: int = 0
+    data: str = "cifar10:train"
+    val_data: str = "cifar10:test:256"
+    val_snr: list = field(default_factory=lambda: [0.0, 10.0, 20.0])
+    init: Optional[str] = None
+    threads: int = 0
+    max_images: int = 0
+
+    def model_config(self) -> dict:
+        config = {"arch": self.arch, "k_over_n": self.k_over_n}
+        if self.arch != "baseline":
+            config.update(width=self.width, blocks=self.blocks)
+        return config
+
+    @classmethod
+    def from_json(cls, path) -> "TrainConfig":
+        values = json.loads(Path(path).read_text())
+        unknown = set(values) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"{path}: unknown training options {sorted(unknown)}")
+        return cls(**values)
+
+
+def to_tensor(images: np.ndarray) -> torch.Tensor:
+    """uint8 (N, H, W, 3) -> float (N, 3, H, W) in [0, 1]."""
+    return torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float().div_(255.0)
+
+
+class Trainer:
+    def __init__(self, config: TrainConfig, out: Path, data_root=None, device="cpu"):
+        self.config = config
+        self.out = Path(out)
+        self.state_path = self.out.with_suffix(".state.pt")
+        self.log_path = self.out.with_suffix(".log.jsonl")
+        self.device = torch.device(device)
+        if config.threads:
+            torch.set_num_threads(config.threads)
+        torch.manual_seed(config.seed)
+        train = load_dataset(config.data, data_root)
+        if config.max_images:
+            train = train.subset(config.max_images)
+        self.train_images = torch.from_numpy(np.ascontiguousarray(train.images)).permute(0, 3, 1, 2).contiguous()
+        self.train_name = train.name
+        val = load_dataset(config.val_data, data_root)
+        self.val_images = to_tensor(val.images).to(self.device)
+        self.model = build_model(config.model_config()).to(self.device)
+        if config.init:
+            self.model.load_state_dict(read_checkpoint(config.init)["state_dict"])
+        self.channel = build_channel(config.channel, **({"pilots": config.pilots} if config.channel == "fading" else {}))
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.lr)
+        self.epoch = 0
+        self.wall_s = 0.0
+        self.history = []
+
+    def resume(self) -> bool:
+        """Continue from ``<out>.state.pt`` if it exists; True when it did."""
+        if not self.state_path.is_file():
+            return False
+        state = torch.load(self.state_path, map_location="cpu", weights_only=True)
+        self.model.load_state_dict(state["state_dict"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        torch.set_rng_state(state["rng"])
+        self.epoch, self.wall_s, self.history = state["epoch"], state["wall_s"], state["history"]
+        return True
+
+    def learning_rate(self) -> float:
+        """Cosine decay from lr to lr_min over the planned epochs.
+
+        Computed from the epoch number, so a resumed run may extend ``epochs``.
+        """
+        progress = min(self.epoch / max(self.config.epochs, 1), 1.0)
+        low, high = self.config.lr_min, self.config.lr
+        return low + 0.5 * (high - low) * (1 + math.cos(math.pi * progress))
+
+    def sample_snr(self, batch: int) -> torch.Tensor:
+        low, high = self.config.snr_min, self.config.snr_max
+        return low + (high - low) * torch.rand(batch, device=self.device)
+
+    def train_epoch(self) -> float:
+        self.model.train()
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.learning_rate()
+        order = torch.randperm(len(self.train_images))
+        size = self.config.batch_size
+        total, count = 0.0, 0
+        bar = tqdm(range(0, len(order) - size + 1, size), desc=f"epoch {self.epoch + 1}/{self.config.epochs}",
+                   leave=False, mininterval=5)
+        for start in bar:
+            batch = self.train_images[order[start:start + size]].to(self.device).float().div_(255.0)
+            flip = torch.rand(batch.shape[0], device=self.device) < 0.5
+            batch = torch.where(flip[:, None, None, None], batch.flip(-1), batch)
+            decoded = self.model(batch, self.channel, self.sample_snr(batch.shape[0]))
+            loss = torch.nn.functional.mse_loss(decoded, batch)
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            self.optimizer.step()
+            total += loss.item() * batch.shape[0]
+            count += batch.shape[0]
+            bar.set_postfix(mse=f"{total / count:.5f}")
+        return total / max(count, 1)
+
+    @torch.no_grad()
+    def validate(self) -> dict:
+        self.model.eval()
+        generator_state = torch.get_rng_state()
+        torch.manual_seed(1234)
+        scores = {}
+        for snr in self.config.val_snr:
+            decoded = self.model(self.val_images, self.channel, float(snr))
+            scores[f"psnr_{snr:g}dB"] = round(psnr_per_image(self.val_images, quantize(decoded)).mean().item(), 3)
+        torch.set_rng_state(generator_state)
+        return scores
+
+    def meta(self) -> dict:
+        return {
+            "family": self.config.family or self.config.arch,
+            "channel": self.config.channel,
+            "snr_range_db": [self.config.snr_min, self.config.snr_max],
+            "training": {**asdict(self.config), "train_images": len(self.train_images),
+                         "train_data": self.train_name, "epochs_done": self.epoch,
+                         "wall_time_s": round(self.wall_s, 1), "torch": torch.__version__,
+                         "threads": torch.get_num_threads()},
+            "history": self.history,
+        }
+
+    def save(self) -> None:
+        save_checkpoint(self.out, self.model, self.meta())
+        state = {"state_dict": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                 "rng": torch.get_rng_state(),
+                 "epoch": self.epoch, "wall_s": self.wall_s, "history": self.history}
+        tmp = self.state_path.with_suffix(".tmp")
+        torch.save(state, tmp)
+        tmp.replace(self.state_path)
+
+    def run(self) -> dict:
+        while self.epoch < self.config.epochs:
+            started = time.time()
+            train_mse = self.train_epoch()
+            self.epoch += 1
+            self.wall_s += time.time() - started
+            row = {"epoch": self.epoch, "train_mse": round(train_mse, 6),
+                   "lr": self.optimizer.param_groups[0]["lr"], "wall_s": round(self.wall_s, 1), **self.validate()}
+            self.history.append(row)
+            self.save()
+            with open(self.log_path, "a") as log:
+                log.write(json.dumps(row) + "\n")
+            print(json.dumps(row), flush=True)
+        return self.meta()

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Trains the shipped CIFAR-10 models.  Two lanes run side by side, one CPU thread
+# each; every run checkpoints per epoch and resumes where it stopped, so this
+# script can be re-run after an interruption (or with more epochs) at any time.
+#   usage: scripts/train_models.sh [lane-a|lane-b|all]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SEMJSCC=${SEMJSCC:-.venv/bin/semjscc}
+train() { "$SEMJSCC" train --resume --threads 1 --data cifar10:train "$@"; }
+
+lane_a() {
+  train --out models/adaptive_awgn_kn1-6.pt --arch adaptive --k-over-n 1/6 --width 64 --blocks 1 \
+        --snr-min 0 --snr-max 20 --epochs 15
+  train --out models/adaptive_fading_kn1-6.pt --arch adaptive --k-over-n 1/6 --width 64 --blocks 1 \
+        --channel fading --pilots 16 --snr-min 0 --snr-max 20 --epochs 3 --lr 3e-4 \
+        --init models/adaptive_awgn_kn1-6.pt
+}
+
+lane_b() {
+  train --out models/baseline_awgn_kn1-6_snr10.pt --arch baseline --k-over-n 1/6 --snr 10 --epochs 8
+  for snr in 1 4 7 13 19; do
+    train --out "models/baseline_awgn_kn1-12_snr$(printf %02d "$snr").pt" --arch baseline --k-over-n 1/12 \
+          --snr "$snr" --epochs 6
+  done
+  train --out models/adaptive_awgn_kn1-12.pt --arch adaptive --k-over-n 1/12 --width 64 --blocks 1 \
+        --snr-min 0 --snr-max 20 --epochs 13
+}
+
+case "${1:-all}" in
+  lane-a) lane_a ;;
+  lane-b) lane_b ;;
+  all) lane_a & lane_b & wait ;;
+  *) echo "usage: $0 [lane-a|lane-b|all]" >&2; exit 2 ;;
+esac
