@@ -69,10 +69,81 @@ def _fraction(text: str) -> float:
     return float(text)
 
 
+def cmd_eval(args) -> int:
+    from semjscc.codec.card import write_card
+    from semjscc.codec.checkpoint import load_model
+    from semjscc.data import load_dataset
+    from semjscc.evaluation import evaluate, plot_results
+    from semjscc.paths import resolve_model
+
+    model_path = resolve_model(args.model)
+    model, _ = load_model(model_path, device=args.device)
+    dataset = load_dataset(args.data, args.data_root)
+    options = {"pilots": args.pilots, "equalizer": args.equalizer} if args.channel == "fading" else {}
+    report = {"model": str(args.model), **evaluate(model, dataset, args.channel, parse_snr_list(args.snr),
+                                                    batch_size=args.batch_size, seed=args.seed,
+                                                    device=args.device, channel_options=options)}
+    text = json.dumps(report, indent=2)
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(text + "\n")
+        plot_results([report], Path(args.json).with_suffix(".png"))
+    print(text)
+    if args.card:
+        write_card(model_path, [report])
+    return 0
+
+
+def add_eval_parser(sub) -> None:
+    p = sub.add_parser("eval", help="PSNR / SSIM / MS-SSIM of a model per SNR, as JSON and a plot")
+    p.add_argument("--model", required=True, help="checkpoint file or shipped model name")
+    p.add_argument("--data", default="cifar10:test", help="dataset spec or folder (default cifar10:test)")
+    p.add_argument("--channel", default="awgn", choices=["awgn", "fading", "identity"])
+    p.add_argument("--pilots", type=int, default=16, help="pilots per block (fading channel)")
+    p.add_argument("--equalizer", default="mmse", choices=["mmse", "zf"])
+    p.add_argument("--snr", default="0,5,10,15,20", help="'0,5,10' or 'start:stop:step'")
+    p.add_argument("--json", help="write the report here (and a PNG plot beside it)")
+    p.add_argument("--card", action="store_true", help="add the measured table to the model card")
+    p.add_argument("--batch-size", type=int, default=250)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--data-root")
+    p.set_defaults(func=cmd_eval)
+
+
+def cmd_info(args) -> int:
+    from semjscc.info import report
+
+    print(report(find_devices=not args.no_devices))
+    return 0
+
+
+def add_info_parser(sub) -> None:
+    p = sub.add_parser("info", help="versions, torch devices, shipped models, UHD devices")
+    p.add_argument("--no-devices", action="store_true", help="skip the UHD device search")
+    p.set_defaults(func=cmd_info)
+
+
+def cmd_index(args) -> int:
+    from semjscc.codec.card import write_index
+    from semjscc.paths import models_dir
+
+    index = write_index(args.models or models_dir())
+    print(json.dumps(index, indent=2))
+    return 0
+
+
+def add_index_parser(sub) -> None:
+    p = sub.add_parser("index", help="rebuild models/index.json from the model cards")
+    p.add_argument("--models", help="models folder (default: the shipped one)")
+    p.set_defaults(func=cmd_index)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="semjscc", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    add_train_parser(sub)
+    for add in (add_train_parser, add_eval_parser, add_info_parser, add_index_parser):
+        add(sub)
     return parser
 
 

@@ -1,7 +1,9 @@
 """Image quality metrics over 8-bit pixels: PSNR, SSIM, MS-SSIM (pytorch-msssim)."""
 
 import torch
-from pytorch_msssim import ms_ssim, ssim
+import torch.nn.functional as F
+from pytorch_msssim import ssim
+from pytorch_msssim.ssim import _fspecial_gauss_1d, _ssim
 
 MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
 
@@ -24,17 +26,30 @@ def ssim_per_image(reference: torch.Tensor, decoded: torch.Tensor) -> torch.Tens
 def ms_ssim_per_image(reference: torch.Tensor, decoded: torch.Tensor) -> torch.Tensor:
     """MS-SSIM with as many of the standard 5 scales as the image size allows.
 
-    pytorch-msssim needs the short side > (win - 1) * 2^(scales - 1); 32x32
-    CIFAR images get 3x3 windows and 4 scales (weights renormalised).
+    pytorch-msssim's ``ms_ssim`` refuses images under 161 pixels, so the scales
+    are combined here from its per-scale ``_ssim`` (contrast-structure at each
+    scale, SSIM at the last).  With 11x11 windows and 5 scales this equals
+    ``ms_ssim`` (a test checks it); 32x32 CIFAR images get 3x3 windows and
+    4 scales, the weights renormalised.
     """
     side = min(reference.shape[-2:])
     window = 11 if side > 160 else 3
     scales = 5
-    while scales > 1 and side <= (window - 1) * 2 ** (scales - 1):
+    while scales > 1 and side < window * 2 ** (scales - 1):
         scales -= 1
     weights = torch.tensor(MS_SSIM_WEIGHTS[:scales], device=reference.device)
-    return ms_ssim(reference, decoded, data_range=1.0, size_average=False, win_size=window,
-                   weights=(weights / weights.sum()).tolist())
+    weights = weights / weights.sum()
+    win = _fspecial_gauss_1d(window, 1.5).repeat(reference.shape[1], 1, 1, 1).to(reference.device)
+    x, y, factors = reference, decoded, []
+    for level in range(scales):
+        ssim_map, cs = _ssim(x, y, data_range=1.0, win=win, size_average=False)
+        if level < scales - 1:
+            factors.append(torch.relu(cs))
+            padding = [s % 2 for s in x.shape[2:]]
+            x, y = F.avg_pool2d(x, 2, padding=padding), F.avg_pool2d(y, 2, padding=padding)
+    factors.append(torch.relu(ssim_map))
+    stacked = torch.stack(factors, dim=0)
+    return torch.prod(stacked ** weights.view(-1, 1, 1), dim=0).mean(dim=1)
 
 
 def image_metrics(reference: torch.Tensor, decoded: torch.Tensor) -> dict:

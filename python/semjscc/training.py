@@ -136,7 +136,7 @@ class Trainer:
             self.optimizer.step()
             total += loss.item() * batch.shape[0]
             count += batch.shape[0]
-            bar.set_postfix(mse=f"{total / count:.5f}")
+            bar.set_postfix(mse=f"{total / count:.5f}", refresh=False)
         return total / max(count, 1)
 
     @torch.no_grad()

@@ -1,0 +1,8 @@
+"""``from gnuradio import semjscc``: the GNU Radio face of gr-semjscc.
+
+CMake installs this file as ``gnuradio/semjscc/__init__.py``; the blocks
+themselves live in the ``semjscc.gr`` package.
+"""
+
+from semjscc.gr import *  # noqa: F401,F403  (re-export every block)
+from semjscc.gr import __all__  # noqa: F401

@@ -1,0 +1,61 @@
+"""Model cards (``models/<name>.json``) and the model index (``models/index.json``)."""
+
+import json
+from pathlib import Path
+
+from semjscc.codec.bandwidth import ratio_label
+from semjscc.codec.checkpoint import read_checkpoint
+
+
+def card_path(model_path) -> Path:
+    return Path(model_path).with_suffix(".json")
+
+
+def write_card(model_path, evaluations=(), notes: str = "") -> dict:
+    """Card = what the checkpoint says of itself + measured tables (merged by data/channel)."""
+    model_path = Path(model_path)
+    payload = read_checkpoint(model_path)
+    meta = payload.get("meta", {})
+    path = card_path(model_path)
+    card = json.loads(path.read_text()) if path.is_file() else {}
+    measured = {(m["data"], m["channel"]): m for m in card.get("measured", [])}
+    for report in evaluations:
+        measured[(report["data"], report["channel"])] = {k: v for k, v in report.items() if k != "model"}
+    training = meta.get("training", {})
+    card.update({
+        "name": model_path.stem,
+        "file": model_path.name,
+        "family": meta.get("family", payload["model"].get("arch")),
+        "architecture": payload["model"],
+        "k_over_n": payload["model"]["k_over_n"],
+        "k_over_n_label": ratio_label(payload["model"]["k_over_n"]),
+        "channel": meta.get("channel", "awgn"),
+        "snr_range_db": meta.get("snr_range_db"),
+        "training_data": training.get("train_data"),
+        "training_images": training.get("train_images"),
+        "epochs": training.get("epochs_done"),
+        "epochs_planned": training.get("epochs"),
+        "training_wall_time_s": training.get("wall_time_s"),
+        "training": training,
+        "measured": list(measured.values()),
+    })
+    if notes:
+        card["notes"] = notes
+    path.write_text(json.dumps(card, indent=2) + "\n")
+    return card
+
+
+def write_index(models_dir) -> list:
+    """Rebuild ``index.json`` from every card in ``models_dir``."""
+    models_dir = Path(models_dir)
+    index = []
+    for path in sorted(models_dir.glob("*.json")):
+        if path.name == "index.json":
+            continue
+        card = json.loads(path.read_text())
+        if "file" not in card or not (models_dir / card["file"]).is_file():
+            continue
+        index.append({key: card.get(key) for key in ("name", "file", "family", "k_over_n", "channel", "snr_range_db")}
+                     | {"card": path.name})
+    (models_dir / "index.json").write_text(json.dumps(index, indent=2) + "\n")
+    return index

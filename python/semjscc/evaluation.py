@@ -1,0 +1,73 @@
+"""Quality of a codec over a channel and a range of SNRs: PSNR, SSIM, MS-SSIM."""
+
+import numpy as np
+import torch
+
+from semjscc.channel import build_channel
+from semjscc.codec.bandwidth import symbol_count
+from semjscc.data import ImageSet
+from semjscc.metrics import image_metrics
+
+
+def batches(dataset: ImageSet, batch_size: int):
+    """Float (B, 3, H, W) tensors: batches for same-size images, one by one otherwise."""
+    if dataset.uniform:
+        for start in range(0, len(dataset), batch_size):
+            chunk = dataset.images[start:start + batch_size]
+            yield torch.from_numpy(np.ascontiguousarray(chunk)).permute(0, 3, 1, 2).float() / 255.0
+    else:
+        for image in dataset.images:
+            yield torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None].float() / 255.0
+
+
+@torch.no_grad()
+def evaluate(model, dataset: ImageSet, channel: str = "awgn", snrs=(0, 5, 10, 15, 20), batch_size: int = 250,
+             seed: int = 0, device="cpu", channel_options=None) -> dict:
+    """The eval JSON of the command-line interface (see README: "semjscc eval")."""
+    model = model.to(device).eval()
+    channel_module = build_channel(channel, **(channel_options or {}))
+    torch.manual_seed(seed)
+    results = []
+    for snr in snrs:
+        per_image = {"psnr": [], "ssim": [], "ms_ssim": []}
+        for images in batches(dataset, batch_size):
+            images = images.to(device)
+            decoded = model(images, channel_module, float(snr))
+            for key, values in image_metrics(images, decoded).items():
+                per_image[key].append(values.cpu())
+        row = {"snr_db": float(snr)}
+        for key, values in per_image.items():
+            row[key] = round(torch.cat(values).mean().item(), 4)
+        row["psnr_std"] = round(torch.cat(per_image["psnr"]).std().item(), 4) if len(dataset) > 1 else 0.0
+        results.append(row)
+    first = dataset.images[0]
+    return {
+        "data": dataset.name,
+        "n_images": len(dataset),
+        "channel": channel,
+        "k_over_n": model.k_over_n,
+        "symbols_per_image": symbol_count(first.shape[0], first.shape[1], model.k_over_n) if dataset.uniform else None,
+        "seed": seed,
+        "results": results,
+    }
+
+
+def plot_results(reports: list, path, metric: str = "psnr") -> None:
+    """One curve per report (metric vs SNR), saved as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for report in reports:
+        snr = [r["snr_db"] for r in report["results"]]
+        ax.plot(snr, [r[metric] for r in report["results"]], marker="o", label=report.get("label", report.get("model", "")))
+    ax.set_xlabel("SNR (dB)")
+    ax.set_ylabel(metric.upper().replace("_", "-") + (" (dB)" if metric == "psnr" else ""))
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=7)
+    ax.set_title(f"{reports[0]['data']} — {reports[0]['channel']}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

@@ -1,0 +1,3 @@
+"""GNU Radio blocks of gr-semjscc: the only subpackage that imports gnuradio."""
+
+__all__ = []

@@ -1,0 +1,28 @@
+"""`cmake --install` into a temporary prefix gives `from gnuradio import semjscc`."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.skipif(shutil.which("cmake") is None, reason="cmake not installed")
+
+
+def test_install_into_a_temporary_prefix(tmp_path, python_env):
+    build, prefix = tmp_path / "build", tmp_path / "prefix"
+    subprocess.run(["cmake", "-S", str(REPO), "-B", str(build), f"-DCMAKE_INSTALL_PREFIX={prefix}",
+                    f"-DPYTHON_EXECUTABLE={sys.executable}"], check=True, capture_output=True)
+    subprocess.run(["cmake", "--install", str(build)], check=True, capture_output=True)
+    site = next(prefix.glob("lib/python3*/site-packages"))
+    assert list((prefix / "share/gnuradio/grc/blocks").glob("semjscc_*.block.yml")) or not list(
+        (REPO / "grc").glob("*.block.yml"))
+    env = dict(python_env, PYTHONPATH=str(site))
+    probe = ("from gnuradio import semjscc; import semjscc, sys; "
+             "print(semjscc.__file__); print(sorted(semjscc.__dict__.get('__version__', '')))")
+    out = subprocess.run([sys.executable, "-c", probe], env=env, cwd=tmp_path, check=True,
+                         capture_output=True, text=True).stdout
+    assert out.splitlines()[0].startswith(str(site))

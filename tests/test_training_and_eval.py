@@ -1,0 +1,51 @@
+import json
+
+import pytest
+
+from semjscc.cli import main
+from semjscc.training import TrainConfig, Trainer
+
+
+def small_config(**overrides):
+    values = dict(arch="adaptive", k_over_n=1 / 12, width=16, blocks=1, epochs=3, batch_size=32,
+                  lr=3e-3, data="cifar10:test:128", val_data="cifar10:test:32", val_snr=[10.0])
+    values.update(overrides)
+    return TrainConfig(**values)
+
+
+def test_short_training_lowers_the_loss_and_resumes(tmp_path, sample_root):
+    out = tmp_path / "m.pt"
+    trainer = Trainer(small_config(epochs=2), out, data_root=sample_root)
+    trainer.run()
+    first, last = trainer.history[0]["train_mse"], trainer.history[-1]["train_mse"]
+    assert last < first
+    assert out.is_file() and out.with_suffix(".state.pt").is_file()
+    resumed = Trainer(small_config(epochs=3), out, data_root=sample_root)
+    assert resumed.resume() and resumed.epoch == 2
+    resumed.run()
+    assert [row["epoch"] for row in resumed.history] == [1, 2, 3]
+    assert len(out.with_suffix(".log.jsonl").read_text().splitlines()) == 3
+
+
+def test_eval_cli_writes_the_documented_json(tmp_path, sample_root):
+    model = tmp_path / "m.pt"
+    Trainer(small_config(epochs=1), model, data_root=sample_root).run()
+    report_path = tmp_path / "eval.json"
+    code = main(["eval", "--model", str(model), "--data", "cifar10:test:16", "--snr", "0,10",
+                 "--json", str(report_path), "--data-root", str(sample_root)])
+    assert code == 0
+    report = json.loads(report_path.read_text())
+    assert {"model", "data", "n_images", "channel", "k_over_n", "results"} <= report.keys()
+    assert report["n_images"] == 16 and report["channel"] == "awgn"
+    assert report["k_over_n"] == pytest.approx(1 / 12)
+    assert [r["snr_db"] for r in report["results"]] == [0.0, 10.0]
+    for row in report["results"]:
+        assert 5 < row["psnr"] < 60 and 0 < row["ssim"] <= 1 and 0 < row["ms_ssim"] <= 1
+    assert report_path.with_suffix(".png").is_file()
+
+
+def test_eval_cli_names_a_bad_checkpoint(tmp_path, capsys):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"garbage")
+    assert main(["eval", "--model", str(bad), "--data", "cifar10:test:4"]) == 2
+    assert "bad.pt" in capsys.readouterr().err
