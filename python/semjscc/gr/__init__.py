@@ -1,3 +1,19 @@
-"""GNU Radio blocks of gr-semjscc: the only subpackage that imports gnuradio."""
+"""GNU Radio blocks of gr-semjscc: the only subpackage that imports gnuradio.
 
-__all__ = []
+TX: image_source -> jscc_encoder -> framer -> modulator (-> pdu.pdu_to_stream_c), or jscc_tx as one block.
+RX: (matched filter) -> frame_sync -> equalizer -> jscc_decoder -> image_sink, or jscc_rx as one block.
+"""
+
+from semjscc.gr.equalizer import equalizer
+from semjscc.gr.frame_sync import frame_sync
+from semjscc.gr.framer import framer
+from semjscc.gr.image_sink import image_sink
+from semjscc.gr.image_source import image_source
+from semjscc.gr.jscc_decoder import jscc_decoder
+from semjscc.gr.jscc_encoder import jscc_encoder
+from semjscc.gr.jscc_rx import jscc_rx
+from semjscc.gr.jscc_tx import jscc_tx
+from semjscc.gr.modulator import modulator
+
+__all__ = ["image_source", "jscc_encoder", "framer", "modulator", "jscc_tx",
+           "frame_sync", "equalizer", "jscc_decoder", "jscc_rx", "image_sink"]

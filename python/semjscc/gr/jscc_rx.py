@@ -1,0 +1,42 @@
+"""The whole receiver as one block: complex samples in, decoded image PDUs (and counters) out."""
+
+import numpy as np
+from gnuradio import filter, gr
+
+from semjscc.gr.equalizer import equalizer
+from semjscc.gr.frame_sync import frame_sync
+from semjscc.gr.jscc_decoder import jscc_decoder
+from semjscc.gr.phy_params import frame_config
+
+
+class jscc_rx(gr.hier_block2):
+    """RRC matched filter (stock FIR) -> frame_sync -> equalizer -> jscc_decoder.
+
+    Message outputs: ``images`` (decoded image PDUs) and ``stats`` (counters of
+    the synchroniser and the decoder, for the image sink).
+    """
+
+    def __init__(self, model="adaptive_awgn_kn1-6", device="auto", sps=4, rolloff=0.35, max_payload=4096,
+                 pilot_spacing=16, header_repetition=2, threshold=0.3, smoothing=31, queue_size=8,
+                 drop_policy="oldest"):
+        gr.hier_block2.__init__(self, "semjscc_jscc_rx", gr.io_signature(1, 1, gr.sizeof_gr_complex),
+                                gr.io_signature(0, 0, 0))
+        self.message_port_register_hier_out("images")
+        self.message_port_register_hier_out("stats")
+        config = frame_config(sps, rolloff, max_payload, pilot_spacing, header_repetition)
+        self.matched = filter.fir_filter_ccf(1, np.asarray(config.taps[::-1], dtype=float).tolist())
+        self.sync = frame_sync(sps, rolloff, max_payload, pilot_spacing, header_repetition, threshold)
+        self.equalizer = equalizer(pilot_spacing, smoothing)
+        self.decoder = jscc_decoder(model, device, queue_size, drop_policy)
+        self.connect(self, self.matched, self.sync)
+        self.msg_connect(self.sync, "frames", self.equalizer, "frames")
+        self.msg_connect(self.equalizer, "symbols", self.decoder, "symbols")
+        self.msg_connect(self.decoder, "images", self, "images")
+        self.msg_connect(self.sync, "stats", self, "stats")
+        self.msg_connect(self.decoder, "stats", self, "stats")
+
+    def set_threshold(self, threshold):
+        self.sync.set_threshold(threshold)
+
+    def counters(self) -> dict:
+        return {**self.sync.counters(), **{"decoder": self.decoder.counters()}}

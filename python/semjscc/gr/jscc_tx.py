@@ -1,0 +1,39 @@
+"""The whole transmitter as one block: image PDUs in, burst-tagged complex samples out."""
+
+import numpy as np
+import pmt
+from gnuradio import gr, pdu
+
+from semjscc.gr.framer import framer
+from semjscc.gr.jscc_encoder import jscc_encoder
+from semjscc.gr.modulator import modulator
+
+
+class jscc_tx(gr.hier_block2):
+    """encoder -> framer -> modulator -> pdu_to_stream_c (tx_sob/tx_eob tags for the UHD sink)."""
+
+    def __init__(self, model="adaptive_awgn_kn1-6", device="auto", snr_db=10.0, sps=4, rolloff=0.35,
+                 amplitude=0.3, max_payload=4096, pilot_spacing=16, header_repetition=2, queue_size=1024):
+        gr.hier_block2.__init__(self, "semjscc_jscc_tx", gr.io_signature(0, 0, 0),
+                                gr.io_signature(1, 1, gr.sizeof_gr_complex))
+        self.message_port_register_hier_in("images")
+        # Python blocks are kept as attributes: the flowgraph must hold a reference while it runs.
+        self.encoder = jscc_encoder(model, device, snr_db)
+        self.framer = framer(max_payload, pilot_spacing, header_repetition)
+        self.modulator = modulator(sps, rolloff, amplitude)
+        self.to_stream = pdu.pdu_to_stream_c(pdu.EARLY_BURST_APPEND, int(queue_size))
+        self.msg_connect(self, "images", self.encoder, "images")
+        self.msg_connect(self.encoder, "symbols", self.framer, "symbols")
+        self.msg_connect(self.framer, "frames", self.modulator, "frames")
+        self.msg_connect(self.modulator, "bursts", self.to_stream, "pdus")
+        self.connect(self.to_stream, self)
+
+    def set_snr(self, snr_db):
+        self.encoder.set_snr(snr_db)
+
+    def set_amplitude(self, amplitude):
+        self.modulator.set_amplitude(amplitude)
+
+    def counters(self) -> dict:
+        return {"images_encoded": self.encoder.encoded, "frames_sent": self.framer.frames,
+                "bursts": self.modulator.bursts, "samples_sent": self.modulator.samples}

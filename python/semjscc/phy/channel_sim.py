@@ -1,0 +1,33 @@
+"""A numpy model of GNU Radio's ``channels.channel_model`` for offline simulation and tests.
+
+Same parameter meanings: ``noise_voltage`` (complex noise std, variance split
+over I and Q), ``frequency_offset`` (cycles per sample), ``epsilon`` (sample
+clock ratio, 1.0 = none), ``taps`` (multipath FIR at the sample rate); plus
+``delay``, a fractional delay in samples.
+"""
+
+import numpy as np
+
+
+def fractional_delay(samples: np.ndarray, delay: float, half_length: int = 16) -> np.ndarray:
+    """Delay by ``delay`` samples with a Hann-windowed sinc interpolator."""
+    whole, frac = int(np.floor(delay)), delay - np.floor(delay)
+    n = np.arange(-half_length, half_length + 1)
+    kernel = np.sinc(n - frac) * np.hanning(len(n) + 2)[1:-1]
+    out = np.convolve(samples, kernel)[half_length:half_length + len(samples)]
+    return np.concatenate([np.zeros(whole, dtype=out.dtype), out])[: len(samples) + whole]
+
+
+def simulate_channel(samples: np.ndarray, noise_voltage: float = 0.0, frequency_offset: float = 0.0,
+                     taps=(1.0,), delay: float = 0.0, epsilon: float = 1.0, seed=None) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    x = np.asarray(samples, dtype=np.complex128)
+    if delay:
+        x = fractional_delay(x, delay)
+    if epsilon != 1.0:
+        t = np.arange(int(len(x) / epsilon)) * epsilon
+        x = np.interp(t, np.arange(len(x)), x.real) + 1j * np.interp(t, np.arange(len(x)), x.imag)
+    x = np.convolve(x, np.asarray(taps, dtype=np.complex128))[: len(x)]
+    x = x * np.exp(2j * np.pi * frequency_offset * np.arange(len(x)))
+    noise = (rng.standard_normal(len(x)) + 1j * rng.standard_normal(len(x))) * noise_voltage / np.sqrt(2)
+    return (x + noise).astype(np.complex64)

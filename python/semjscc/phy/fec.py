@@ -1,0 +1,77 @@
+"""Header forward error correction: rate-1/2 K=7 convolutional code (133, 171 octal) and repetition.
+
+The header is short (144 bits), so a soft-decision Viterbi decoder vectorised
+over the 64 states is fast enough in numpy.
+"""
+
+import numpy as np
+
+CONSTRAINT = 7
+POLYNOMIALS = (0o133, 0o171)
+STATES = 1 << (CONSTRAINT - 1)
+
+
+def _parity(value: np.ndarray) -> np.ndarray:
+    value = value.copy()
+    result = np.zeros_like(value)
+    while value.any():
+        result ^= value & 1
+        value >>= 1
+    return result
+
+
+# For state s (the last 6 input bits, newest in the MSB) and input bit b:
+# register = b<<6 | s, next state = register >> 1, outputs = parity(register & poly).
+_REGISTERS = (np.arange(2)[:, None] << (CONSTRAINT - 1)) | np.arange(STATES)[None, :]
+_NEXT_STATE = _REGISTERS >> 1
+_OUTPUTS = np.stack([_parity(_REGISTERS & poly) for poly in POLYNOMIALS], axis=-1)  # (bit, state, 2)
+
+
+def conv_encode(bits: np.ndarray) -> np.ndarray:
+    """Encode and terminate with K-1 zero tail bits: 2 * (len + 6) coded bits."""
+    bits = np.concatenate([np.asarray(bits, dtype=np.int64), np.zeros(CONSTRAINT - 1, dtype=np.int64)])
+    state, out = 0, np.empty((len(bits), 2), dtype=np.int8)
+    for i, bit in enumerate(bits):
+        out[i] = _OUTPUTS[bit, state]
+        state = _NEXT_STATE[bit, state]
+    return out.reshape(-1)
+
+
+def viterbi_decode(soft: np.ndarray) -> np.ndarray:
+    """Soft-decision Viterbi: ``soft`` > 0 means bit 0 (BPSK: bit b -> 1 - 2b); returns the data bits."""
+    soft = np.asarray(soft, dtype=np.float64).reshape(-1, 2)
+    steps = len(soft)
+    signs = 1.0 - 2.0 * _OUTPUTS  # (bit, state, 2): the BPSK symbol each branch expects
+    metric = np.full(STATES, -np.inf)
+    metric[0] = 0.0
+    decisions = np.empty((steps, STATES), dtype=np.int64)  # for each next state: the winning register
+    flat_next = _NEXT_STATE.reshape(-1)
+    for t in range(steps):
+        branch = metric[None, :] + (signs * soft[t]).sum(axis=-1)  # (bit, state)
+        flat = branch.reshape(-1)
+        best = np.full(STATES, -np.inf)
+        winner = np.zeros(STATES, dtype=np.int64)
+        order = np.argsort(flat)  # later (larger) writes win
+        best[flat_next[order]] = flat[order]
+        winner[flat_next[order]] = order
+        metric, decisions[t] = best, winner
+    state, bits = 0, np.empty(steps, dtype=np.int8)
+    for t in range(steps - 1, -1, -1):
+        register = decisions[t, state]
+        bits[t], previous = divmod(register, STATES)
+        state = previous
+    return bits[: steps - (CONSTRAINT - 1)]
+
+
+def repeat(symbols: np.ndarray, factor: int) -> np.ndarray:
+    """The whole block ``factor`` times, so repeats lie far apart and neighbours stay uncorrelated.
+
+    (Adjacent copies would make the header a poor training sequence for the
+    equaliser, which then mis-equalises the i.i.d.-like payload.)
+    """
+    return np.tile(symbols, factor)
+
+
+def combine_repeats(soft: np.ndarray, factor: int) -> np.ndarray:
+    """Maximum-ratio combine the ``factor`` copies of each soft value."""
+    return np.asarray(soft).reshape(factor, -1).sum(axis=0)

@@ -1,0 +1,98 @@
+"""Frame format and burst construction.
+
+| preamble: Zadoff-Chu x repeats | header: conv-coded BPSK, repeated, with pilots | payload: JSCC symbols with pilots |
+
+The repeated preamble gives detection and coarse CFO (autocorrelation at lag
+one repeat) and, being known, timing and the initial channel.  Pilots every
+``pilot_spacing`` symbols in both header and payload track the channel.
+"""
+
+from dataclasses import asdict, dataclass
+from functools import cached_property
+
+import numpy as np
+
+from semjscc.phy import fec
+from semjscc.phy.header import HEADER_BITS, Header
+from semjscc.phy.pilots import insert_pilots, pilot_layout
+from semjscc.phy.pulse import rrc_taps, shape
+from semjscc.phy.sequences import pn_bits, zadoff_chu
+
+
+@dataclass(frozen=True)
+class FrameConfig:
+    sps: int = 4
+    rolloff: float = 0.35
+    rrc_span: int = 11
+    zc_length: int = 31
+    zc_root: int = 7
+    preamble_repeats: int = 4
+    pilot_spacing: int = 16
+    header_repetition: int = 2
+    max_payload: int = 4096
+    guard_symbols: int = 16
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @cached_property
+    def taps(self) -> np.ndarray:
+        return rrc_taps(self.sps, self.rolloff, self.rrc_span)
+
+    @cached_property
+    def preamble(self) -> np.ndarray:
+        return np.tile(zadoff_chu(self.zc_length, self.zc_root), self.preamble_repeats)
+
+    @property
+    def header_coded_symbols(self) -> int:
+        return 2 * (HEADER_BITS + fec.CONSTRAINT - 1) * self.header_repetition
+
+    @property
+    def header_symbols(self) -> int:
+        """Header length on air, pilots included."""
+        return pilot_layout(self.header_coded_symbols, self.pilot_spacing)[0]
+
+    def payload_symbols(self, data_length: int) -> int:
+        return pilot_layout(data_length, self.pilot_spacing)[0]
+
+    def frame_symbols(self, data_length: int) -> int:
+        return len(self.preamble) + self.header_symbols + self.payload_symbols(data_length)
+
+    def overhead(self, data_length: int) -> float:
+        """Fraction of a frame's air time (symbols) not spent on JSCC data."""
+        return 1 - data_length / self.frame_symbols(data_length)
+
+
+WHITENING_SEED = 0x0A5
+
+
+def header_whitening(length: int) -> np.ndarray:
+    """+-1 per coded header bit: scrambles the mostly-zero header into a white training sequence."""
+    return 1 - 2 * pn_bits(length, WHITENING_SEED).astype(np.float32)
+
+
+def header_symbols(header: Header, config: FrameConfig) -> np.ndarray:
+    coded = fec.conv_encode(header.to_bits())
+    bpsk = ((1 - 2 * coded) * header_whitening(len(coded))).astype(np.complex64)
+    return insert_pilots(fec.repeat(bpsk, config.header_repetition), config.pilot_spacing)
+
+
+def frame_symbols(header: Header, data: np.ndarray, config: FrameConfig) -> np.ndarray:
+    if len(data) != header.payload_length:
+        raise ValueError(f"header announces {header.payload_length} symbols, payload has {len(data)}")
+    if len(data) > config.max_payload:
+        raise ValueError(f"payload of {len(data)} symbols exceeds max_payload={config.max_payload}")
+    return np.concatenate([config.preamble, header_symbols(header, config),
+                           insert_pilots(np.asarray(data, dtype=np.complex64), config.pilot_spacing)])
+
+
+def burst(symbols: np.ndarray, config: FrameConfig) -> np.ndarray:
+    """RRC-shaped samples with ``guard_symbols`` of zeros at both ends (for the radio's ramp)."""
+    guard = np.zeros(config.guard_symbols * config.sps, dtype=np.complex64)
+    return np.concatenate([guard, shape(symbols, config.sps, config.taps), guard])
+
+
+def split_payload(symbols: np.ndarray, max_payload: int) -> list:
+    """Chunks of at most ``max_payload`` symbols, as even as possible."""
+    count = max(1, -(-len(symbols) // max_payload))
+    return np.array_split(np.asarray(symbols, dtype=np.complex64), count)

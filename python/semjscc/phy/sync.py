@@ -1,0 +1,212 @@
+"""Frame detection and synchronisation on the matched-filter output stream.
+
+1. Detection: normalised autocorrelation of the repeated preamble at a lag of
+   one repeat (insensitive to CFO); its phase gives the coarse CFO.
+2. Timing: after CFO correction, symbol-spaced correlation with the known
+   preamble around the detection; a normalised threshold rejects noise.
+3. A fractionally spaced (T/2) LS equaliser trained on the preamble absorbs
+   fractional timing, multipath and the channel gain; the header is decoded
+   with pilot tracking; once its CRC passes, the known header symbols refine
+   the CFO and retrain the equaliser, which then equalises the payload.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from semjscc.phy import fec
+from semjscc.phy.equalize import equalize
+from semjscc.phy.frame import FrameConfig, header_symbols, header_whitening
+from semjscc.phy.frequency import ml_frequency
+from semjscc.phy.header import Header, HeaderError
+from semjscc.phy.pilots import pilot_layout
+from semjscc.phy.sequences import pilot_symbols
+
+
+@dataclass
+class RxFrame:
+    """A detected frame: its header and the FSE output of its payload (pilots included)."""
+
+    header: Header
+    payload: np.ndarray
+    start: int  # absolute sample index of the first preamble symbol (matched-filter peak)
+    cfo: float  # cycles per sample
+    preamble_corr: float
+
+
+@dataclass
+class SyncStats:
+    detected: int = 0
+    decoded: int = 0
+    dropped: dict = field(default_factory=dict)
+
+    def drop(self, reason: str) -> None:
+        self.dropped[reason] = self.dropped.get(reason, 0) + 1
+
+
+def _window_sums(values: np.ndarray, width: int) -> np.ndarray:
+    csum = np.concatenate([[0], np.cumsum(values)])
+    return csum[width:] - csum[:-width]
+
+
+class FrameSynchronizer:
+    """Streaming receiver front end: ``push`` matched-filtered samples, get ``RxFrame`` objects."""
+
+    def __init__(self, config: FrameConfig = FrameConfig(), detect_threshold: float = 0.3,
+                 timing_threshold: float = 0.2, fse_half_taps: int = 2, header_smoothing: int = 1000):
+        self.config = config
+        self.detect_threshold = detect_threshold
+        self.timing_threshold = timing_threshold
+        self.half_taps = fse_half_taps
+        self.header_smoothing = header_smoothing
+        self.lag = config.zc_length * config.sps
+        self.window = (config.preamble_repeats - 1) * self.lag
+        self.n_preamble = len(config.preamble)
+        self.n_header = config.header_symbols
+        self.stats = SyncStats()
+        self.buffer = np.zeros(0, dtype=np.complex64)
+        self.base = 0  # absolute index of buffer[0]
+        self.search = 0  # buffer index where the search resumes
+
+    # -- stream bookkeeping -------------------------------------------------
+    def push(self, samples: np.ndarray) -> list:
+        self.buffer = np.concatenate([self.buffer, np.asarray(samples, dtype=np.complex64)])
+        frames = []
+        while True:
+            status, frame = self._next()
+            if frame is not None:
+                frames.append(frame)
+            if status == "wait":
+                break
+        keep_from = max(0, min(self.search, len(self.buffer)) - self.config.sps * 4)
+        self.buffer = self.buffer[keep_from:]
+        self.base += keep_from
+        self.search -= keep_from
+        return frames
+
+    def _margin(self) -> int:
+        return (self.half_taps + 2) * self.config.sps
+
+    def _next(self):
+        """One detection attempt: ('wait', None) when more samples are needed."""
+        buf, sps = self.buffer, self.config.sps
+        end = len(buf) - self.window - self.lag
+        if end <= self.search:
+            return "wait", None
+        region = buf[self.search:end + self.window + self.lag].astype(np.complex128)
+        product = np.conj(region[:-self.lag]) * region[self.lag:]
+        corr = _window_sums(product, self.window)
+        power = np.abs(region) ** 2
+        e1 = _window_sums(power[:-self.lag], self.window)
+        e2 = _window_sums(power[self.lag:], self.window)
+        metric = np.abs(corr) / np.sqrt(e1 * e2 + 1e-20)
+        hits = np.flatnonzero(metric > self.detect_threshold)
+        if len(hits) == 0:
+            self.search = end
+            return "wait", None
+        first = hits[0]
+        if first + self.window >= len(metric):
+            self.search += first
+            return "wait", None  # the peak may lie beyond what has arrived
+        peak = first + int(np.argmax(metric[first:first + self.window]))
+        coarse_start = self.search + peak
+        frame_end_header = coarse_start + self.lag // 2 + (self.n_preamble + self.n_header) * sps + self._margin()
+        if frame_end_header > len(buf):
+            self.search = self.search + first
+            return "wait", None
+        cfo = np.angle(corr[peak]) / (2 * np.pi * self.lag)
+        frame = self._try_frame(coarse_start, cfo)
+        if frame == "wait":
+            self.search = self.search + first
+            return "wait", None
+        if frame is None:  # not a frame, or a lost one: skip past its preamble
+            self.search = coarse_start + self.n_preamble * sps
+            return "more", None
+        self.search = frame.start - self.base + (self.n_preamble + self.n_header
+                                                 + len(frame.payload)) * sps
+        return "more", frame
+
+    # -- one frame ------------------------------------------------------------
+    def _derotated(self, start: int, stop: int, cfo: float) -> np.ndarray:
+        n = np.arange(start, stop)
+        return self.buffer[start:stop] * np.exp(-2j * np.pi * cfo * n)
+
+    def _fine_timing(self, coarse: int, cfo: float):
+        sps, pre = self.config.sps, self.config.preamble
+        offsets = np.arange(coarse - self.lag // 2, coarse + self.lag // 2 + 1)
+        offsets = offsets[offsets >= 0]
+        span = offsets[-1] + len(pre) * sps
+        if span > len(self.buffer):
+            return None, 0.0
+        segment = self._derotated(offsets[0], span, cfo)
+        rel = offsets - offsets[0]
+        grid = segment[rel[:, None] + np.arange(len(pre))[None, :] * sps]
+        corr = np.abs(grid @ np.conj(pre)) ** 2
+        energy = np.sum(np.abs(grid) ** 2, axis=1) * len(pre)
+        rho = corr / (energy + 1e-20)
+        best = int(np.argmax(rho))
+        return int(offsets[best]), float(rho[best])
+
+    def _taps_matrix(self, start: int, count: int, cfo: float) -> np.ndarray:
+        """Rows: the T/2-spaced samples around each of ``count`` symbols from ``start``."""
+        sps, half = self.config.sps, self.config.sps // 2
+        lo = start - self.half_taps * half
+        hi = start + (count - 1) * sps + self.half_taps * half + 1
+        segment = self._derotated(lo, hi, cfo)
+        index = (np.arange(count) * sps)[:, None] + (np.arange(2 * self.half_taps + 1) * half)[None, :]
+        return segment[index]
+
+    @staticmethod
+    def _train(rows: np.ndarray, known: np.ndarray) -> np.ndarray:
+        gram = rows.conj().T @ rows
+        gram += 1e-6 * np.trace(gram).real / len(gram) * np.eye(len(gram))
+        return np.linalg.solve(gram, rows.conj().T @ known)
+
+    def _refine_cfo(self, outputs: np.ndarray, known: np.ndarray, positions: np.ndarray, cfo: float) -> float:
+        """Add the ML residual offset seen on known symbols (cycles/symbol) to ``cfo`` (cycles/sample)."""
+        residual = ml_frequency(outputs * np.conj(known), positions, max_offset=4 * self.config.sps * 1e-3)
+        return cfo + residual / self.config.sps
+
+    def _try_frame(self, coarse: int, cfo: float):
+        config, sps = self.config, self.config.sps
+        start, rho = self._fine_timing(coarse, cfo)
+        if start is None:
+            return "wait"
+        if rho < self.timing_threshold or start - self.half_taps * sps < 0:
+            return None
+        self.stats.detected += 1
+        pre, n_pre = config.preamble, len(config.preamble)
+        coded = config.header_coded_symbols
+        _, pilot_index, _ = pilot_layout(coded, config.pilot_spacing)
+        # Preamble + header pilots are known before decoding: a first fine CFO estimate.
+        rows = self._taps_matrix(start, n_pre + self.n_header, cfo)
+        outputs = rows @ self._train(rows[:n_pre], pre)
+        known_pos = np.concatenate([np.arange(n_pre), n_pre + pilot_index])
+        known = np.concatenate([pre, pilot_symbols(len(pilot_index))])
+        cfo = self._refine_cfo(outputs[known_pos], known, known_pos, cfo)
+        rows = self._taps_matrix(start, n_pre + self.n_header, cfo)
+        outputs = rows @ self._train(rows[:n_pre], pre)
+        eq = equalize(outputs[n_pre:], coded, config.pilot_spacing, smoothing=self.header_smoothing)
+        soft = fec.combine_repeats(eq.data.real, config.header_repetition)
+        soft = soft * header_whitening(len(soft))
+        try:
+            header = Header.from_bits(fec.viterbi_decode(soft))
+        except HeaderError:
+            self.stats.drop("header_crc")
+            return None
+        if header.payload_length > config.max_payload or header.payload_length == 0:
+            self.stats.drop("bad_length")
+            return None
+        n_payload = config.payload_symbols(header.payload_length)
+        payload_start = start + (n_pre + self.n_header) * sps
+        if payload_start + (n_payload - 1) * sps + self._margin() > len(self.buffer):
+            self.stats.detected -= 1  # counted again once the whole frame has arrived
+            return "wait"
+        # The decoded header is a known training sequence now: refine CFO, retrain the equaliser.
+        known = np.concatenate([pre, header_symbols(header, config)])
+        cfo = self._refine_cfo(outputs, known, np.arange(len(known)), cfo)
+        rows = self._taps_matrix(start, len(known), cfo)
+        weights = self._train(rows, known)
+        payload = self._taps_matrix(payload_start, n_payload, cfo) @ weights
+        self.stats.decoded += 1
+        return RxFrame(header, payload.astype(np.complex64), self.base + start, float(cfo), rho)
