@@ -139,10 +139,43 @@ def add_index_parser(sub) -> None:
     p.set_defaults(func=cmd_index)
 
 
+def cmd_loopback(args) -> int:
+    from semjscc.gr.taps import parse_taps
+    from semjscc.loopback import run_loopback
+
+    parse_taps(args.taps)  # a clear error before the flowgraph starts
+    report = run_loopback(args.model, args.data, args.snr, args.cfo, args.epsilon, args.taps, args.seed, args.out,
+                          args.device, args.samp_rate, args.timeout, args.data_root)
+    text = json.dumps(report, indent=2)
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(text + "\n")
+    print(text)
+    return 0
+
+
+def add_loopback_parser(sub) -> None:
+    p = sub.add_parser("loopback", help="images through the full TX -> channel -> RX flowgraph (headless)")
+    p.add_argument("--model", default="adaptive_awgn_kn1-6", help="checkpoint file or shipped model name")
+    p.add_argument("--data", default="cifar10:test:16", help="dataset spec or folder")
+    p.add_argument("--snr", type=float, default=10.0, help="Es/N0 per complex symbol (dB)")
+    p.add_argument("--cfo", type=float, default=0.0, help="frequency offset, cycles/sample (channel_model's)")
+    p.add_argument("--epsilon", type=float, default=1.0, help="sample clock ratio (channel_model's; 1 = none)")
+    p.add_argument("--taps", default="1.0", help="multipath taps, comma-separated complex literals")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="out/loopback", help="folder for decoded PNGs and metrics.json")
+    p.add_argument("--json", help="write the link report here")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--samp-rate", type=float, default=1e6, help="sample rate the RTF refers to")
+    p.add_argument("--timeout", type=float, default=600.0, help="give up after this many seconds")
+    p.add_argument("--data-root")
+    p.set_defaults(func=cmd_loopback)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="semjscc", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (add_train_parser, add_eval_parser, add_info_parser, add_index_parser):
+    for add in (add_train_parser, add_eval_parser, add_loopback_parser, add_info_parser, add_index_parser):
         add(sub)
     return parser
 

@@ -14,6 +14,9 @@ from semjscc.gr.jscc_encoder import jscc_encoder
 from semjscc.gr.jscc_rx import jscc_rx
 from semjscc.gr.jscc_tx import jscc_tx
 from semjscc.gr.modulator import modulator
+from semjscc.phy.levels import noise_voltage
+from semjscc.gr.taps import parse_taps
 
 __all__ = ["image_source", "jscc_encoder", "framer", "modulator", "jscc_tx",
-           "frame_sync", "equalizer", "jscc_decoder", "jscc_rx", "image_sink"]
+           "frame_sync", "equalizer", "jscc_decoder", "jscc_rx", "image_sink",
+           "noise_voltage", "parse_taps"]

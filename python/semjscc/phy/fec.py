@@ -37,29 +37,30 @@ def conv_encode(bits: np.ndarray) -> np.ndarray:
     return out.reshape(-1)
 
 
+# Butterfly: next state n = (b << 5) | (s >> 1) comes from s = ((n & 31) << 1) | j, j in {0, 1}, b = n >> 5.
+_NEXT = np.arange(STATES)
+_PREV = (((_NEXT & (STATES // 2 - 1)) << 1)[:, None] | np.arange(2)[None, :])  # (next, j)
+_INPUT = _NEXT >> (CONSTRAINT - 2)
+
+
 def viterbi_decode(soft: np.ndarray) -> np.ndarray:
     """Soft-decision Viterbi: ``soft`` > 0 means bit 0 (BPSK: bit b -> 1 - 2b); returns the data bits."""
     soft = np.asarray(soft, dtype=np.float64).reshape(-1, 2)
     steps = len(soft)
-    signs = 1.0 - 2.0 * _OUTPUTS  # (bit, state, 2): the BPSK symbol each branch expects
+    signs = 1.0 - 2.0 * _OUTPUTS[_INPUT[:, None], _PREV]  # (next, j, 2): the symbols each branch expects
+    branch = np.einsum("njc,tc->tnj", signs, soft)  # (time, next, j)
     metric = np.full(STATES, -np.inf)
     metric[0] = 0.0
-    decisions = np.empty((steps, STATES), dtype=np.int64)  # for each next state: the winning register
-    flat_next = _NEXT_STATE.reshape(-1)
+    choices = np.empty((steps, STATES), dtype=np.int8)
     for t in range(steps):
-        branch = metric[None, :] + (signs * soft[t]).sum(axis=-1)  # (bit, state)
-        flat = branch.reshape(-1)
-        best = np.full(STATES, -np.inf)
-        winner = np.zeros(STATES, dtype=np.int64)
-        order = np.argsort(flat)  # later (larger) writes win
-        best[flat_next[order]] = flat[order]
-        winner[flat_next[order]] = order
-        metric, decisions[t] = best, winner
+        candidates = metric[_PREV] + branch[t]
+        choice = candidates[:, 1] > candidates[:, 0]
+        metric = np.where(choice, candidates[:, 1], candidates[:, 0])
+        choices[t] = choice
     state, bits = 0, np.empty(steps, dtype=np.int8)
     for t in range(steps - 1, -1, -1):
-        register = decisions[t, state]
-        bits[t], previous = divmod(register, STATES)
-        state = previous
+        bits[t] = _INPUT[state]
+        state = _PREV[state, choices[t, state]]
     return bits[: steps - (CONSTRAINT - 1)]
 
 

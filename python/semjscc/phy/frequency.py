@@ -9,7 +9,7 @@ accurate at 0 dB because it uses the whole span of the known symbols.
 import numpy as np
 
 
-def ml_frequency(z: np.ndarray, positions: np.ndarray, max_offset: float = 0.02, oversample: int = 16) -> float:
+def ml_frequency(z: np.ndarray, positions: np.ndarray, max_offset: float = 0.02, oversample: int = 4) -> float:
     """Frequency of the tone ``z`` sampled at integer ``positions``, in cycles per position.
 
     Only offsets within +-``max_offset`` are considered.

@@ -132,20 +132,23 @@ class FrameSynchronizer:
         return self.buffer[start:stop] * np.exp(-2j * np.pi * cfo * n)
 
     def _fine_timing(self, coarse: int, cfo: float):
+        """Best symbol-spaced match of the known preamble within half a repeat of ``coarse``.
+
+        Returns (start sample, normalised correlation in [0, 1]).
+        """
         sps, pre = self.config.sps, self.config.preamble
-        offsets = np.arange(coarse - self.lag // 2, coarse + self.lag // 2 + 1)
-        offsets = offsets[offsets >= 0]
-        span = offsets[-1] + len(pre) * sps
-        if span > len(self.buffer):
+        first = max(coarse - self.lag // 2, 0)
+        stop = coarse + self.lag // 2 + (len(pre) - 1) * sps + 1
+        if stop > len(self.buffer):
             return None, 0.0
-        segment = self._derotated(offsets[0], span, cfo)
-        rel = offsets - offsets[0]
-        grid = segment[rel[:, None] + np.arange(len(pre))[None, :] * sps]
-        corr = np.abs(grid @ np.conj(pre)) ** 2
-        energy = np.sum(np.abs(grid) ** 2, axis=1) * len(pre)
+        segment = self._derotated(first, stop, cfo)
+        template = np.zeros((len(pre) - 1) * sps + 1, dtype=np.complex64)
+        template[::sps] = pre
+        corr = np.abs(np.correlate(segment, template, "valid")) ** 2
+        energy = np.correlate(np.abs(segment) ** 2, np.abs(template) ** 2, "valid") * len(pre)
         rho = corr / (energy + 1e-20)
         best = int(np.argmax(rho))
-        return int(offsets[best]), float(rho[best])
+        return first + best, float(rho[best])
 
     def _taps_matrix(self, start: int, count: int, cfo: float) -> np.ndarray:
         """Rows: the T/2-spaced samples around each of ``count`` symbols from ``start``."""
