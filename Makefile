@@ -3,7 +3,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 GRC_BLOCKS := $(CURDIR)/$(VENV)/share/gnuradio/grc/blocks
 
-.PHONY: setup demo test bench grc train-models clean
+.PHONY: setup demo test bench grc flowgraphs train-models clean
 
 setup:
 	@bash scripts/setup.sh
@@ -20,6 +20,10 @@ bench: setup
 # GNU Radio Companion inside the venv, so flowgraphs it runs see torch and semjscc.
 grc: setup
 	GRC_BLOCKS_PATH=$(GRC_BLOCKS) $(PY) /usr/bin/gnuradio-companion gr-semjscc/*.grc
+
+# Regenerate the flowgraphs' Python from the .grc files (GRC's grcc, inside the venv).
+flowgraphs: setup
+	cd gr-semjscc && for f in *.grc; do GRC_BLOCKS_PATH=$(CURDIR)/grc $(CURDIR)/$(PY) /usr/bin/grcc $$f || exit 1; done
 
 train-models: setup
 	bash scripts/train_models.sh all

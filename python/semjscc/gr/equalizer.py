@@ -29,7 +29,8 @@ class equalizer(gr.basic_block):
     def _handle(self, msg):
         try:
             meta, payload = parse_pdu(msg)
-            result = equalize(payload, int(meta["payload_length"]), self.pilot_spacing, self.smoothing)
+            result = equalize(payload, int(meta["payload_length"]), self.pilot_spacing, self.smoothing,
+                              meta.get("training_snr_db"), int(meta.get("training_count", 0)))
         except (ValueError, KeyError) as err:
             gr.log.warn(f"semjscc equalizer: dropped a malformed frame PDU ({err})")
             return

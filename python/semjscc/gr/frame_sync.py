@@ -43,7 +43,8 @@ class frame_sync(gr.sync_block):
             meta = {"model_id": h.model_id, "image_id": h.image_id, "chunk_index": h.chunk_index,
                     "chunk_count": h.chunk_count, "payload_length": h.payload_length, "height": h.height,
                     "width": h.width, "start": int(frame.start), "cfo": frame.cfo,
-                    "preamble_corr": frame.preamble_corr}
+                    "preamble_corr": frame.preamble_corr, "training_snr_db": frame.training_snr_db,
+                    "training_count": frame.training_count}
             self.message_port_pub(pmt.intern("frames"), make_pdu(meta, frame.payload))
         if frames or before != (self.sync.stats.detected, sum(self.sync.stats.dropped.values())):
             self.message_port_pub(pmt.intern("stats"), make_dict({"frame_sync": self.counters()}))

@@ -34,8 +34,14 @@ def _smooth(values: np.ndarray, window: int) -> np.ndarray:
     return total / count
 
 
-def equalize(received: np.ndarray, data_length: int, spacing: int, smoothing: int = 31) -> Equalized:
-    """Equalise a pilot-bearing block of ``data_length`` data symbols and estimate its SNR."""
+def equalize(received: np.ndarray, data_length: int, spacing: int, smoothing: int = 31,
+             prior_snr_db: float = None, prior_count: int = 0) -> Equalized:
+    """Equalise a pilot-bearing block of ``data_length`` data symbols and estimate its SNR.
+
+    The pilots alone give a noisy SNR estimate (a few dozen samples); an
+    estimate from other known symbols of the frame (``prior_snr_db`` from
+    ``prior_count`` symbols: the synchroniser's training residual) is pooled in.
+    """
     total, pilot_index, data_index = pilot_layout(data_length, spacing)
     if len(received) < total:
         raise ValueError(f"block has {len(received)} symbols, its layout needs {total}")
@@ -50,5 +56,9 @@ def equalize(received: np.ndarray, data_length: int, spacing: int, smoothing: in
     noise_var = float(np.mean(np.abs(residual) ** 2) * bias)
     gain = float(np.mean(np.abs(channel[data_index]) ** 2))
     noise_var = max(noise_var, gain * 1e-6)
+    relative_noise = noise_var / gain
+    if prior_snr_db is not None and prior_count > 0:
+        n_pilots = len(pilot_index)
+        relative_noise = (n_pilots * relative_noise + prior_count * 10 ** (-prior_snr_db / 10)) / (n_pilots + prior_count)
     data = received[data_index] / channel[data_index]
-    return Equalized(data.astype(np.complex64), float(10 * np.log10(gain / noise_var)), noise_var, gain)
+    return Equalized(data.astype(np.complex64), float(-10 * np.log10(relative_noise)), relative_noise * gain, gain)

@@ -32,6 +32,8 @@ class RxFrame:
     start: int  # absolute sample index of the first preamble symbol (matched-filter peak)
     cfo: float  # cycles per sample
     preamble_corr: float
+    training_snr_db: float  # from the equaliser's residual on the preamble and header
+    training_count: int
 
 
 @dataclass
@@ -212,4 +214,12 @@ class FrameSynchronizer:
         weights = self._train(rows, known)
         payload = self._taps_matrix(payload_start, n_payload, cfo) @ weights
         self.stats.decoded += 1
-        return RxFrame(header, payload.astype(np.complex64), self.base + start, float(cfo), rho)
+        return RxFrame(header, payload.astype(np.complex64), self.base + start, float(cfo), rho,
+                       self._training_snr(rows @ weights, known, len(weights)), len(known))
+
+    @staticmethod
+    def _training_snr(outputs: np.ndarray, known: np.ndarray, n_taps: int) -> float:
+        """Unbiased SNR of the equaliser output on its training symbols (residual corrected for the fit)."""
+        gain = np.vdot(known, outputs) / np.vdot(known, known)
+        residual = np.sum(np.abs(outputs - gain * known) ** 2) / (len(known) - n_taps - 1)
+        return float(10 * np.log10(abs(gain) ** 2 / max(residual, 1e-12)))

@@ -1,0 +1,37 @@
+"""Helpers for the GNU Radio qa tests: a tiny codec checkpoint and message plumbing."""
+
+import time
+
+import numpy as np
+
+from semjscc.codec.checkpoint import save_checkpoint
+from semjscc.codec.models import build_model
+
+
+def tiny_checkpoint(path, k_over_n=1 / 6):
+    model = build_model({"arch": "adaptive", "k_over_n": k_over_n, "width": 8, "blocks": 1})
+    save_checkpoint(path, model, {"family": "adaptive"})
+    return str(path)
+
+
+def wait_for(condition, timeout=20.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def post(block, port, msg):
+    import pmt
+
+    block.to_basic_block()._post(pmt.intern(port), msg)
+
+
+def image_pdu(image_id=0, size=(32, 32), seed=0):
+    from semjscc.gr.pdus import make_pdu
+
+    image = np.random.default_rng(seed).integers(0, 256, (*size, 3), dtype=np.uint8)
+    meta = {"image_id": image_id, "height": size[0], "width": size[1], "label": -1, "name": f"img{image_id}"}
+    return make_pdu(meta, image.reshape(-1)), image

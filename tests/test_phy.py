@@ -1,0 +1,139 @@
+import numpy as np
+import pytest
+
+from semjscc.phy import FrameConfig, Header, HeaderError
+from semjscc.phy.channel_sim import simulate_channel
+from semjscc.phy.equalize import equalize
+from semjscc.phy.fec import conv_encode, viterbi_decode
+from semjscc.phy.frame import burst, frame_symbols, split_payload
+from semjscc.phy.levels import noise_voltage
+from semjscc.phy.pilots import insert_pilots, pilot_layout
+from semjscc.phy.pulse import matched_filter, rrc_taps
+from semjscc.phy.sync import FrameSynchronizer
+
+CONFIG = FrameConfig()
+
+
+def random_symbols(rng, n):
+    return ((rng.standard_normal(n) + 1j * rng.standard_normal(n)) / np.sqrt(2)).astype(np.complex64)
+
+
+def make_header(image_id=7, length=512, chunk=0, count=1):
+    return Header(model_id=42, image_id=image_id, chunk_index=chunk, chunk_count=count, payload_length=length,
+                  height=32, width=32)
+
+
+def test_header_round_trip_and_crc_rejection():
+    header = make_header()
+    assert Header.from_bits(header.to_bits()) == header
+    bits = header.to_bits()
+    for position in (0, 40, len(bits) - 1):
+        corrupted = bits.copy()
+        corrupted[position] ^= 1
+        with pytest.raises(HeaderError):
+            Header.from_bits(corrupted)
+    with pytest.raises(ValueError, match="chunk index"):
+        make_header(chunk=2, count=2).to_bytes()
+
+
+def test_convolutional_code_corrects_scattered_errors():
+    rng = np.random.default_rng(0)
+    bits = rng.integers(0, 2, 152)
+    soft = 1.0 - 2.0 * conv_encode(bits)
+    soft[[5, 60, 140, 250]] *= -1  # four hard errors, far apart
+    assert np.array_equal(viterbi_decode(soft), bits)
+
+
+def test_pilot_layout_puts_a_pilot_on_both_sides_of_every_data_symbol():
+    total, pilots, data = pilot_layout(100, 16)
+    assert total == 100 + len(pilots) and pilots[0] == 0 and pilots[-1] == total - 1
+    assert np.diff(pilots).max() <= 16
+    values = np.arange(100).astype(np.complex64)
+    assert np.array_equal(insert_pilots(values, 16)[data], values)
+
+
+def test_rrc_taps_match_gnu_radio_firdes_up_to_scale():
+    firdes = pytest.importorskip("gnuradio.filter").firdes
+    ours = rrc_taps(4, 0.35, 11)
+    theirs = np.array(firdes.root_raised_cosine(1.0, 4, 1, 0.35, len(ours)))
+    assert np.sum(ours ** 2) == pytest.approx(1.0, abs=1e-5)
+    assert np.allclose(ours / ours.max(), theirs / theirs.max(), atol=1e-4)
+
+
+def test_frame_length_and_split():
+    data = np.zeros(512, np.complex64)
+    frame = frame_symbols(make_header(length=512), data, CONFIG)
+    assert len(frame) == CONFIG.frame_symbols(512)
+    chunks = split_payload(np.zeros(10000, np.complex64), 4096)
+    assert [len(c) for c in chunks] == [3334, 3333, 3333]
+    with pytest.raises(ValueError, match="announces"):
+        frame_symbols(make_header(length=100), data, CONFIG)
+
+
+def test_noise_voltage_gives_the_requested_es_n0_after_the_matched_filter():
+    rng = np.random.default_rng(1)
+    symbols = random_symbols(rng, 20000)
+    amplitude, snr = 0.3, 7.0
+    samples = burst(symbols, CONFIG) * amplitude * np.sqrt(CONFIG.sps)
+    noisy = simulate_channel(samples, noise_voltage(snr, amplitude, CONFIG.sps), seed=2)
+    mf = matched_filter(noisy, CONFIG.taps) / (amplitude * np.sqrt(CONFIG.sps))
+    first = CONFIG.guard_symbols * CONFIG.sps + len(CONFIG.taps) - 1
+    received = mf[first:first + len(symbols) * CONFIG.sps:CONFIG.sps]
+    measured = 10 * np.log10(1 / np.mean(np.abs(received - symbols) ** 2))
+    assert measured == pytest.approx(snr, abs=0.15)
+
+
+def run_link(rng, snr_db, n_frames=6, **impairments):
+    datas, bursts = [], []
+    for i in range(n_frames):
+        data = random_symbols(rng, 512)
+        datas.append(data)
+        bursts.append(burst(frame_symbols(make_header(image_id=i), data, CONFIG), CONFIG))
+    signal = np.concatenate([np.zeros(777, np.complex64), *bursts, np.zeros(500, np.complex64)])
+    # bursts of unit-energy pulses: RMS amplitude 1/sqrt(sps)
+    received = simulate_channel(signal, noise_voltage(snr_db, 1 / np.sqrt(CONFIG.sps), CONFIG.sps),
+                                seed=int(rng.integers(1 << 30)), **impairments)
+    sync = FrameSynchronizer(CONFIG)
+    frames = []
+    for piece in np.array_split(matched_filter(received, CONFIG.taps), 23):  # frames split across buffers
+        frames += sync.push(piece)
+    return datas, frames, sync
+
+
+@pytest.mark.parametrize("impairments", [
+    {},
+    {"frequency_offset": 0.0025, "delay": 0.37},
+    {"frequency_offset": -0.002, "delay": 1.5, "taps": (1.0, 0.3j, 0.1)},
+])
+def test_sync_finds_every_frame_and_recovers_the_payload(impairments):
+    rng = np.random.default_rng(3)
+    datas, frames, sync = run_link(rng, 15.0, **impairments)
+    assert [f.header.image_id for f in frames] == list(range(len(datas)))
+    for frame in frames:
+        eq = equalize(frame.payload, 512, CONFIG.pilot_spacing, prior_snr_db=frame.training_snr_db,
+                      prior_count=frame.training_count)
+        error_db = 10 * np.log10(1 / np.mean(np.abs(eq.data - datas[frame.header.image_id]) ** 2))
+        assert error_db > 13.5
+        assert abs(eq.snr_db - error_db) < 1.0
+
+
+def test_equalizer_removes_a_known_channel_and_estimates_the_snr():
+    rng = np.random.default_rng(4)
+    data = random_symbols(rng, 2000)
+    block = insert_pilots(data, 16)
+    gain = 0.5 * np.exp(1j * 2.0)
+    noise = random_symbols(rng, len(block)) * np.sqrt(10 ** (-20 / 10)) * abs(gain)
+    eq = equalize(gain * block + noise, len(data), 16)
+    assert np.mean(np.abs(eq.data - data) ** 2) < 10 ** (-19 / 10)
+    assert eq.snr_db == pytest.approx(20.0, abs=0.7)
+    assert eq.gain == pytest.approx(abs(gain) ** 2, rel=0.05)
+
+
+def test_no_frame_is_detected_in_noise():
+    rng = np.random.default_rng(5)
+    sync = FrameSynchronizer(CONFIG)
+    for _ in range(10):
+        noise = random_symbols(rng, 200_000)
+        assert sync.push(matched_filter(noise, CONFIG.taps)) == []
+    assert sync.stats.detected == 0
+    assert len(sync.buffer) < 10_000  # the buffer does not grow without bound
