@@ -172,10 +172,29 @@ def add_loopback_parser(sub) -> None:
     p.set_defaults(func=cmd_loopback)
 
 
+def cmd_demo(args) -> int:
+    from semjscc.demo import run_demo
+
+    run_demo(args.out, args.model, parse_snr_list(args.snr), args.data, args.kodak, args.device)
+    return 0
+
+
+def add_demo_parser(sub) -> None:
+    p = sub.add_parser("demo", help="shipped images through the full flowgraph at several SNRs")
+    p.add_argument("--out", default="out/demo")
+    p.add_argument("--model", default="", help="default: the main shipped model")
+    p.add_argument("--snr", default="0,5,10,15,20")
+    p.add_argument("--data", default="cifar10:test:16")
+    p.add_argument("--kodak", default="kodak:1", help="a large image to send as well ('' for none)")
+    p.add_argument("--device", default="auto")
+    p.set_defaults(func=cmd_demo)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="semjscc", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (add_train_parser, add_eval_parser, add_loopback_parser, add_info_parser, add_index_parser):
+    for add in (add_train_parser, add_eval_parser, add_loopback_parser, add_demo_parser, add_info_parser,
+                add_index_parser):
         add(sub)
     return parser
 

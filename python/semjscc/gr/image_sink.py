@@ -23,8 +23,8 @@ from semjscc.metrics import psnr_per_image, ssim_per_image
 
 
 def score(reference: np.ndarray, decoded: np.ndarray) -> dict:
-    ref = torch.from_numpy(reference).permute(2, 0, 1)[None].float() / 255
-    dec = torch.from_numpy(decoded).permute(2, 0, 1)[None].float() / 255
+    ref = torch.from_numpy(np.array(reference)).permute(2, 0, 1)[None].float() / 255
+    dec = torch.from_numpy(np.array(decoded)).permute(2, 0, 1)[None].float() / 255
     return {"psnr": round(psnr_per_image(ref, dec).item(), 4), "ssim": round(ssim_per_image(ref, dec).item(), 5)}
 
 
