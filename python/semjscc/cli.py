@@ -190,11 +190,48 @@ def add_demo_parser(sub) -> None:
     p.set_defaults(func=cmd_demo)
 
 
+def cmd_bench(args) -> int:
+    out = Path(args.out)
+    if args.what == "codec":
+        from semjscc.bench_codec import bench_quality
+
+        bench_quality(out, args.data, parse_snr_list(args.snr), args.filter, update_cards=not args.no_cards)
+    elif args.what == "baseline":
+        from semjscc.bench_codec import bench_baseline_reproduction
+
+        bench_baseline_reproduction(out, args.data)
+    elif args.what == "throughput":
+        from semjscc.bench_codec import bench_throughput
+
+        bench_throughput(out)
+    else:
+        from semjscc.bench_radio import run_radio_bench
+
+        run_radio_bench(str(out), args.model, args.rtf_models.split(",") if args.rtf_models else [args.model],
+                        args.data, args.detect_images, args.noise_samples)
+    return 0
+
+
+def add_bench_parser(sub) -> None:
+    p = sub.add_parser("bench", help="benchmarks: codec quality, throughput, radio link (JSON + plots)")
+    p.add_argument("what", choices=["codec", "baseline", "throughput", "radio"])
+    p.add_argument("--out", default="bench/results")
+    p.add_argument("--data", default="cifar10:test", help="codec: dataset; radio: images for the loss table")
+    p.add_argument("--snr", default="0,5,10,15,20")
+    p.add_argument("--filter", default="", help="codec: only models whose name contains this")
+    p.add_argument("--no-cards", action="store_true", help="codec: leave the model cards alone")
+    p.add_argument("--model", default="baseline_awgn_kn1-6_snr10", help="radio: the model for the link tests")
+    p.add_argument("--rtf-models", default="", help="radio: comma-separated models to time")
+    p.add_argument("--detect-images", type=int, default=500)
+    p.add_argument("--noise-samples", type=int, default=10_000_000)
+    p.set_defaults(func=cmd_bench)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="semjscc", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (add_train_parser, add_eval_parser, add_loopback_parser, add_demo_parser, add_info_parser,
-                add_index_parser):
+    for add in (add_train_parser, add_eval_parser, add_loopback_parser, add_demo_parser, add_bench_parser,
+                add_info_parser, add_index_parser):
         add(sub)
     return parser
 
