@@ -131,3 +131,24 @@ def record_bursts(spec, sample_root):
         parts += [burst(frame_symbols(header, symbols.astype(np.complex64), config), config) * 0.3 * 2,
                   np.zeros(500, np.complex64)]
     return np.concatenate(parts)
+
+
+def test_qt_gui_loopback_shows_decoded_images_offscreen(monkeypatch, tmp_path, sample_root):
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
+    from PyQt5 import Qt
+
+    app = Qt.QApplication.instance() or Qt.QApplication([])
+    module = load("loopback_sim_gui")
+    tb = module.loopback_sim_gui(model=str(SHIPPED_BASELINE), data="cifar10:test:2", device="cpu",
+                                 out=str(tmp_path))
+    tb.start()
+    deadline = time.time() + 30
+    while time.time() < deadline and tb.display.shown < 2:
+        app.processEvents()
+        time.sleep(0.05)
+    tb.set_snr(5.0)  # the slider's callback reaches the channel and the encoder
+    tb.stop()
+    tb.wait()
+    assert tb.display.shown >= 2
+    assert tb.display.widget.pixmap() is not None and tb.display.widget.pixmap().width() == 32 * 6

@@ -14,9 +14,10 @@ from semjscc.gr.jscc_encoder import jscc_encoder
 from semjscc.gr.jscc_rx import jscc_rx
 from semjscc.gr.jscc_tx import jscc_tx
 from semjscc.gr.modulator import modulator
-from semjscc.phy.levels import noise_voltage
+from semjscc.gr.qt_display import image_display
 from semjscc.gr.taps import parse_taps
+from semjscc.phy.levels import noise_voltage
 
 __all__ = ["image_source", "jscc_encoder", "framer", "modulator", "jscc_tx",
            "frame_sync", "equalizer", "jscc_decoder", "jscc_rx", "image_sink",
-           "noise_voltage", "parse_taps"]
+           "image_display", "noise_voltage", "parse_taps"]

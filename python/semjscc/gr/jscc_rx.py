@@ -12,8 +12,9 @@ from semjscc.gr.phy_params import frame_config
 class jscc_rx(gr.hier_block2):
     """RRC matched filter (stock FIR) -> frame_sync -> equalizer -> jscc_decoder.
 
-    Message outputs: ``images`` (decoded image PDUs) and ``stats`` (counters of
-    the synchroniser and the decoder, for the image sink).
+    Message outputs: ``images`` (decoded image PDUs), ``stats`` (counters of
+    the synchroniser and the decoder, for the image sink) and ``symbols`` (the
+    equalised JSCC symbols, e.g. for a constellation display).
     """
 
     def __init__(self, model="adaptive_awgn_kn1-6", device="auto", sps=4, rolloff=0.35, max_payload=4096,
@@ -23,6 +24,7 @@ class jscc_rx(gr.hier_block2):
                                 gr.io_signature(0, 0, 0))
         self.message_port_register_hier_out("images")
         self.message_port_register_hier_out("stats")
+        self.message_port_register_hier_out("symbols")
         config = frame_config(sps, rolloff, max_payload, pilot_spacing, header_repetition)
         self.matched = filter.fir_filter_ccf(1, np.asarray(config.taps[::-1], dtype=float).tolist())
         self.sync = frame_sync(sps, rolloff, max_payload, pilot_spacing, header_repetition, threshold)
@@ -32,6 +34,7 @@ class jscc_rx(gr.hier_block2):
         self.msg_connect(self.sync, "frames", self.equalizer, "frames")
         self.msg_connect(self.equalizer, "symbols", self.decoder, "symbols")
         self.msg_connect(self.decoder, "images", self, "images")
+        self.msg_connect(self.equalizer, "symbols", self, "symbols")
         self.msg_connect(self.sync, "stats", self, "stats")
         self.msg_connect(self.decoder, "stats", self, "stats")
 
