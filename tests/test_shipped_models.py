@@ -1,0 +1,40 @@
+"""Every shipped model still decodes the shipped sample as well as its card says (quality regression)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from semjscc.codec.checkpoint import load_model
+from semjscc.data import load_dataset
+from semjscc.evaluation import evaluate
+
+MODELS = Path(__file__).resolve().parents[1] / "models"
+INDEX = json.loads((MODELS / "index.json").read_text())
+
+
+def card_psnr(card: dict, channel: str, snr: float) -> float:
+    for table in card["measured"]:
+        if table["data"] == "cifar10:test" and table["channel"] == channel:
+            return {row["snr_db"]: row["psnr"] for row in table["results"]}[snr]
+    raise AssertionError(f"{card['name']}: the card has no cifar10:test table for {channel}")
+
+
+def test_index_lists_every_checkpoint_with_a_card():
+    shipped = {p.name for p in MODELS.glob("*.pt") if not p.name.endswith(".state.pt")}
+    assert {entry["file"] for entry in INDEX} == shipped
+    for entry in INDEX:
+        card = json.loads((MODELS / entry["card"]).read_text())
+        assert card["file"] == entry["file"] and card["epochs"] >= 1 and card["training_wall_time_s"] > 0
+        assert entry["family"] in ("baseline", "adaptive", "semantic-importance", "tosc-sr")
+
+
+@pytest.mark.parametrize("entry", INDEX, ids=[e["name"] for e in INDEX])
+def test_shipped_model_decodes_the_sample_above_its_floor(entry, sample_root):
+    model, _ = load_model(MODELS / entry["file"])
+    card = json.loads((MODELS / entry["card"]).read_text())
+    sample = load_dataset("cifar10:test:256", sample_root)
+    psnr = evaluate(model, sample, entry["channel"], [10.0], seed=0)["results"][0]["psnr"]
+    # The sample is the first 256 of the 1,000 images the card was measured on.
+    assert psnr > card_psnr(card, entry["channel"], 10.0) - 1.0
+    assert psnr > 20.0
