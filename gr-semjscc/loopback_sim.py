@@ -26,7 +26,7 @@ from gnuradio import semjscc
 
 class loopback_sim(gr.top_block):
 
-    def __init__(self, model='adaptive_awgn_kn1-6', data='cifar10:test:16', snr=10, cfo=0, epsilon=1.0, taps='1.0', seed=0, out='out/loopback', device='auto', samp_rate=1e6):
+    def __init__(self, model='adaptive_awgn_kn1-6', data='cifar10:test:16', snr=10, cfo=0, epsilon=1.0, taps='1.0', seed=0, out='out/loopback', device='auto', task='', samp_rate=1e6):
         gr.top_block.__init__(self, "gr-semjscc: loopback simulation", catch_exceptions=True)
 
         ##################################################
@@ -41,6 +41,7 @@ class loopback_sim(gr.top_block):
         self.seed = seed
         self.out = out
         self.device = device
+        self.task = task
         self.samp_rate = samp_rate
 
         ##################################################
@@ -56,7 +57,7 @@ class loopback_sim(gr.top_block):
         self.tx = semjscc.jscc_tx(model, device, snr, sps, 0.35, amplitude, 4096, 16, 2)
         self.source = semjscc.image_source(data, 0, False, 0.2, '')
         self.sink = semjscc.image_sink(out, data, 'metrics.json', '', True, '')
-        self.rx = semjscc.jscc_rx(model, device, sps, 0.35, 4096, 16, 2, 0.3, 31, 64, 'oldest')
+        self.rx = semjscc.jscc_rx(model, device, sps, 0.35, 4096, 16, 2, 0.3, 31, 64, 'oldest', task)
         self.channel = channels.channel_model(
             noise_voltage=semjscc.noise_voltage(snr, amplitude, sps),
             frequency_offset=cfo,
@@ -69,8 +70,8 @@ class loopback_sim(gr.top_block):
         ##################################################
         # Connections
         ##################################################
-        self.msg_connect((self.rx, 'images'), (self.sink, 'images'))
         self.msg_connect((self.rx, 'stats'), (self.sink, 'stats'))
+        self.msg_connect((self.rx, 'images'), (self.sink, 'images'))
         self.msg_connect((self.source, 'images'), (self.tx, 'images'))
         self.connect((self.channel, 0), (self.rx, 0))
         self.connect((self.tx, 0), (self.channel, 0))
@@ -135,6 +136,12 @@ class loopback_sim(gr.top_block):
     def set_device(self, device):
         self.device = device
 
+    def get_task(self):
+        return self.task
+
+    def set_task(self, task):
+        self.task = task
+
     def get_samp_rate(self):
         return self.samp_rate
 
@@ -189,6 +196,9 @@ def argument_parser():
         "--device", dest="device", type=str, default='auto',
         help="Set Torch device [default=%(default)r]")
     parser.add_argument(
+        "--task", dest="task", type=str, default='',
+        help="Set Task network [default=%(default)r]")
+    parser.add_argument(
         "--samp-rate", dest="samp_rate", type=eng_float, default=eng_notation.num_to_str(float(1e6)),
         help="Set Sample rate [default=%(default)r]")
     return parser
@@ -197,7 +207,7 @@ def argument_parser():
 def main(top_block_cls=loopback_sim, options=None):
     if options is None:
         options = argument_parser().parse_args()
-    tb = top_block_cls(model=options.model, data=options.data, snr=options.snr, cfo=options.cfo, epsilon=options.epsilon, taps=options.taps, seed=options.seed, out=options.out, device=options.device, samp_rate=options.samp_rate)
+    tb = top_block_cls(model=options.model, data=options.data, snr=options.snr, cfo=options.cfo, epsilon=options.epsilon, taps=options.taps, seed=options.seed, out=options.out, device=options.device, task=options.task, samp_rate=options.samp_rate)
 
     def sig_handler(sig=None, frame=None):
         tb.stop()

@@ -45,7 +45,7 @@ from gnuradio import qtgui
 
 class loopback_sim_gui(gr.top_block, Qt.QWidget):
 
-    def __init__(self, model='adaptive_awgn_kn1-6', data='cifar10:test:16', cfo=0, epsilon=1.0, taps='1.0', seed=0, out='out/loopback', device='auto', samp_rate=1e6):
+    def __init__(self, model='adaptive_awgn_kn1-6', data='cifar10:test:16', cfo=0, epsilon=1.0, taps='1.0', seed=0, out='out/loopback', device='auto', task='', samp_rate=1e6):
         gr.top_block.__init__(self, "gr-semjscc: loopback simulation (GUI)", catch_exceptions=True)
         Qt.QWidget.__init__(self)
         self.setWindowTitle("gr-semjscc: loopback simulation (GUI)")
@@ -87,6 +87,7 @@ class loopback_sim_gui(gr.top_block, Qt.QWidget):
         self.seed = seed
         self.out = out
         self.device = device
+        self.task = task
         self.samp_rate = samp_rate
 
         ##################################################
@@ -157,7 +158,7 @@ class loopback_sim_gui(gr.top_block, Qt.QWidget):
             self.top_grid_layout.setColumnStretch(c, 1)
         self.source = semjscc.image_source(data, 2, True, 0.5, '')
         self.sink = semjscc.image_sink(out, data, 'metrics.json', '', True, '')
-        self.rx = semjscc.jscc_rx(model, device, sps, 0.35, 4096, 16, 2, 0.3, 31, 4, 'oldest')
+        self.rx = semjscc.jscc_rx(model, device, sps, 0.35, 4096, 16, 2, 0.3, 31, 4, 'oldest', task)
         self.display = semjscc.image_display(6)
         self._display_win = self.display.widget
         self.top_grid_layout.addWidget(self._display_win, 1, 0, 1, 1)
@@ -223,8 +224,8 @@ class loopback_sim_gui(gr.top_block, Qt.QWidget):
         # Connections
         ##################################################
         self.msg_connect((self.rx, 'images'), (self.display, 'images'))
-        self.msg_connect((self.rx, 'images'), (self.sink, 'images'))
         self.msg_connect((self.rx, 'stats'), (self.sink, 'stats'))
+        self.msg_connect((self.rx, 'images'), (self.sink, 'images'))
         self.msg_connect((self.rx, 'symbols'), (self.symbols_stream, 'pdus'))
         self.msg_connect((self.source, 'images'), (self.tx, 'images'))
         self.connect((self.channel, 0), (self.rx, 0))
@@ -292,6 +293,12 @@ class loopback_sim_gui(gr.top_block, Qt.QWidget):
     def set_device(self, device):
         self.device = device
 
+    def get_task(self):
+        return self.task
+
+    def set_task(self, task):
+        self.task = task
+
     def get_samp_rate(self):
         return self.samp_rate
 
@@ -352,6 +359,9 @@ def argument_parser():
         "--device", dest="device", type=str, default='auto',
         help="Set Torch device [default=%(default)r]")
     parser.add_argument(
+        "--task", dest="task", type=str, default='',
+        help="Set Task network [default=%(default)r]")
+    parser.add_argument(
         "--samp-rate", dest="samp_rate", type=eng_float, default=eng_notation.num_to_str(float(1e6)),
         help="Set Sample rate [default=%(default)r]")
     return parser
@@ -366,7 +376,7 @@ def main(top_block_cls=loopback_sim_gui, options=None):
         Qt.QApplication.setGraphicsSystem(style)
     qapp = Qt.QApplication(sys.argv)
 
-    tb = top_block_cls(model=options.model, data=options.data, cfo=options.cfo, epsilon=options.epsilon, taps=options.taps, seed=options.seed, out=options.out, device=options.device, samp_rate=options.samp_rate)
+    tb = top_block_cls(model=options.model, data=options.data, cfo=options.cfo, epsilon=options.epsilon, taps=options.taps, seed=options.seed, out=options.out, device=options.device, task=options.task, samp_rate=options.samp_rate)
 
     tb.start()
 

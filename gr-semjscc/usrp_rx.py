@@ -27,7 +27,7 @@ import time
 
 class usrp_rx(gr.top_block):
 
-    def __init__(self, args='', freq=2.45e9, gain=30, samp_rate=1e6, antenna='RX2', model='adaptive_awgn_kn1-6', out='out/usrp_rx', reference='', threshold=0.3, device='auto', zmq_pub=''):
+    def __init__(self, args='', freq=2.45e9, gain=30, samp_rate=1e6, antenna='RX2', model='adaptive_awgn_kn1-6', out='out/usrp_rx', reference='', threshold=0.3, device='auto', zmq_pub='', task=''):
         gr.top_block.__init__(self, "gr-semjscc: USRP receiver", catch_exceptions=True)
 
         ##################################################
@@ -44,6 +44,7 @@ class usrp_rx(gr.top_block):
         self.threshold = threshold
         self.device = device
         self.zmq_pub = zmq_pub
+        self.task = task
 
         ##################################################
         # Variables
@@ -69,14 +70,14 @@ class usrp_rx(gr.top_block):
         self.usrp.set_antenna(antenna, 0)
         self.usrp.set_gain(gain, 0)
         self.sink = semjscc.image_sink(out, reference, 'metrics.json', zmq_pub, True, '')
-        self.rx = semjscc.jscc_rx(model, device, sps, 0.35, 4096, 16, 2, threshold, 31, 8, 'oldest')
+        self.rx = semjscc.jscc_rx(model, device, sps, 0.35, 4096, 16, 2, threshold, 31, 8, 'oldest', task)
 
 
         ##################################################
         # Connections
         ##################################################
-        self.msg_connect((self.rx, 'images'), (self.sink, 'images'))
         self.msg_connect((self.rx, 'stats'), (self.sink, 'stats'))
+        self.msg_connect((self.rx, 'images'), (self.sink, 'images'))
         self.connect((self.usrp, 0), (self.rx, 0))
 
 
@@ -151,6 +152,12 @@ class usrp_rx(gr.top_block):
     def set_zmq_pub(self, zmq_pub):
         self.zmq_pub = zmq_pub
 
+    def get_task(self):
+        return self.task
+
+    def set_task(self, task):
+        self.task = task
+
     def get_sps(self):
         return self.sps
 
@@ -195,13 +202,16 @@ def argument_parser():
     parser.add_argument(
         "--zmq-pub", dest="zmq_pub", type=str, default='',
         help="Set ZeroMQ PUB address [default=%(default)r]")
+    parser.add_argument(
+        "--task", dest="task", type=str, default='',
+        help="Set Task network [default=%(default)r]")
     return parser
 
 
 def main(top_block_cls=usrp_rx, options=None):
     if options is None:
         options = argument_parser().parse_args()
-    tb = top_block_cls(args=options.args, freq=options.freq, gain=options.gain, samp_rate=options.samp_rate, antenna=options.antenna, model=options.model, out=options.out, reference=options.reference, threshold=options.threshold, device=options.device, zmq_pub=options.zmq_pub)
+    tb = top_block_cls(args=options.args, freq=options.freq, gain=options.gain, samp_rate=options.samp_rate, antenna=options.antenna, model=options.model, out=options.out, reference=options.reference, threshold=options.threshold, device=options.device, zmq_pub=options.zmq_pub, task=options.task)
 
     def sig_handler(sig=None, frame=None):
         tb.stop()

@@ -134,6 +134,27 @@ def test_decoder_decodes_drops_and_counts(model, tmp_path):
     assert decoder.counters()["dropped"]["missing_chunks"] == 1
 
 
+def test_decoder_with_a_task_network_reports_class_and_the_sink_accuracy(model, tmp_path):
+    from semjscc.codec.checkpoint import load_model, save_checkpoint
+    from semjscc.semantic.task_models import build_task_model
+
+    save_checkpoint(tmp_path / "task.pt", build_task_model({"arch": "vgg", "width": 4}), {"family": "task"})
+    codec, _ = load_model(model)
+    codec.path = model
+    decoder = jscc_decoder(model, "cpu", 8, "oldest", task_model=str(tmp_path / "task.pt"))
+    sink = image_sink(str(tmp_path / "rx"), "cifar10:test:4", "m.json", "", False, "")
+    tb = gr.top_block()
+    tb.msg_connect(decoder, "images", sink, "images")
+    tb.start()
+    post(decoder, "symbols", equalized_pdu(codec, 0))
+    assert wait_for(lambda: sink.received == 1)
+    tb.stop()
+    tb.wait()
+    row = sink.summary()["images"][0]
+    assert 0 <= row["predicted_class"] < 10 and 0 < row["confidence"] <= 1
+    assert sink.summary()["accuracy"] in (0.0, 1.0)
+
+
 def test_decoder_queue_drops_by_policy_when_full(model):
     from semjscc.codec.checkpoint import load_model
 

@@ -49,3 +49,34 @@ def test_eval_cli_names_a_bad_checkpoint(tmp_path, capsys):
     bad.write_bytes(b"garbage")
     assert main(["eval", "--model", str(bad), "--data", "cifar10:test:4"]) == 2
     assert "bad.pt" in capsys.readouterr().err
+
+
+def test_eval_adds_accuracy_fields_with_task_networks(tmp_path, sample_root):
+    from semjscc.codec.checkpoint import save_checkpoint
+    from semjscc.semantic.task_models import build_task_model
+
+    model = tmp_path / "m.pt"
+    Trainer(small_config(epochs=1), model, data_root=sample_root).run()
+    for name, arch in (("task.pt", "resnet"), ("unseen.pt", "vgg")):
+        save_checkpoint(tmp_path / name, build_task_model({"arch": arch, "width": 4}), {"family": "task"})
+    report_path = tmp_path / "eval.json"
+    assert main(["eval", "--model", str(model), "--data", "cifar10:test:20", "--snr", "5",
+                 "--task-model", str(tmp_path / "task.pt"), "--unseen-model", str(tmp_path / "unseen.pt"),
+                 "--json", str(report_path), "--data-root", str(sample_root)]) == 0
+    row = json.loads(report_path.read_text())["results"][0]
+    assert 0.0 <= row["accuracy"] <= 1.0 and 0.0 <= row["accuracy_unseen"] <= 1.0
+    # 20 images: accuracy is a multiple of 1/20
+    assert abs(row["accuracy"] * 20 - round(row["accuracy"] * 20)) < 1e-6
+
+
+def test_semantic_training_runs_with_a_task_network(tmp_path, sample_root):
+    from semjscc.codec.checkpoint import save_checkpoint
+    from semjscc.semantic.task_models import build_task_model
+
+    save_checkpoint(tmp_path / "task.pt", build_task_model({"arch": "resnet", "width": 4}), {"family": "task"})
+    for loss in ("semantic-importance", "tosc-sr"):
+        config = small_config(epochs=1, loss=loss, task_model=str(tmp_path / "task.pt"), semantic_weight=0.5,
+                              semantic_layer="layer1")
+        trainer = Trainer(config, tmp_path / f"{loss}.pt", data_root=sample_root)
+        meta = trainer.run()
+        assert meta["family"] == loss and trainer.history[0]["train_mse"] > 0

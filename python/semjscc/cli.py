@@ -56,6 +56,13 @@ def add_train_parser(sub) -> None:
     p.add_argument("--init", help="start from this checkpoint's weights (fine-tuning)")
     p.add_argument("--threads", type=int)
     p.add_argument("--max-images", dest="max_images", type=int)
+    p.add_argument("--loss", choices=["mse", "semantic-importance", "tosc-sr"])
+    p.add_argument("--task-model", dest="task_model", help="task network checkpoint for the semantic losses")
+    p.add_argument("--semantic-weight", dest="semantic_weight", type=float, help="lambda of the semantic term")
+    p.add_argument("--semantic-layer", dest="semantic_layer", help="task network layer the importance weights")
+    p.add_argument("--importance-reduce", dest="importance_reduce", choices=["element", "channel"])
+    p.add_argument("--importance-norm", dest="importance_norm", choices=["mean", "max", "softmax"])
+    p.add_argument("--divergence", choices=["ce", "kl"], help="TOSC-SR semantic distortion")
     p.add_argument("--resume", action="store_true", help="continue from <out>.state.pt if present")
     p.add_argument("--device", default="cpu")
     p.add_argument("--data-root", help="data folder (default: $SEMJSCC_DATA, ../shared/data, shipped sample)")
@@ -69,6 +76,39 @@ def _fraction(text: str) -> float:
     return float(text)
 
 
+def cmd_train_task(args) -> int:
+    from semjscc.semantic.task_training import TaskTrainConfig, TaskTrainer
+
+    config = TaskTrainConfig()
+    for key in TaskTrainConfig.__dataclass_fields__:
+        value = getattr(args, key, None)
+        if value is not None:
+            setattr(config, key, value)
+    trainer = TaskTrainer(config, Path(args.out), data_root=args.data_root, device=args.device)
+    if args.resume and trainer.resume():
+        print(f"resumed {args.out} at epoch {trainer.epoch}/{config.epochs}", flush=True)
+    trainer.run()
+    return 0
+
+
+def add_train_task_parser(sub) -> None:
+    p = sub.add_parser("train-task", help="train a CIFAR-10 task network (the receiver's classifier)")
+    p.add_argument("--out", required=True)
+    p.add_argument("--arch", choices=["resnet", "vgg"])
+    p.add_argument("--width", type=int)
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", dest="batch_size", type=int)
+    p.add_argument("--lr", type=float)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--data")
+    p.add_argument("--val-data", dest="val_data")
+    p.add_argument("--threads", type=int)
+    p.add_argument("--resume", action="store_true")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--data-root")
+    p.set_defaults(func=cmd_train_task)
+
+
 def cmd_eval(args) -> int:
     from semjscc.codec.card import write_card
     from semjscc.codec.checkpoint import load_model
@@ -79,10 +119,15 @@ def cmd_eval(args) -> int:
     model_path = resolve_model(args.model)
     model, _ = load_model(model_path, device=args.device)
     dataset = load_dataset(args.data, args.data_root)
+    from semjscc.semantic.task_models import load_task_model
+
     options = {"pilots": args.pilots, "equalizer": args.equalizer} if args.channel == "fading" else {}
+    task = load_task_model(resolve_model(args.task_model)) if args.task_model else None
+    unseen = load_task_model(resolve_model(args.unseen_model)) if args.unseen_model else None
     report = {"model": str(args.model), **evaluate(model, dataset, args.channel, parse_snr_list(args.snr),
                                                     batch_size=args.batch_size, seed=args.seed,
-                                                    device=args.device, channel_options=options)}
+                                                    device=args.device, channel_options=options,
+                                                    task=task, unseen=unseen)}
     text = json.dumps(report, indent=2)
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
@@ -104,6 +149,8 @@ def add_eval_parser(sub) -> None:
     p.add_argument("--snr", default="0,5,10,15,20", help="'0,5,10' or 'start:stop:step'")
     p.add_argument("--json", help="write the report here (and a PNG plot beside it)")
     p.add_argument("--card", action="store_true", help="add the measured table to the model card")
+    p.add_argument("--task-model", help="classifier for the 'accuracy' field (labelled data)")
+    p.add_argument("--unseen-model", help="a second classifier, never used in training ('accuracy_unseen')")
     p.add_argument("--batch-size", type=int, default=250)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cpu")
@@ -145,7 +192,7 @@ def cmd_loopback(args) -> int:
 
     parse_taps(args.taps)  # a clear error before the flowgraph starts
     report = run_loopback(args.model, args.data, args.snr, args.cfo, args.epsilon, args.taps, args.seed, args.out,
-                          args.device, args.samp_rate, args.timeout, args.data_root)
+                          args.device, args.samp_rate, args.timeout, args.data_root, args.task_model)
     text = json.dumps(report, indent=2)
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
@@ -168,6 +215,7 @@ def add_loopback_parser(sub) -> None:
     p.add_argument("--device", default="auto")
     p.add_argument("--samp-rate", type=float, default=1e6, help="sample rate the RTF refers to")
     p.add_argument("--timeout", type=float, default=600.0, help="give up after this many seconds")
+    p.add_argument("--task-model", default="", help="classifier at the receiver: adds 'accuracy'")
     p.add_argument("--data-root")
     p.set_defaults(func=cmd_loopback)
 
@@ -230,7 +278,7 @@ def add_bench_parser(sub) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="semjscc", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (add_train_parser, add_eval_parser, add_loopback_parser, add_demo_parser, add_bench_parser,
+    for add in (add_train_parser, add_train_task_parser, add_eval_parser, add_loopback_parser, add_demo_parser, add_bench_parser,
                 add_info_parser, add_index_parser):
         add(sub)
     return parser

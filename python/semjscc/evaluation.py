@@ -6,7 +6,7 @@ import torch
 from semjscc.channel import build_channel
 from semjscc.codec.bandwidth import symbol_count
 from semjscc.data import ImageSet
-from semjscc.metrics import image_metrics
+from semjscc.metrics import image_metrics, quantize
 
 
 def batches(dataset: ImageSet, batch_size: int):
@@ -22,19 +22,31 @@ def batches(dataset: ImageSet, batch_size: int):
 
 @torch.no_grad()
 def evaluate(model, dataset: ImageSet, channel: str = "awgn", snrs=(0, 5, 10, 15, 20), batch_size: int = 250,
-             seed: int = 0, device="cpu", channel_options=None) -> dict:
-    """The eval JSON of the command-line interface (see README: "semjscc eval")."""
+             seed: int = 0, device="cpu", channel_options=None, task=None, unseen=None) -> dict:
+    """The eval JSON of the command-line interface (see README: "semjscc eval").
+
+    With labelled data, ``task`` (the receiver's classifier) and ``unseen`` (one
+    the codec never trained against) add top-1 ``accuracy`` / ``accuracy_unseen``.
+    """
     model = model.to(device).eval()
     channel_module = build_channel(channel, **(channel_options or {}))
     torch.manual_seed(seed)
+    classifiers = {name: net.to(device).eval() for name, net in (("accuracy", task), ("accuracy_unseen", unseen))
+                   if net is not None and dataset.labels is not None and dataset.uniform}
+    labels = torch.as_tensor(dataset.labels) if classifiers else None
     results = []
     for snr in snrs:
-        per_image = {"psnr": [], "ssim": [], "ms_ssim": []}
+        per_image = {"psnr": [], "ssim": [], "ms_ssim": [], **{name: [] for name in classifiers}}
+        offset = 0
         for images in batches(dataset, batch_size):
             images = images.to(device)
             decoded = model(images, channel_module, float(snr))
             for key, values in image_metrics(images, decoded).items():
                 per_image[key].append(values.cpu())
+            for name, net in classifiers.items():
+                truth = labels[offset:offset + len(images)].to(device)
+                per_image[name].append((net(quantize(decoded)).argmax(dim=1) == truth).float().cpu())
+            offset += len(images)
         row = {"snr_db": float(snr)}
         for key, values in per_image.items():
             row[key] = round(torch.cat(values).mean().item(), 4)

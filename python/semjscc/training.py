@@ -21,6 +21,8 @@ from semjscc.codec.checkpoint import read_checkpoint, save_checkpoint
 from semjscc.codec.models import build_model
 from semjscc.data import load_dataset
 from semjscc.metrics import psnr_per_image, quantize
+from semjscc.semantic.losses import build_loss
+from semjscc.semantic.task_models import load_task_model
 
 
 @dataclass
@@ -45,6 +47,13 @@ class TrainConfig:
     init: Optional[str] = None
     threads: int = 0
     max_images: int = 0
+    loss: str = "mse"
+    task_model: Optional[str] = None
+    semantic_weight: float = 0.0
+    semantic_layer: str = "layer2"
+    importance_reduce: str = "element"
+    importance_norm: str = "mean"
+    divergence: str = "ce"
 
     def model_config(self) -> dict:
         config = {"arch": self.arch, "k_over_n": self.k_over_n}
@@ -80,6 +89,7 @@ class Trainer:
         if config.max_images:
             train = train.subset(config.max_images)
         self.train_images = torch.from_numpy(np.ascontiguousarray(train.images)).permute(0, 3, 1, 2).contiguous()
+        self.train_labels = None if train.labels is None else torch.from_numpy(np.asarray(train.labels))
         self.train_name = train.name
         val = load_dataset(config.val_data, data_root)
         self.val_images = to_tensor(val.images).to(self.device)
@@ -88,9 +98,22 @@ class Trainer:
             self.model.load_state_dict(read_checkpoint(config.init)["state_dict"])
         self.channel = build_channel(config.channel, **({"pilots": config.pilots} if config.channel == "fading" else {}))
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.lr)
+        self.loss_fn = self._build_loss()
         self.epoch = 0
         self.wall_s = 0.0
         self.history = []
+
+    def _build_loss(self):
+        config = self.config
+        if config.loss == "mse":
+            return build_loss("mse")
+        if not config.task_model:
+            raise ValueError(f"the {config.loss!r} loss needs --task-model")
+        task = load_task_model(config.task_model, self.device)
+        if config.loss == "semantic-importance":
+            return build_loss(config.loss, task, weight=config.semantic_weight, layer=config.semantic_layer,
+                              reduce=config.importance_reduce, norm=config.importance_norm)
+        return build_loss(config.loss, task, weight=config.semantic_weight, divergence=config.divergence)
 
     def resume(self) -> bool:
         """Continue from ``<out>.state.pt`` if it exists; True when it did."""
@@ -126,15 +149,17 @@ class Trainer:
         bar = tqdm(range(0, len(order) - size + 1, size), desc=f"epoch {self.epoch + 1}/{self.config.epochs}",
                    leave=False, mininterval=5)
         for start in bar:
-            batch = self.train_images[order[start:start + size]].to(self.device).float().div_(255.0)
+            index = order[start:start + size]
+            batch = self.train_images[index].to(self.device).float().div_(255.0)
+            labels = None if self.train_labels is None else self.train_labels[index].to(self.device)
             flip = torch.rand(batch.shape[0], device=self.device) < 0.5
             batch = torch.where(flip[:, None, None, None], batch.flip(-1), batch)
             decoded = self.model(batch, self.channel, self.sample_snr(batch.shape[0]))
-            loss = torch.nn.functional.mse_loss(decoded, batch)
+            loss, parts = self.loss_fn(decoded, batch, labels)
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             self.optimizer.step()
-            total += loss.item() * batch.shape[0]
+            total += parts["mse"].item() * batch.shape[0]
             count += batch.shape[0]
             bar.set_postfix(mse=f"{total / count:.5f}", refresh=False)
         return total / max(count, 1)
@@ -153,7 +178,7 @@ class Trainer:
 
     def meta(self) -> dict:
         return {
-            "family": self.config.family or self.config.arch,
+            "family": self.config.family or (self.config.loss if self.config.loss != "mse" else self.config.arch),
             "channel": self.config.channel,
             "snr_range_db": [self.config.snr_min, self.config.snr_max],
             "training": {**asdict(self.config), "train_images": len(self.train_images),

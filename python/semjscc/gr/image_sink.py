@@ -57,14 +57,15 @@ class image_sink(gr.basic_block):
             return len(self.rows)
 
     def _reference(self, image_id: int, shape):
+        """(reference image, label) for an on-air image id (16 bits, so it may wrap), or (None, None)."""
         if self.references is None or len(self.references) == 0:
-            return None
-        candidates = range(image_id, len(self.references), 1 << 16)
-        for index in candidates:
+            return None, None
+        for index in range(image_id, len(self.references), 1 << 16):
             ref = self.references.images[index]
             if ref.shape == shape:
-                return ref
-        return None
+                labels = self.references.labels
+                return ref, None if labels is None else int(labels[index])
+        return None, None
 
     def _handle_stats(self, msg):
         update = pmt.to_python(msg)
@@ -82,9 +83,11 @@ class image_sink(gr.basic_block):
         row = {k: meta[k] for k in ("image_id", "height", "width", "chunk_count", "snr_est_db", "decoder_snr_db")
                if k in meta}
         row["time_s"] = round(time.time() - self.started, 4)
-        reference = self._reference(int(meta["image_id"]), image.shape)
+        reference, label = self._reference(int(meta["image_id"]), image.shape)
         if reference is not None:
             row.update(score(reference, image))
+        if label is not None and label >= 0:
+            row["label"] = label
         for key in ("predicted_class", "confidence"):
             if key in meta:
                 row[key] = meta[key]
@@ -104,6 +107,9 @@ class image_sink(gr.basic_block):
         if scored:
             summary["psnr"] = float(np.mean([r["psnr"] for r in scored]))
             summary["ssim"] = float(np.mean([r["ssim"] for r in scored]))
+        classified = [r for r in rows if "label" in r and "predicted_class" in r]
+        if classified:
+            summary["accuracy"] = float(np.mean([r["predicted_class"] == r["label"] for r in classified]))
         if rows:
             summary["snr_est_db"] = float(np.mean([r["snr_est_db"] for r in rows if "snr_est_db" in r]))
         return summary

@@ -4,6 +4,8 @@ Chunks are reassembled per image; a complete image goes to a queue of at most
 ``queue_size`` images served by one worker thread, so a slow decoder never
 stalls the message handler.  ``drop_policy`` says which image to drop when
 the queue is full: ``oldest`` (keep the stream fresh) or ``newest``.
+With a ``task_model`` (a classifier checkpoint) each decoded image also gets
+``predicted_class`` and ``confidence``: the machine task at the receiver.
 """
 
 import collections
@@ -18,6 +20,8 @@ from semjscc.codec.bandwidth import DOWNSAMPLE, symbol_count
 from semjscc.gr.model_loader import load_codec
 from semjscc.gr.pdus import make_dict, make_pdu, parse_pdu
 from semjscc.gr.reassembly import Reassembler
+from semjscc.paths import resolve_model
+from semjscc.semantic.task_models import load_task_model, predict
 
 
 def padded(size: int) -> int:
@@ -26,7 +30,7 @@ def padded(size: int) -> int:
 
 class jscc_decoder(gr.basic_block):
     def __init__(self, model="adaptive_awgn_kn1-6", device="auto", queue_size=8, drop_policy="oldest",
-                 snr_override_db=float("nan")):
+                 snr_override_db=float("nan"), task_model=""):
         gr.basic_block.__init__(self, name="semjscc_jscc_decoder", in_sig=None, out_sig=None)
         if drop_policy not in ("oldest", "newest"):
             raise ValueError(f"drop_policy must be 'oldest' or 'newest', not {drop_policy!r}")
@@ -34,6 +38,7 @@ class jscc_decoder(gr.basic_block):
         self.queue_size = int(queue_size)
         self.drop_policy = drop_policy
         self.snr_override_db = float(snr_override_db)
+        self.task = load_task_model(resolve_model(task_model), self.device) if task_model else None
         self.reassembler = Reassembler()
         self.queue = collections.deque()
         self.cond = threading.Condition()
@@ -136,6 +141,10 @@ class jscc_decoder(gr.basic_block):
             image = self.codec.decode(tensor, (padded(height), padded(width)), snr_in)[0]
         pixels = (image.clamp(0, 1) * 255).round().byte().permute(1, 2, 0).cpu().numpy()[:height, :width]
         meta.update(snr_est_db=snr, decoder_snr_db=snr_in)
+        if self.task is not None:
+            quantized = torch.from_numpy(pixels.copy()).permute(2, 0, 1)[None].float().div(255).to(self.device)
+            predicted, confidence = predict(self.task, quantized)
+            meta.update(predicted_class=int(predicted[0]), confidence=float(confidence[0]))
         with self.cond:
             self.count["decoded"] += 1
         self.message_port_pub(pmt.intern("images"), make_pdu(meta, pixels.reshape(-1)))

@@ -19,7 +19,7 @@ class jscc_rx(gr.hier_block2):
 
     def __init__(self, model="adaptive_awgn_kn1-6", device="auto", sps=4, rolloff=0.35, max_payload=4096,
                  pilot_spacing=16, header_repetition=2, threshold=0.3, smoothing=31, queue_size=8,
-                 drop_policy="oldest"):
+                 drop_policy="oldest", task_model=""):
         gr.hier_block2.__init__(self, "semjscc_jscc_rx", gr.io_signature(1, 1, gr.sizeof_gr_complex),
                                 gr.io_signature(0, 0, 0))
         self.message_port_register_hier_out("images")
@@ -29,7 +29,7 @@ class jscc_rx(gr.hier_block2):
         self.matched = filter.fir_filter_ccf(1, np.asarray(config.taps[::-1], dtype=float).tolist())
         self.sync = frame_sync(sps, rolloff, max_payload, pilot_spacing, header_repetition, threshold)
         self.equalizer = equalizer(pilot_spacing, smoothing)
-        self.decoder = jscc_decoder(model, device, queue_size, drop_policy)
+        self.decoder = jscc_decoder(model, device, queue_size, drop_policy, task_model=task_model)
         self.connect(self, self.matched, self.sync)
         self.msg_connect(self.sync, "frames", self.equalizer, "frames")
         self.msg_connect(self.equalizer, "symbols", self.decoder, "symbols")

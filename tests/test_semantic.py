@@ -1,0 +1,66 @@
+import pytest
+import torch
+from torch import nn
+
+from semjscc.semantic.importance import importance_weights
+from semjscc.semantic.losses import PixelLoss, SemanticImportanceLoss, TaskRateDistortionLoss, build_loss
+from semjscc.semantic.task_models import build_task_model
+
+
+class QuadrantTask(nn.Module):
+    """Class 0's score is the sum of the top-left quadrant of feature channel 0, three times over."""
+
+    def features(self, images):
+        feature = images * 1.0
+        score0 = 3 * feature[:, 0, :16, :16].sum(dim=(1, 2))
+        score1 = 0.01 * feature[:, 1].sum(dim=(1, 2))
+        return {"layer": feature, "logits": torch.stack([score0, score1], dim=1)}
+
+    def forward(self, images):
+        return self.features(images)["logits"]
+
+    def parameters(self, recurse=True):
+        return iter(())
+
+
+def test_importance_is_high_where_the_task_gradient_is_high():
+    images = torch.rand(2, 3, 32, 32)
+    weights, features = importance_weights(QuadrantTask(), images, "layer", norm="max")
+    assert weights.shape == features.shape == images.shape
+    assert torch.allclose(weights[:, 0, :16, :16], torch.ones(2, 16, 16))
+    assert weights[:, 0, 16:, :].max() == 0 and weights[:, 2].max() == 0
+    mean_norm, _ = importance_weights(QuadrantTask(), images, "layer", norm="mean")
+    assert torch.allclose(mean_norm.flatten(1).mean(dim=1), torch.ones(2))
+
+
+def test_importance_names_bad_options():
+    task = build_task_model({"arch": "vgg", "width": 4})
+    with pytest.raises(ValueError, match="no layer"):
+        importance_weights(task, torch.rand(1, 3, 32, 32), "layer9")
+    with pytest.raises(ValueError, match="norm"):
+        importance_weights(task, torch.rand(1, 3, 32, 32), "block1", norm="l2")
+
+
+@pytest.mark.parametrize("make_loss", [
+    lambda task, w: SemanticImportanceLoss(task, weight=w, layer="layer1"),
+    lambda task, w: TaskRateDistortionLoss(task, weight=w, divergence="ce"),
+    lambda task, w: TaskRateDistortionLoss(task, weight=w, divergence="kl"),
+])
+def test_semantic_losses_are_differentiable_and_reduce_to_mse_at_zero(make_loss):
+    task = build_task_model({"arch": "resnet", "width": 4}).eval()
+    images = torch.rand(4, 3, 32, 32)
+    labels = torch.tensor([0, 1, 2, 3])
+    decoded = torch.rand(4, 3, 32, 32, requires_grad=True)
+    at_zero, _ = make_loss(task, 0.0)(decoded, images, labels)
+    assert torch.allclose(at_zero, PixelLoss()(decoded, images)[0])
+    loss, parts = make_loss(task, 1.0)(decoded, images, labels)
+    assert loss > parts["mse"]
+    loss.backward()
+    assert decoded.grad is not None and decoded.grad.abs().sum() > 0
+    assert all(p.grad is None for p in task.parameters())  # the task network stays frozen
+
+
+def test_loss_factory_requires_a_task_for_semantic_losses():
+    assert isinstance(build_loss("mse"), PixelLoss)
+    with pytest.raises(ValueError, match="task network"):
+        build_loss("tosc-sr")
