@@ -64,3 +64,17 @@ def test_loss_factory_requires_a_task_for_semantic_losses():
     assert isinstance(build_loss("mse"), PixelLoss)
     with pytest.raises(ValueError, match="task network"):
         build_loss("tosc-sr")
+
+
+def test_digital_baseline_respects_the_capacity_budget():
+    import numpy as np
+
+    from semjscc.semantic.digital import capacity_bytes, compress_to_budget
+
+    assert capacity_bytes(32, 32, 1 / 6, 10.0) == int(3 / 6 * np.log2(11) * 1024 // 8)
+    image = (np.random.default_rng(0).random((32, 32, 3)) * 255).astype(np.uint8)
+    assert compress_to_budget(image, 20) is None  # below any WebP file: the image is lost
+    decoded = compress_to_budget(image, 2000)
+    assert decoded.shape == image.shape
+    with pytest.raises(ValueError, match="codec"):
+        compress_to_budget(image, 100, "bpg")

@@ -248,6 +248,11 @@ def cmd_bench(args) -> int:
         from semjscc.bench_codec import bench_baseline_reproduction
 
         bench_baseline_reproduction(out, args.data)
+    elif args.what == "semantic":
+        from semjscc.bench_semantic import run_semantic_bench
+
+        run_semantic_bench(str(out), args.models.split(","), args.task_model, args.unseen_model, args.data,
+                           parse_snr_list(args.snr), args.digital_codec)
     elif args.what == "throughput":
         from semjscc.bench_codec import bench_throughput
 
@@ -262,7 +267,7 @@ def cmd_bench(args) -> int:
 
 def add_bench_parser(sub) -> None:
     p = sub.add_parser("bench", help="benchmarks: codec quality, throughput, radio link (JSON + plots)")
-    p.add_argument("what", choices=["codec", "baseline", "throughput", "radio"])
+    p.add_argument("what", choices=["codec", "baseline", "throughput", "radio", "semantic"])
     p.add_argument("--out", default="bench/results")
     p.add_argument("--data", default="cifar10:test", help="codec: dataset; radio: images for the loss table")
     p.add_argument("--snr", default="0,5,10,15,20")
@@ -272,6 +277,10 @@ def add_bench_parser(sub) -> None:
     p.add_argument("--rtf-models", default="", help="radio: comma-separated models to time")
     p.add_argument("--detect-images", type=int, default=500)
     p.add_argument("--noise-samples", type=int, default=10_000_000)
+    p.add_argument("--models", default="", help="semantic: comma-separated codecs to compare")
+    p.add_argument("--task-model", default="", help="semantic: the receiver's classifier")
+    p.add_argument("--unseen-model", default="", help="semantic: a classifier no codec trained with")
+    p.add_argument("--digital-codec", default="webp", choices=["webp", "jpeg2000"])
     p.set_defaults(func=cmd_bench)
 
 
