@@ -54,9 +54,8 @@ def viterbi_decode(soft: np.ndarray) -> np.ndarray:
     choices = np.empty((steps, STATES), dtype=np.int8)
     for t in range(steps):
         candidates = metric[_PREV] + branch[t]
-        choice = candidates[:, 1] > candidates[:, 0]
-        metric = np.where(choice, candidates[:, 1], candidates[:, 0])
-        choices[t] = choice
+        choices[t] = candidates[:, 1] > candidates[:, 0]
+        metric = candidates.max(axis=1)
     state, bits = 0, np.empty(steps, dtype=np.int8)
     for t in range(steps - 1, -1, -1):
         bits[t] = _INPUT[state]

@@ -1,6 +1,7 @@
 """Known sequences: Zadoff-Chu preamble and pilot symbols."""
 
 import math
+from functools import lru_cache
 
 import numpy as np
 
@@ -13,14 +14,16 @@ def zadoff_chu(length: int, root: int) -> np.ndarray:
     return np.exp(-1j * np.pi * root * n * (n + 1) / length).astype(np.complex64)
 
 
+@lru_cache(maxsize=64)
 def pn_bits(count: int, seed: int = 0x1FF) -> np.ndarray:
-    """Pseudo-noise bits of the 9-bit LFSR x^9 + x^5 + 1 (as in 802.11's pilot scrambler)."""
+    """Pseudo-noise bits of the 9-bit LFSR x^9 + x^5 + 1 (as in 802.11's pilot scrambler); read-only, cached."""
     state = seed & 0x1FF
     bits = np.empty(count, dtype=np.int8)
     for i in range(count):
         new = ((state >> 8) ^ (state >> 4)) & 1
         state = ((state << 1) | new) & 0x1FF
         bits[i] = new
+    bits.flags.writeable = False
     return bits
 
 

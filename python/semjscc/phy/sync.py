@@ -69,6 +69,7 @@ class FrameSynchronizer:
         self.buffer = np.zeros(0, dtype=np.complex64)
         self.base = 0  # absolute index of buffer[0]
         self.search = 0  # buffer index where the search resumes
+        self.pending = None  # a frame whose header is decoded, waiting for the rest of its payload
 
     # -- stream bookkeeping -------------------------------------------------
     def push(self, samples: np.ndarray) -> list:
@@ -80,7 +81,10 @@ class FrameSynchronizer:
                 frames.append(frame)
             if status == "wait":
                 break
-        keep_from = max(0, min(self.search, len(self.buffer)) - self.config.sps * 4)
+        limit = min(self.search, len(self.buffer))
+        if self.pending is not None:
+            limit = min(limit, self.pending["start"] - self.base - self._margin())
+        keep_from = max(0, limit - self.config.sps * 4)
         self.buffer = self.buffer[keep_from:]
         self.base += keep_from
         self.search -= keep_from
@@ -91,6 +95,13 @@ class FrameSynchronizer:
 
     def _next(self):
         """One detection attempt: ('wait', None) when more samples are needed."""
+        if self.pending is not None:
+            frame = self._finish(**self.pending)
+            if frame is None:
+                return "wait", None
+            self.pending = None
+            self.search = frame.start - self.base + (self.n_preamble + self.n_header + len(frame.payload)) * self.config.sps
+            return "more", frame
         buf, sps = self.buffer, self.config.sps
         end = len(buf) - self.window - self.lag
         if end <= self.search:
@@ -124,9 +135,7 @@ class FrameSynchronizer:
         if frame is None:  # not a frame, or a lost one: skip past its preamble
             self.search = coarse_start + self.n_preamble * sps
             return "more", None
-        self.search = frame.start - self.base + (self.n_preamble + self.n_header
-                                                 + len(frame.payload)) * sps
-        return "more", frame
+        return "more", None  # header decoded: the frame is pending until its payload has arrived
 
     # -- one frame ------------------------------------------------------------
     def _derotated(self, start: int, stop: int, cfo: float) -> np.ndarray:
@@ -202,18 +211,24 @@ class FrameSynchronizer:
         if header.payload_length > config.max_payload or header.payload_length == 0:
             self.stats.drop("bad_length")
             return None
+        self.stats.decoded += 1
+        self.pending = {"start": self.base + start, "cfo": cfo, "rho": rho, "header": header, "outputs": outputs}
+        return "pending"
+
+    def _finish(self, start: int, cfo: float, rho: float, header: Header, outputs: np.ndarray):
+        """Equalise the payload of a frame whose header decoded, once all of it is in the buffer."""
+        config, sps = self.config, self.config.sps
+        start -= self.base
         n_payload = config.payload_symbols(header.payload_length)
-        payload_start = start + (n_pre + self.n_header) * sps
+        payload_start = start + (len(config.preamble) + self.n_header) * sps
         if payload_start + (n_payload - 1) * sps + self._margin() > len(self.buffer):
-            self.stats.detected -= 1  # counted again once the whole frame has arrived
-            return "wait"
+            return None
         # The decoded header is a known training sequence now: refine CFO, retrain the equaliser.
-        known = np.concatenate([pre, header_symbols(header, config)])
+        known = np.concatenate([config.preamble, header_symbols(header, config)])
         cfo = self._refine_cfo(outputs, known, np.arange(len(known)), cfo)
         rows = self._taps_matrix(start, len(known), cfo)
         weights = self._train(rows, known)
         payload = self._taps_matrix(payload_start, n_payload, cfo) @ weights
-        self.stats.decoded += 1
         return RxFrame(header, payload.astype(np.complex64), self.base + start, float(cfo), rho,
                        self._training_snr(rows @ weights, known, len(weights)), len(known))
 
