@@ -15,14 +15,32 @@ def parse_snr_list(text: str) -> list:
     return [float(v) for v in text.split(",") if v.strip()]
 
 
-def cmd_train(args) -> int:
-    from semjscc.training import TrainConfig, Trainer
-
-    config = TrainConfig.from_json(args.config) if args.config else TrainConfig()
-    for key in TrainConfig.__dataclass_fields__:
+def apply_overrides(config, args):
+    """Copy every option given on the command line onto the dataclass ``config``."""
+    for key in type(config).__dataclass_fields__:
         value = getattr(args, key, None)
         if value is not None:
             setattr(config, key, value)
+    return config
+
+
+def add_common_training_options(p) -> None:
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", dest="batch_size", type=int)
+    p.add_argument("--lr", type=float)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--data")
+    p.add_argument("--val-data", dest="val_data")
+    p.add_argument("--threads", type=int)
+    p.add_argument("--resume", action="store_true", help="continue from <out>.state.pt if present")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--data-root", help="data folder (default: $SEMJSCC_DATA, ../shared/data, shipped sample)")
+
+
+def cmd_train(args) -> int:
+    from semjscc.training import TrainConfig, Trainer
+
+    config = apply_overrides(TrainConfig.from_json(args.config) if args.config else TrainConfig(), args)
     if args.snr is not None:
         config.snr_min = config.snr_max = args.snr
     trainer = Trainer(config, Path(args.out), data_root=args.data_root, device=args.device)
@@ -47,14 +65,8 @@ def add_train_parser(sub) -> None:
     p.add_argument("--snr-min", dest="snr_min", type=float)
     p.add_argument("--snr-max", dest="snr_max", type=float)
     p.add_argument("--snr", type=float, help="train at one SNR (sets min and max)")
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", dest="batch_size", type=int)
-    p.add_argument("--lr", type=float)
-    p.add_argument("--seed", type=int)
-    p.add_argument("--data")
-    p.add_argument("--val-data", dest="val_data")
+    add_common_training_options(p)
     p.add_argument("--init", help="start from this checkpoint's weights (fine-tuning)")
-    p.add_argument("--threads", type=int)
     p.add_argument("--max-images", dest="max_images", type=int)
     p.add_argument("--loss", choices=["mse", "semantic-importance", "tosc-sr"])
     p.add_argument("--task-model", dest="task_model", help="task network checkpoint for the semantic losses")
@@ -63,9 +75,6 @@ def add_train_parser(sub) -> None:
     p.add_argument("--importance-reduce", dest="importance_reduce", choices=["element", "channel"])
     p.add_argument("--importance-norm", dest="importance_norm", choices=["mean", "max", "softmax"])
     p.add_argument("--divergence", choices=["ce", "kl"], help="TOSC-SR semantic distortion")
-    p.add_argument("--resume", action="store_true", help="continue from <out>.state.pt if present")
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--data-root", help="data folder (default: $SEMJSCC_DATA, ../shared/data, shipped sample)")
     p.set_defaults(func=cmd_train)
 
 
@@ -79,11 +88,7 @@ def _fraction(text: str) -> float:
 def cmd_train_task(args) -> int:
     from semjscc.semantic.task_training import TaskTrainConfig, TaskTrainer
 
-    config = TaskTrainConfig()
-    for key in TaskTrainConfig.__dataclass_fields__:
-        value = getattr(args, key, None)
-        if value is not None:
-            setattr(config, key, value)
+    config = apply_overrides(TaskTrainConfig(), args)
     trainer = TaskTrainer(config, Path(args.out), data_root=args.data_root, device=args.device)
     if args.resume and trainer.resume():
         print(f"resumed {args.out} at epoch {trainer.epoch}/{config.epochs}", flush=True)
@@ -96,16 +101,7 @@ def add_train_task_parser(sub) -> None:
     p.add_argument("--out", required=True)
     p.add_argument("--arch", choices=["resnet", "vgg"])
     p.add_argument("--width", type=int)
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", dest="batch_size", type=int)
-    p.add_argument("--lr", type=float)
-    p.add_argument("--seed", type=int)
-    p.add_argument("--data")
-    p.add_argument("--val-data", dest="val_data")
-    p.add_argument("--threads", type=int)
-    p.add_argument("--resume", action="store_true")
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--data-root")
+    add_common_training_options(p)
     p.set_defaults(func=cmd_train_task)
 
 

@@ -17,7 +17,7 @@ import torch
 from tqdm import tqdm
 
 from semjscc.channel import build_channel
-from semjscc.codec.checkpoint import read_checkpoint, save_checkpoint
+from semjscc.codec.checkpoint import load_training_state, read_checkpoint, save_checkpoint, save_training_state
 from semjscc.codec.models import build_model
 from semjscc.data import load_dataset
 from semjscc.metrics import psnr_per_image, quantize
@@ -119,11 +119,7 @@ class Trainer:
         """Continue from ``<out>.state.pt`` if it exists; True when it did."""
         if not self.state_path.is_file():
             return False
-        state = torch.load(self.state_path, map_location="cpu", weights_only=True)
-        self.model.load_state_dict(state["state_dict"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        torch.set_rng_state(state["rng"])
-        self.epoch, self.wall_s, self.history = state["epoch"], state["wall_s"], state["history"]
+        self.epoch, self.wall_s, self.history = load_training_state(self.state_path, self.model, self.optimizer)
         return True
 
     def learning_rate(self) -> float:
@@ -190,12 +186,7 @@ class Trainer:
 
     def save(self) -> None:
         save_checkpoint(self.out, self.model, self.meta())
-        state = {"state_dict": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
-                 "rng": torch.get_rng_state(),
-                 "epoch": self.epoch, "wall_s": self.wall_s, "history": self.history}
-        tmp = self.state_path.with_suffix(".tmp")
-        torch.save(state, tmp)
-        tmp.replace(self.state_path)
+        save_training_state(self.state_path, self.model, self.optimizer, self.epoch, self.wall_s, self.history)
 
     def run(self) -> dict:
         while self.epoch < self.config.epochs:

@@ -66,3 +66,22 @@ def load_model(path, device="cpu", expected_k_over_n=None):
     if expected_k_over_n is not None and abs(model.k_over_n - expected_k_over_n) > 1e-9:
         raise CheckpointError(f"{path}: model has k/n = {model.k_over_n}, expected {expected_k_over_n}")
     return model.to(device).eval(), payload
+
+
+def save_training_state(path, model, optimizer, epoch: int, wall_s: float, history: list) -> None:
+    """What resuming needs: weights, optimizer moments, RNG, progress (atomic write)."""
+    path = Path(path)
+    state = {"state_dict": model.state_dict(), "optimizer": optimizer.state_dict(), "rng": torch.get_rng_state(),
+             "epoch": epoch, "wall_s": wall_s, "history": history}
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    torch.save(state, tmp)
+    tmp.replace(path)
+
+
+def load_training_state(path, model, optimizer):
+    """Restore what :func:`save_training_state` wrote; returns (epoch, wall_s, history)."""
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    model.load_state_dict(state["state_dict"])
+    optimizer.load_state_dict(state["optimizer"])
+    torch.set_rng_state(state["rng"])
+    return state["epoch"], state["wall_s"], state["history"]

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from semjscc.codec.checkpoint import save_checkpoint
+from semjscc.codec.checkpoint import load_training_state, save_checkpoint, save_training_state
 from semjscc.data import load_dataset
 from semjscc.semantic.task_models import build_task_model, top1
 
@@ -70,11 +70,7 @@ class TaskTrainer:
     def resume(self) -> bool:
         if not self.state_path.is_file():
             return False
-        state = torch.load(self.state_path, map_location="cpu", weights_only=True)
-        self.model.load_state_dict(state["state_dict"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        torch.set_rng_state(state["rng"])
-        self.epoch, self.wall_s, self.history = state["epoch"], state["wall_s"], state["history"]
+        self.epoch, self.wall_s, self.history = load_training_state(self.state_path, self.model, self.optimizer)
         return True
 
     def learning_rate(self, progress: float) -> float:
@@ -127,8 +123,4 @@ class TaskTrainer:
 
     def save(self) -> None:
         save_checkpoint(self.out, self.model, self.meta())
-        state = {"state_dict": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
-                 "rng": torch.get_rng_state(), "epoch": self.epoch, "wall_s": self.wall_s, "history": self.history}
-        tmp = self.state_path.with_suffix(".tmp")
-        torch.save(state, tmp)
-        tmp.replace(self.state_path)
+        save_training_state(self.state_path, self.model, self.optimizer, self.epoch, self.wall_s, self.history)
