@@ -86,3 +86,31 @@ def plot_accuracy(reports: list, path: Path, title: str) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def importance_figure(task_model: str, data: str, layer: str, path: Path, count: int = 8) -> None:
+    """Images above their importance maps (element weights summed over channels, upsampled)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import torch.nn.functional as F
+
+    from semjscc.semantic.importance import importance_weights
+
+    task = load_task_model(resolve_model(task_model))
+    dataset = load_dataset(data).subset(count)
+    images = torch.from_numpy(np.ascontiguousarray(dataset.images)).permute(0, 3, 1, 2).float() / 255
+    weights, _ = importance_weights(task, images, layer, norm="max")
+    maps = F.interpolate(weights.sum(dim=1, keepdim=True), size=images.shape[-2:], mode="bilinear")[:, 0]
+    fig, axes = plt.subplots(2, count, figsize=(1.6 * count, 3.4))
+    for i in range(count):
+        axes[0, i].imshow(dataset.images[i])
+        axes[1, i].imshow(maps[i].numpy(), cmap="inferno")
+        for ax in axes[:, i]:
+            ax.axis("off")
+    fig.suptitle(f"semantic importance at {layer} ({task_model})", fontsize=9)
+    fig.tight_layout()
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

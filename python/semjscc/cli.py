@@ -249,6 +249,10 @@ def cmd_bench(args) -> int:
 
         run_semantic_bench(str(out), args.models.split(","), args.task_model, args.unseen_model, args.data,
                            parse_snr_list(args.snr), args.digital_codec)
+    elif args.what == "importance":
+        from semjscc.bench_semantic import importance_figure
+
+        importance_figure(args.task_model, args.data, args.layer, out / "importance_maps.png")
     elif args.what == "throughput":
         from semjscc.bench_codec import bench_throughput
 
@@ -263,7 +267,7 @@ def cmd_bench(args) -> int:
 
 def add_bench_parser(sub) -> None:
     p = sub.add_parser("bench", help="benchmarks: codec quality, throughput, radio link (JSON + plots)")
-    p.add_argument("what", choices=["codec", "baseline", "throughput", "radio", "semantic"])
+    p.add_argument("what", choices=["codec", "baseline", "throughput", "radio", "semantic", "importance"])
     p.add_argument("--out", default="bench/results")
     p.add_argument("--data", default="cifar10:test", help="codec: dataset; radio: images for the loss table")
     p.add_argument("--snr", default="0,5,10,15,20")
@@ -277,6 +281,7 @@ def add_bench_parser(sub) -> None:
     p.add_argument("--task-model", default="", help="semantic: the receiver's classifier")
     p.add_argument("--unseen-model", default="", help="semantic: a classifier no codec trained with")
     p.add_argument("--digital-codec", default="webp", choices=["webp", "jpeg2000"])
+    p.add_argument("--layer", default="layer2", help="importance: the task network layer")
     p.set_defaults(func=cmd_bench)
 
 

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Trains the semantic issue's models (resumable, like train_models.sh):
+#   task networks:  the receiver's classifier (ResNet-9 style) and an unseen VGG one;
+#   codecs:         semantic-importance and TOSC-SR at k/n = 1/12 and 1/6, SNR-adaptive 0..20 dB,
+#                   same architecture and budget as the adaptive MSE models, started from them;
+#   lambda sweep:   TOSC-SR at 1/12 for the PSNR-accuracy trade-off curve.
+#   usage: scripts/train_semantic.sh [tasks|codecs|sweep]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SEMJSCC=${SEMJSCC:-.venv/bin/semjscc}
+
+tasks() {
+  "$SEMJSCC" train-task --resume --out models/task_resnet.pt --arch resnet --width 32 --epochs 24 --threads 2
+  "$SEMJSCC" train-task --resume --out models/task_vgg_unseen.pt --arch vgg --width 32 --epochs 30 --threads 2
+}
+
+semantic_codec() {  # ratio loss weight out
+  local ratio=$1 loss=$2 weight=$3 out=$4
+  local tag; tag=$(echo "$ratio" | tr / -)
+  "$SEMJSCC" train --resume --threads 2 --out "$out" --arch adaptive --k-over-n "$ratio" --width 64 --blocks 1 \
+      --snr-min 0 --snr-max 20 --epochs 22 --init "models/adaptive_awgn_kn${tag}.pt" --lr 3e-4 \
+      --loss "$loss" --task-model models/task_resnet.pt --semantic-weight "$weight" --semantic-layer layer2
+}
+
+codecs() {
+  for ratio in 1/12 1/6; do
+    tag=$(echo "$ratio" | tr / -)
+    semantic_codec "$ratio" semantic-importance 0.1 "models/semimp_awgn_kn${tag}.pt"
+    semantic_codec "$ratio" tosc-sr 0.01 "models/toscsr_awgn_kn${tag}.pt"
+  done
+}
+
+sweep() {
+  for weight in 0.001 0.003 0.03 0.1; do
+    semantic_codec 1/12 tosc-sr "$weight" "runs/toscsr_kn1-12_lambda${weight}.pt"
+  done
+}
+
+case "${1:-tasks}" in
+  tasks) tasks ;;
+  codecs) codecs ;;
+  sweep) sweep ;;
+  *) echo "usage: $0 [tasks|codecs|sweep]" >&2; exit 2 ;;
+esac
