@@ -1,7 +1,8 @@
 """Image sink: decoded image PDUs -> PNG files, a JSON of per-image metrics and counters, ZeroMQ PUB.
 
 When the sink knows the reference images (the same ``reference`` spec the
-source sends), it scores PSNR and SSIM per image.  Counters from the RX blocks
+source sends), it scores PSNR per image as it arrives and SSIM in batches of
+``SSIM_BATCH`` (per-image SSIM calls would cost more than the decoder).  Counters from the RX blocks
 arrive on ``stats`` and are written with the metrics, so every frame and
 image is accounted for in one file.
 """
@@ -19,13 +20,28 @@ from gnuradio import gr
 from semjscc.data import load_dataset
 from semjscc.data.images import write_image
 from semjscc.gr.pdus import parse_pdu
-from semjscc.metrics import psnr_per_image, ssim_per_image
+from semjscc.metrics import ssim_per_image
+
+SSIM_BATCH = 64
 
 
-def score(reference: np.ndarray, decoded: np.ndarray) -> dict:
-    ref = torch.from_numpy(np.array(reference)).permute(2, 0, 1)[None].float() / 255
-    dec = torch.from_numpy(np.array(decoded)).permute(2, 0, 1)[None].float() / 255
-    return {"psnr": round(psnr_per_image(ref, dec).item(), 4), "ssim": round(ssim_per_image(ref, dec).item(), 5)}
+def psnr(reference: np.ndarray, decoded: np.ndarray) -> float:
+    mse = np.mean((reference.astype(np.float32) - decoded.astype(np.float32)) ** 2)
+    return float(10 * np.log10(255.0 ** 2 / max(mse, 1e-10)))
+
+
+def ssim_batch(pairs: list) -> list:
+    """SSIM of (reference, decoded) pairs; same-size pairs go through pytorch-msssim together."""
+    scores = [0.0] * len(pairs)
+    by_shape = {}
+    for index, (reference, _) in enumerate(pairs):
+        by_shape.setdefault(reference.shape, []).append(index)
+    for indices in by_shape.values():
+        ref = torch.from_numpy(np.stack([pairs[i][0] for i in indices])).permute(0, 3, 1, 2).float() / 255
+        dec = torch.from_numpy(np.stack([pairs[i][1] for i in indices])).permute(0, 3, 1, 2).float() / 255
+        for i, value in zip(indices, ssim_per_image(ref, dec).tolist()):
+            scores[i] = round(value, 5)
+    return scores
 
 
 class image_sink(gr.basic_block):
@@ -37,6 +53,7 @@ class image_sink(gr.basic_block):
         self.save_images = bool(save_images)
         self.references = load_dataset(reference, data_root or None) if reference else None
         self.rows = []
+        self.unscored = []  # (row, reference, decoded) waiting for a batched SSIM
         self.stats = {}
         self.lock = threading.Lock()
         self.started = time.time()
@@ -85,7 +102,7 @@ class image_sink(gr.basic_block):
         row["time_s"] = round(time.time() - self.started, 4)
         reference, label = self._reference(int(meta["image_id"]), image.shape)
         if reference is not None:
-            row.update(score(reference, image))
+            row["psnr"] = round(psnr(reference, image), 4)
         if label is not None and label >= 0:
             row["label"] = label
         for key in ("predicted_class", "confidence"):
@@ -97,9 +114,22 @@ class image_sink(gr.basic_block):
             self.publisher.send_multipart([json.dumps(row).encode(), image.tobytes()])
         with self.lock:
             self.rows.append(row)
+            if reference is not None:
+                self.unscored.append((row, reference, image))
+            if len(self.unscored) >= SSIM_BATCH:
+                self._score_ssim()
+
+    def _score_ssim(self) -> None:
+        """SSIM for the rows still waiting (call with the lock held)."""
+        if self.unscored:
+            values = ssim_batch([(reference, image) for _, reference, image in self.unscored])
+            for (row, _, _), value in zip(self.unscored, values):
+                row["ssim"] = value
+            self.unscored = []
 
     def summary(self) -> dict:
         with self.lock:
+            self._score_ssim()
             rows = list(self.rows)
             stats = dict(self.stats)
         summary = {"images_received": len(rows), "counters": stats, "images": rows}

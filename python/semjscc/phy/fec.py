@@ -27,14 +27,17 @@ _NEXT_STATE = _REGISTERS >> 1
 _OUTPUTS = np.stack([_parity(_REGISTERS & poly) for poly in POLYNOMIALS], axis=-1)  # (bit, state, 2)
 
 
+_TAPS = [np.array([(poly >> (CONSTRAINT - 1 - i)) & 1 for i in range(CONSTRAINT)]) for poly in POLYNOMIALS]
+
+
 def conv_encode(bits: np.ndarray) -> np.ndarray:
-    """Encode and terminate with K-1 zero tail bits: 2 * (len + 6) coded bits."""
+    """Encode and terminate with K-1 zero tail bits: 2 * (len + 6) coded bits.
+
+    Each output stream is the input convolved (mod 2) with its generator, MSB = newest bit.
+    """
     bits = np.concatenate([np.asarray(bits, dtype=np.int64), np.zeros(CONSTRAINT - 1, dtype=np.int64)])
-    state, out = 0, np.empty((len(bits), 2), dtype=np.int8)
-    for i, bit in enumerate(bits):
-        out[i] = _OUTPUTS[bit, state]
-        state = _NEXT_STATE[bit, state]
-    return out.reshape(-1)
+    streams = [np.convolve(bits, taps)[: len(bits)] & 1 for taps in _TAPS]
+    return np.stack(streams, axis=1).reshape(-1).astype(np.int8)
 
 
 # Butterfly: next state n = (b << 5) | (s >> 1) comes from s = ((n & 31) << 1) | j, j in {0, 1}, b = n >> 5.

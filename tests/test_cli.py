@@ -1,0 +1,32 @@
+import subprocess
+import sys
+
+from semjscc.cli import main, parse_snr_list
+from semjscc.gr.taps import parse_taps
+
+
+def test_snr_lists():
+    assert parse_snr_list("0,5,10") == [0.0, 5.0, 10.0]
+    assert parse_snr_list("-5:20:5") == [-5.0, 0.0, 5.0, 10.0, 15.0, 20.0]
+
+
+def test_taps_accept_complex_literals_and_name_bad_input():
+    assert parse_taps("1, 0.3j, 0.1+0.05j") == [1 + 0j, 0.3j, 0.1 + 0.05j]
+    try:
+        parse_taps("1, x")
+    except ValueError as err:
+        assert "complex literals" in str(err)
+    else:
+        raise AssertionError("bad taps were accepted")
+
+
+def test_loopback_rejects_bad_taps_before_starting(capsys):
+    assert main(["loopback", "--taps", "1,oops"]) == 2
+    assert "channel taps" in capsys.readouterr().err
+
+
+def test_info_reports_versions_and_models(python_env):
+    out = subprocess.run([sys.executable, "-m", "semjscc", "info", "--no-devices"], env=python_env,
+                         capture_output=True, text=True, check=True).stdout
+    assert "GNU Radio" in out and "torch" in out and "numpy" in out
+    assert "adaptive_awgn_kn1-6" in out
