@@ -51,18 +51,20 @@ def viterbi_decode(soft: np.ndarray) -> np.ndarray:
     soft = np.asarray(soft, dtype=np.float64).reshape(-1, 2)
     steps = len(soft)
     signs = 1.0 - 2.0 * _OUTPUTS[_INPUT[:, None], _PREV]  # (next, j, 2): the symbols each branch expects
-    branch = np.einsum("njc,tc->tnj", signs, soft)  # (time, next, j)
-    metric = np.full(STATES, -np.inf)
+    branch = np.einsum("njc,tc->tjn", signs, soft)  # (time, j, next)
+    first, second = _PREV[:, 0], _PREV[:, 1]
+    metric = np.full(STATES, -1e30)
     metric[0] = 0.0
-    choices = np.empty((steps, STATES), dtype=np.int8)
+    choices = np.empty((steps, STATES), dtype=bool)
     for t in range(steps):
-        candidates = metric[_PREV] + branch[t]
-        choices[t] = candidates[:, 1] > candidates[:, 0]
-        metric = candidates.max(axis=1)
+        from_first = metric[first] + branch[t, 0]
+        from_second = metric[second] + branch[t, 1]
+        np.greater(from_second, from_first, out=choices[t])
+        metric = np.maximum(from_first, from_second)
     state, bits = 0, np.empty(steps, dtype=np.int8)
     for t in range(steps - 1, -1, -1):
         bits[t] = _INPUT[state]
-        state = _PREV[state, choices[t, state]]
+        state = _PREV[state, int(choices[t, state])]
     return bits[: steps - (CONSTRAINT - 1)]
 
 
