@@ -1,6 +1,6 @@
 """The shipped flowgraphs: each .grc compiles with grcc, and each runs headless."""
 
-import os
+import gc
 import shutil
 import subprocess
 import sys
@@ -153,5 +153,11 @@ def test_qt_gui_loopback_shows_decoded_images_offscreen(monkeypatch, tmp_path, s
     tb.set_snr(5.0)  # the slider's callback reaches the channel and the encoder
     tb.stop()
     tb.wait()
-    assert tb.display.shown >= 2
-    assert tb.display.widget.pixmap() is not None and tb.display.widget.pixmap().width() == 32 * 6
+    shown, width = tb.display.shown, tb.display.widget.pixmap().width()
+    # Tear down as GRC's generated main does: widgets go while the QApplication still exists.
+    tb.close()
+    del tb
+    gc.collect()
+    app.processEvents()
+    assert shown >= 2
+    assert width == 32 * 6
