@@ -12,7 +12,7 @@ lane_a() {
   train --out models/adaptive_awgn_kn1-6.pt --arch adaptive --k-over-n 1/6 --width 64 --blocks 1 \
         --snr-min 0 --snr-max 20 --epochs 22
   train --out models/adaptive_fading_kn1-6.pt --arch adaptive --k-over-n 1/6 --width 64 --blocks 1 \
-        --channel fading --pilots 16 --snr-min 0 --snr-max 20 --epochs 3 --lr 3e-4 \
+        --channel fading --pilots 16 --snr-min 0 --snr-max 20 --epochs 2 --lr 3e-4 \
         --init models/adaptive_awgn_kn1-6.pt
 }
 
@@ -23,7 +23,7 @@ lane_b() {
           --snr "$snr" --epochs 6
   done
   train --out models/adaptive_awgn_kn1-12.pt --arch adaptive --k-over-n 1/12 --width 64 --blocks 1 \
-        --snr-min 0 --snr-max 20 --epochs 20
+        --snr-min 0 --snr-max 20 --epochs 15
 }
 
 case "${1:-all}" in
