@@ -178,3 +178,60 @@ def test_image_sink_scores_against_the_reference(tmp_path, sample_root):
     sink.write_metrics()
     report = json.loads((tmp_path / "m.json").read_text())
     assert report["images"][0]["psnr"] > 50 and report["snr_est_db"] == 12.0
+
+
+def test_image_source_receives_images_over_zeromq_and_drops_garbage():
+    import io
+    import socket
+
+    import zmq
+    from PIL import Image
+
+    with socket.socket() as probe:  # a free loopback port
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    push = zmq.Context.instance().socket(zmq.PUSH)
+    push.bind(f"tcp://127.0.0.1:{port}")
+    tb = gr.top_block()
+    source = image_source(f"zmq:tcp://127.0.0.1:{port}", 0, False, 0.0, "")
+    debug = blocks.message_debug()
+    tb.msg_connect(source, "images", debug, "store")
+    tb.start()
+    png = io.BytesIO()
+    Image.fromarray(np.full((8, 12, 3), 200, np.uint8)).save(png, format="PNG")
+    push.send(b"not an image")
+    push.send(png.getvalue())
+    assert wait_for(lambda: debug.num_messages() == 1)
+    tb.stop()
+    tb.wait()
+    push.close(linger=0)
+    (meta, pixels), = messages(debug)
+    assert (meta["height"], meta["width"]) == (8, 12) and pixels.max() == 200
+
+
+def test_image_sink_publishes_on_zeromq(tmp_path):
+    import socket
+
+    import zmq
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sink = image_sink(str(tmp_path), "", "m.json", f"tcp://127.0.0.1:{port}", False, "")
+    sub = zmq.Context.instance().socket(zmq.SUB)
+    sub.connect(f"tcp://127.0.0.1:{port}")
+    sub.setsockopt(zmq.SUBSCRIBE, b"")
+    sub.setsockopt(zmq.RCVTIMEO, 200)
+    image = np.arange(32 * 32 * 3, dtype=np.uint8)
+    received = None
+    for _ in range(25):  # PUB drops messages until the subscription has propagated
+        sink._handle_image(make_pdu({"image_id": 4, "height": 32, "width": 32}, image))
+        try:
+            received = sub.recv_multipart()
+            break
+        except zmq.Again:
+            continue
+    sink.stop()
+    sub.close(linger=0)
+    assert received is not None
+    assert json.loads(received[0])["image_id"] == 4 and received[1] == image.tobytes()

@@ -5,6 +5,7 @@ import torch
 
 from semjscc.channel import build_channel
 from semjscc.codec.bandwidth import symbol_count
+from semjscc.codec.power import papr_db
 from semjscc.data import ImageSet
 from semjscc.metrics import image_metrics, quantize
 
@@ -37,10 +38,13 @@ def evaluate(model, dataset: ImageSet, channel: str = "awgn", snrs=(0, 5, 10, 15
     results = []
     for snr in snrs:
         per_image = {"psnr": [], "ssim": [], "ms_ssim": [], **{name: [] for name in classifiers}}
+        paprs = []
         offset = 0
         for images in batches(dataset, batch_size):
             images = images.to(device)
-            decoded = model(images, channel_module, float(snr))
+            symbols = model.encode(images, float(snr))
+            paprs.append(papr_db(symbols).cpu())
+            decoded = model.decode(channel_module(symbols, float(snr)), images.shape[-2:], float(snr))
             for key, values in image_metrics(images, decoded).items():
                 per_image[key].append(values.cpu())
             for name, net in classifiers.items():
@@ -51,6 +55,7 @@ def evaluate(model, dataset: ImageSet, channel: str = "awgn", snrs=(0, 5, 10, 15
         for key, values in per_image.items():
             row[key] = round(torch.cat(values).mean().item(), 4)
         row["psnr_std"] = round(torch.cat(per_image["psnr"]).std().item(), 4) if len(dataset) > 1 else 0.0
+        row["papr_db"] = round(torch.cat(paprs).mean().item(), 3)
         results.append(row)
     first = dataset.images[0]
     return {

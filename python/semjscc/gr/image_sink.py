@@ -140,8 +140,9 @@ class image_sink(gr.basic_block):
         classified = [r for r in rows if "label" in r and "predicted_class" in r]
         if classified:
             summary["accuracy"] = float(np.mean([r["predicted_class"] == r["label"] for r in classified]))
-        if rows:
-            summary["snr_est_db"] = float(np.mean([r["snr_est_db"] for r in rows if "snr_est_db" in r]))
+        estimates = [r["snr_est_db"] for r in rows if "snr_est_db" in r]
+        if estimates:
+            summary["snr_est_db"] = float(np.mean(estimates))
         return summary
 
     def write_metrics(self) -> None:
