@@ -12,6 +12,6 @@ OUT=${OUT:-bench/results}
 "$SEMJSCC" bench codec --data kodak --filter kn1-6 --snr 0,5,10,15,20 --out "$OUT"
 "$SEMJSCC" bench baseline --data cifar10:test --out "$OUT"
 "$SEMJSCC" bench throughput --out "$OUT"
-"$SEMJSCC" bench radio --model adaptive_awgn_kn1-6 \
-    --rtf-models baseline_awgn_kn1-6_snr10,adaptive_awgn_kn1-6,adaptive_awgn_kn1-12 --out "$OUT/radio"
+"$SEMJSCC" bench radio --model adaptive_awgn_kn1-6 --data cifar10:test:200 --out "$OUT/radio"
+"$SEMJSCC" bench rtf --models baseline_awgn_kn1-6_snr10,adaptive_awgn_kn1-6,adaptive_awgn_kn1-12 --out "$OUT/radio"
 "$SEMJSCC" index

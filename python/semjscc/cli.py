@@ -257,27 +257,29 @@ def cmd_bench(args) -> int:
         from semjscc.bench_codec import bench_throughput
 
         bench_throughput(out)
+    elif args.what == "rtf":
+        from semjscc.bench_radio import run_rtf_bench
+
+        run_rtf_bench(str(out), args.models.split(",") if args.models else [args.model])
     else:
         from semjscc.bench_radio import run_radio_bench
 
-        run_radio_bench(str(out), args.model, args.rtf_models.split(",") if args.rtf_models else [args.model],
-                        args.data, args.detect_images, args.noise_samples)
+        run_radio_bench(str(out), args.model, args.data, args.detect_images, args.noise_samples)
     return 0
 
 
 def add_bench_parser(sub) -> None:
     p = sub.add_parser("bench", help="benchmarks: codec quality, throughput, radio link (JSON + plots)")
-    p.add_argument("what", choices=["codec", "baseline", "throughput", "radio", "semantic", "importance"])
+    p.add_argument("what", choices=["codec", "baseline", "throughput", "radio", "rtf", "semantic", "importance"])
     p.add_argument("--out", default="bench/results")
     p.add_argument("--data", default="cifar10:test", help="codec: dataset; radio: images for the loss table")
     p.add_argument("--snr", default="0,5,10,15,20")
     p.add_argument("--filter", default="", help="codec: only models whose name contains this")
     p.add_argument("--no-cards", action="store_true", help="codec: leave the model cards alone")
     p.add_argument("--model", default="baseline_awgn_kn1-6_snr10", help="radio: the model for the link tests")
-    p.add_argument("--rtf-models", default="", help="radio: comma-separated models to time")
     p.add_argument("--detect-images", type=int, default=500)
     p.add_argument("--noise-samples", type=int, default=10_000_000)
-    p.add_argument("--models", default="", help="semantic: comma-separated codecs to compare")
+    p.add_argument("--models", default="", help="semantic, rtf: comma-separated models")
     p.add_argument("--task-model", default="", help="semantic: the receiver's classifier")
     p.add_argument("--unseen-model", default="", help="semantic: a classifier no codec trained with")
     p.add_argument("--digital-codec", default="webp", choices=["webp", "jpeg2000"])
