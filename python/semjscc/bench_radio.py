@@ -24,8 +24,8 @@ IMPAIRED = {"cfo": 0.0025, "epsilon": 1.00002, "taps": "0.9535,0.2860j,0.0953"}
 def impairment_table(model, data, snrs, out: Path) -> list:
     rows = []
     for snr in snrs:
-        report = run_loopback(model, data, float(snr), out=str(out / "decoded" / f"impaired_snr{snr:02.0f}"), seed=int(snr),
-                              **IMPAIRED)
+        report = run_loopback(model, data, float(snr), out=str(out / "decoded" / f"impaired_snr{snr:02.0f}"),
+                              seed=int(snr), **IMPAIRED)
         rows.append(report)
         print(f"impaired SNR {snr:5.1f}: PSNR {report['psnr']:.2f} vs ideal {report['sim_psnr']:.2f} "
               f"-> loss {report['impl_loss_db']:.3f} dB; {report['frames_detected']}/{report['frames_sent']} frames",
@@ -36,7 +36,8 @@ def impairment_table(model, data, snrs, out: Path) -> list:
 def snr_estimates(model, data, snrs, out: Path) -> list:
     rows = []
     for snr in snrs:
-        report = run_loopback(model, data, float(snr), out=str(out / "decoded" / f"flat_snr{snr:02.0f}"), seed=100 + int(snr))
+        report = run_loopback(model, data, float(snr), out=str(out / "decoded" / f"flat_snr{snr:02.0f}"),
+                              seed=100 + int(snr))
         rows.append({"snr_db": snr, "snr_est_db": report["snr_est_db"], "error_db": report["snr_est_db"] - snr,
                      "psnr": report["psnr"], "sim_psnr": report["sim_psnr"]})
         print(f"flat SNR {snr:5.1f}: estimate {report['snr_est_db']:.2f} dB", flush=True)
@@ -71,8 +72,8 @@ def run_radio_bench(out: str, model: str, data: str = "cifar10:test:200",
     results = {"model": model, "data": data}
     results["impairments"] = IMPAIRED
     results["implementation_loss"] = impairment_table(model, data, [5, 10, 15, 20], out)
-    detection = run_loopback(model, f"cifar10:test:{detect_images}", 0.0, out=str(out / "decoded" / "detect_snr00"), seed=5,
-                             **IMPAIRED)
+    detection = run_loopback(model, f"cifar10:test:{detect_images}", 0.0, out=str(out / "decoded" / "detect_snr00"),
+                             seed=5, **IMPAIRED)
     results["detection_0db"] = {k: detection[k] for k in ("frames_sent", "frames_detected", "frames_decoded",
                                                           "frames_dropped", "frames_missed", "psnr", "sim_psnr")}
     results["detection_0db"]["detection_rate"] = detection["frames_detected"] / detection["frames_sent"]
