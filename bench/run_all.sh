@@ -15,3 +15,4 @@ OUT=${OUT:-bench/results}
 "$SEMJSCC" bench radio --model adaptive_awgn_kn1-6 --data cifar10:test:200 --out "$OUT/radio"
 "$SEMJSCC" bench rtf --models baseline_awgn_kn1-6_snr10,adaptive_awgn_kn1-6,adaptive_awgn_kn1-12 --out "$OUT/radio"
 "$SEMJSCC" index
+"$SEMJSCC" bench report --out "$OUT"

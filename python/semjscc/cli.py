@@ -257,6 +257,10 @@ def cmd_bench(args) -> int:
         from semjscc.bench_codec import bench_throughput
 
         bench_throughput(out)
+    elif args.what == "report":
+        from semjscc.bench_report import write_report
+
+        print(write_report(out))
     elif args.what == "rtf":
         from semjscc.bench_radio import run_rtf_bench
 
@@ -270,7 +274,8 @@ def cmd_bench(args) -> int:
 
 def add_bench_parser(sub) -> None:
     p = sub.add_parser("bench", help="benchmarks: codec quality, throughput, radio link (JSON + plots)")
-    p.add_argument("what", choices=["codec", "baseline", "throughput", "radio", "rtf", "semantic", "importance"])
+    p.add_argument("what", choices=["codec", "baseline", "throughput", "radio", "rtf", "semantic", "importance",
+                                      "report"])
     p.add_argument("--out", default="bench/results")
     p.add_argument("--data", default="cifar10:test", help="codec: dataset; radio: images for the loss table")
     p.add_argument("--snr", default="0,5,10,15,20")

@@ -27,8 +27,8 @@ def write_card(model_path, evaluations=(), notes: str = "") -> dict:
         "file": model_path.name,
         "family": meta.get("family", payload["model"].get("arch")),
         "architecture": payload["model"],
-        "k_over_n": payload["model"]["k_over_n"],
-        "k_over_n_label": ratio_label(payload["model"]["k_over_n"]),
+        "k_over_n": payload["model"].get("k_over_n"),
+        "k_over_n_label": ratio_label(payload["model"]["k_over_n"]) if "k_over_n" in payload["model"] else None,
         "channel": meta.get("channel", "awgn"),
         "snr_range_db": meta.get("snr_range_db"),
         "training_data": training.get("train_data"),
@@ -46,8 +46,11 @@ def write_card(model_path, evaluations=(), notes: str = "") -> dict:
 
 
 def write_index(models_dir) -> list:
-    """Rebuild ``index.json`` from every card in ``models_dir``."""
+    """Rebuild ``index.json`` from the cards in ``models_dir``, first writing a card for any checkpoint without one."""
     models_dir = Path(models_dir)
+    for checkpoint in sorted(models_dir.glob("*.pt")):
+        if not checkpoint.name.endswith(".state.pt") and not card_path(checkpoint).is_file():
+            write_card(checkpoint)
     index = []
     for path in sorted(models_dir.glob("*.json")):
         if path.name == "index.json":
