@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 SEMJSCC=${SEMJSCC:-.venv/bin/semjscc}
 OUT=${OUT:-bench/results}
 
+"$SEMJSCC" index  # cards for checkpoints that have none yet
 "$SEMJSCC" bench codec --data cifar10:test --snr 0,5,10,15,20 --out "$OUT"
 "$SEMJSCC" bench codec --data kodak --filter kn1-6 --snr 0,5,10,15,20 --out "$OUT"
 "$SEMJSCC" bench baseline --data cifar10:test --out "$OUT"
