@@ -39,7 +39,12 @@ def bench_quality(out: Path, data: str, snrs: list, filter_text: str = "", updat
         if update_cards:
             write_card(models_dir() / entry["file"], [report])
     tag = data.replace(":", "_")
-    (out / f"quality_{tag}.json").write_text(json.dumps(reports, indent=2) + "\n")
+    path = out / f"quality_{tag}.json"
+    if path.is_file():  # a filtered run updates its models and keeps the others
+        fresh = {r["model"] for r in reports}
+        reports = [r for r in json.loads(path.read_text()) if r["model"] not in fresh] + reports
+        reports.sort(key=lambda r: r["model"])
+    path.write_text(json.dumps(reports, indent=2) + "\n")
     for ratio in sorted({r["k_over_n"] for r in reports}):
         group = [r for r in reports if r["k_over_n"] == ratio and r["channel"] == "awgn"]
         if group:

@@ -18,7 +18,7 @@ def batches(dataset: ImageSet, batch_size: int):
             yield torch.from_numpy(np.ascontiguousarray(chunk)).permute(0, 3, 1, 2).float() / 255.0
     else:
         for image in dataset.images:
-            yield torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None].float() / 255.0
+            yield torch.from_numpy(np.array(image)).permute(2, 0, 1)[None].float() / 255.0
 
 
 @torch.no_grad()
