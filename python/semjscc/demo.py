@@ -16,7 +16,8 @@ from semjscc.data.images import read_image
 from semjscc.loopback import run_loopback
 from semjscc.paths import models_dir
 
-DEMO_IMPAIRMENTS = {"cfo": 0.001, "epsilon": 1.00001, "taps": "1,0.2j,0.05"}
+# 3 multipath taps scaled to unit energy, so the receiver sees the nominal SNR
+DEMO_IMPAIRMENTS = {"cfo": 0.001, "epsilon": 1.00001, "taps": "0.9794,0.1959j,0.0490"}
 
 
 def default_model() -> str:
