@@ -21,8 +21,8 @@ def test_install_into_a_temporary_prefix(tmp_path, python_env):
     assert list((prefix / "share/gnuradio/grc/blocks").glob("semjscc_*.block.yml")) or not list(
         (REPO / "grc").glob("*.block.yml"))
     env = dict(python_env, PYTHONPATH=str(site))
-    probe = ("from gnuradio import semjscc; import semjscc, sys; "
-             "print(semjscc.__file__); print(sorted(semjscc.__dict__.get('__version__', '')))")
+    probe = "from gnuradio import semjscc as blocks; import semjscc; print(semjscc.__file__); print(blocks.jscc_rx)"
     out = subprocess.run([sys.executable, "-c", probe], env=env, cwd=tmp_path, check=True,
                          capture_output=True, text=True).stdout
-    assert out.splitlines()[0].startswith(str(site))
+    assert out.splitlines()[0].startswith(str(site))  # the installed copy, not the source tree
+    assert "jscc_rx" in out.splitlines()[1]
