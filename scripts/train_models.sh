@@ -23,7 +23,7 @@ lane_b() {
           --snr "$snr" --epochs 6
   done
   train --out models/adaptive_awgn_kn1-12.pt --arch adaptive --k-over-n 1/12 --width 64 --blocks 1 \
-        --snr-min 0 --snr-max 20 --epochs 15
+        --snr-min 0 --snr-max 20 --epochs 23
 }
 
 case "${1:-all}" in
