@@ -123,7 +123,8 @@ def test_decoder_decodes_drops_and_counts(model, tmp_path):
     post(decoder, "symbols", equalized_pdu(codec, 1))
     post(decoder, "symbols", equalized_pdu(codec, 2, model_id=(decoder.model_id + 1) % 256))
     post(decoder, "symbols", equalized_pdu(codec, 3, chunk=(0, 2)))  # its second chunk never comes
-    assert wait_for(lambda: sink.received == 1 and decoder.idle())
+    # all three PDUs handled, the one complete image decoded and delivered
+    assert wait_for(lambda: decoder.counters()["frames_received"] == 3 and sink.received == 1 and decoder.idle())
     tb.stop()
     tb.wait()
     assert (tmp_path / "rx" / "00001.png").is_file()
