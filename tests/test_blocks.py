@@ -54,7 +54,7 @@ def test_encoder_framer_modulator_chain_produces_tagged_bursts(model):
     msg, _ = image_pdu(3)
     post(encoder, "images", msg)
     post(encoder, "images", pmt.intern("not a pdu"))  # dropped and counted, no crash
-    assert wait_for(lambda: mod.bursts == 1 and len(sink.data()) == mod.samples)
+    assert wait_for(lambda: mod.bursts == 1 and len(sink.data()) == mod.samples and encoder.rejected == 1)
     tb.stop()
     tb.wait()
     (meta, symbols), = messages(frames)
