@@ -236,3 +236,15 @@ def test_image_sink_publishes_on_zeromq(tmp_path):
     sub.close(linger=0)
     assert received is not None
     assert json.loads(received[0])["image_id"] == 4 and received[1] == image.tobytes()
+
+
+@pytest.mark.parametrize("dtype, maker", [(np.complex64, pmt.init_c32vector), (np.float32, pmt.init_f32vector),
+                                          (np.uint8, pmt.init_u8vector)])
+def test_pdu_vectors_match_pmts_own_constructors(dtype, maker):
+    values = (np.arange(1000) % 251).astype(dtype) * (1 - 1j if dtype == np.complex64 else 1)
+    fast = make_pdu({"image_id": 3}, values)
+    assert pmt.equal(pmt.cdr(fast), maker(len(values), values.tolist()))
+    meta, parsed = parse_pdu(pmt.cons(pmt.car(fast), maker(len(values), values.tolist())))
+    assert meta == {"image_id": 3} and parsed.dtype == dtype and np.array_equal(parsed, values)
+    with pytest.raises(TypeError, match="no PDU vector type"):
+        make_pdu({}, values.astype(np.int64))

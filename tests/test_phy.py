@@ -8,7 +8,7 @@ from semjscc.phy.fec import conv_encode, viterbi_decode
 from semjscc.phy.frame import burst, frame_symbols, split_payload
 from semjscc.phy.levels import noise_voltage
 from semjscc.phy.pilots import insert_pilots, pilot_layout
-from semjscc.phy.pulse import matched_filter, rrc_taps
+from semjscc.phy.pulse import matched_filter, rrc_taps, shape
 from semjscc.phy.sync import FrameSynchronizer
 
 CONFIG = FrameConfig()
@@ -58,6 +58,15 @@ def test_rrc_taps_match_gnu_radio_firdes_up_to_scale():
     theirs = np.array(firdes.root_raised_cosine(1.0, 4, 1, 0.35, len(ours)))
     assert np.sum(ours ** 2) == pytest.approx(1.0, abs=1e-5)
     assert np.allclose(ours / ours.max(), theirs / theirs.max(), atol=1e-4)
+
+
+def test_polyphase_shaping_equals_upsampling_then_filtering():
+    taps = rrc_taps(4, 0.35, 8)
+    symbols = random_symbols(np.random.default_rng(3), 257)
+    upsampled = np.zeros(len(symbols) * 4, np.complex64)
+    upsampled[::4] = symbols
+    assert np.allclose(shape(symbols, 4, taps), np.convolve(upsampled, taps), atol=1e-6)
+    assert len(shape(symbols[:0], 4, taps)) == len(taps) - 1
 
 
 def test_frame_length_and_split():

@@ -14,7 +14,12 @@ from semjscc.flowgraphs import load_flowgraph
 
 
 def _wait_until_idle(tb, n_images: int, timeout_s: float, quiet_s: float = 1.0) -> float:
-    """Block until the RX chain has processed everything; returns the time of last activity."""
+    """Block until the RX chain has processed everything; returns the time of last activity.
+
+    Done when the sink has every image, or when the receiver has taken in
+    (nearly) all the samples the transmitter produced, its decoder is idle and
+    nothing has changed for ``quiet_s`` (images lost on the way).
+    """
     started = time.time()
     last_change, last_state = time.time(), None
     while time.time() - started < timeout_s:
@@ -24,7 +29,8 @@ def _wait_until_idle(tb, n_images: int, timeout_s: float, quiet_s: float = 1.0) 
         all_sent = tb.source.sent >= n_images
         if all_sent and tb.sink.received >= n_images and tb.rx.decoder.idle():
             return time.time()
-        if all_sent and tb.rx.decoder.idle() and time.time() - last_change > quiet_s:
+        all_received = tb.rx.sync.samples >= 0.99 * tb.tx.counters()["samples_sent"]
+        if all_sent and all_received and tb.rx.decoder.idle() and time.time() - last_change > quiet_s:
             return last_change
         time.sleep(0.05)
     return time.time()

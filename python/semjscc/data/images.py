@@ -54,9 +54,10 @@ def read_image(path) -> np.ndarray:
         raise ValueError(f"cannot read {path} as an image: {err}") from None
 
 
-def write_image(path, image: np.ndarray) -> None:
+def write_image(path, image: np.ndarray, compress_level: int = 6) -> None:
+    """Save as PNG (or whatever the suffix names); ``compress_level`` 1 is ~5x faster than 6, files ~30 % larger."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(np.asarray(image, dtype=np.uint8)).save(path)
+    Image.fromarray(np.asarray(image, dtype=np.uint8)).save(path, compress_level=compress_level)
 
 
 def image_files(folder: Path) -> list:

@@ -109,7 +109,7 @@ class image_sink(gr.basic_block):
             if key in meta:
                 row[key] = meta[key]
         if self.folder is not None and self.save_images:
-            write_image(self.folder / f"{int(meta['image_id']):05d}.png", image)
+            write_image(self.folder / f"{int(meta['image_id']):05d}.png", image, compress_level=1)
         if self.publisher is not None:
             self.publisher.send_multipart([json.dumps(row).encode(), image.tobytes()])
         with self.lock:

@@ -26,10 +26,19 @@ def rrc_taps(sps: int, rolloff: float, span_symbols: int) -> np.ndarray:
 
 
 def shape(symbols: np.ndarray, sps: int, taps: np.ndarray) -> np.ndarray:
-    """Upsample by ``sps`` and filter: the full convolution (the pulse tails included)."""
-    upsampled = np.zeros(len(symbols) * sps, dtype=np.complex64)
-    upsampled[::sps] = symbols
-    return np.convolve(upsampled, taps).astype(np.complex64)
+    """Upsample by ``sps`` and filter: the full convolution (the pulse tails included).
+
+    Polyphase: output phase p is the symbols filtered by taps[p::sps], which
+    skips the multiplications by the inserted zeros.
+    """
+    symbols = np.asarray(symbols, dtype=np.complex64)
+    out = np.zeros(len(symbols) * sps + len(taps) - 1, dtype=np.complex64)
+    if len(symbols) == 0:
+        return out
+    for phase in range(sps):
+        filtered = np.convolve(symbols, np.asarray(taps[phase::sps], dtype=np.float32))
+        out[phase::sps][: len(filtered)] = filtered
+    return out
 
 
 def matched_filter(samples: np.ndarray, taps: np.ndarray) -> np.ndarray:

@@ -170,6 +170,17 @@ class FrameSynchronizer:
         index = (np.arange(count) * sps)[:, None] + (np.arange(2 * self.half_taps + 1) * half)[None, :]
         return segment[index]
 
+    def _filter(self, start: int, count: int, cfo: float, weights: np.ndarray) -> np.ndarray:
+        """The FSE output for ``count`` symbols from ``start``: ``_taps_matrix(...) @ weights`` without the matrix."""
+        sps, half = self.config.sps, self.config.sps // 2
+        lo = start - self.half_taps * half
+        segment = self._derotated(lo, start + (count - 1) * sps + self.half_taps * half + 1, cfo)
+        span = (count - 1) * sps + 1
+        out = np.zeros(count, dtype=np.complex128)
+        for tap, weight in enumerate(weights):
+            out += weight * segment[tap * half:tap * half + span:sps]
+        return out
+
     @staticmethod
     def _train(rows: np.ndarray, known: np.ndarray) -> np.ndarray:
         gram = rows.conj().T @ rows
@@ -228,7 +239,7 @@ class FrameSynchronizer:
         cfo = self._refine_cfo(outputs, known, np.arange(len(known)), cfo)
         rows = self._taps_matrix(start, len(known), cfo)
         weights = self._train(rows, known)
-        payload = self._taps_matrix(payload_start, n_payload, cfo) @ weights
+        payload = self._filter(payload_start, n_payload, cfo, weights)
         return RxFrame(header, payload.astype(np.complex64), self.base + start, float(cfo), rho,
                        self._training_snr(rows @ weights, known, len(weights)), len(known))
 
