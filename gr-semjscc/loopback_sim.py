@@ -54,7 +54,7 @@ class loopback_sim(gr.top_block):
         # Blocks
         ##################################################
 
-        self.tx = semjscc.jscc_tx(model, device, snr, sps, 0.35, amplitude, 4096, 16, 2)
+        self.tx = semjscc.jscc_tx(model, device, snr, sps, 0.35, amplitude, 4096, 16, 2, 8)
         self.source = semjscc.image_source(data, 0, False, 0.2, '')
         self.sink = semjscc.image_sink(out, data, 'metrics.json', '', True, '')
         self.rx = semjscc.jscc_rx(model, device, sps, 0.35, 4096, 16, 2, 0.3, 31, 64, 'oldest', task)

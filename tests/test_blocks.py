@@ -135,6 +135,42 @@ def test_decoder_decodes_drops_and_counts(model, tmp_path):
     assert decoder.counters()["dropped"]["missing_chunks"] == 1
 
 
+def test_encoder_batches_queued_images_of_one_size_with_consecutive_ids():
+    import collections
+
+    from semjscc.gr.jscc_encoder import take_batch
+
+    small, large = np.zeros((32, 32, 3)), np.zeros((64, 32, 3))
+    queue = collections.deque([({"image_id": i}, image) for i, image in
+                               [(0, small), (1, small), (2, small), (3, large), (4, large), (6, large)]])
+    batches = []
+    while queue:
+        batches.append([int(meta["image_id"]) for meta, _ in take_batch(queue, 2)])
+    assert batches == [[0, 1], [2], [3, 4], [6]]
+
+
+def test_decoder_splits_a_frame_shared_by_several_images(model, tmp_path):
+    from semjscc.codec.checkpoint import load_model
+
+    codec, _ = load_model(model)
+    codec.path = model
+    parts = [parse_pdu(equalized_pdu(codec, 9)) for _ in range(3)]
+    meta = dict(parts[0][0], image_id=65535, image_count=3, payload_length=3 * 512)
+    tb = gr.top_block()
+    decoder = jscc_decoder(model, "cpu", 8, "oldest")
+    images = blocks.message_debug()
+    tb.msg_connect(decoder, "images", images, "store")
+    tb.start()
+    post(decoder, "symbols", make_pdu(meta, np.concatenate([symbols for _, symbols in parts])))
+    assert wait_for(lambda: images.num_messages() == 3 and decoder.idle())
+    tb.stop()
+    tb.wait()
+    decoded = messages(images)
+    assert sorted(meta["image_id"] for meta, _ in decoded) == [0, 1, 65535]
+    assert all(len(pixels) == 32 * 32 * 3 for _, pixels in decoded)
+    assert decoder.counters()["frames_received"] == 1 and decoder.counters()["images_decoded"] == 3
+
+
 def test_decoder_with_a_task_network_reports_class_and_the_sink_accuracy(model, tmp_path):
     from semjscc.codec.checkpoint import load_model, save_checkpoint
     from semjscc.semantic.task_models import build_task_model
@@ -247,4 +283,4 @@ def test_pdu_vectors_match_pmts_own_constructors(dtype, maker):
     meta, parsed = parse_pdu(pmt.cons(pmt.car(fast), maker(len(values), values.tolist())))
     assert meta == {"image_id": 3} and parsed.dtype == dtype and np.array_equal(parsed, values)
     with pytest.raises(TypeError, match="no PDU vector type"):
-        make_pdu({}, values.astype(np.int64))
+        make_pdu({}, np.arange(3, dtype=np.int64))

@@ -78,14 +78,16 @@ def test_usrp_tx_runs_with_a_stand_in_sink(monkeypatch, sample_root):
                         data="cifar10:test:2", rate=0, repeat=0, device="cpu")
     tb.start()
     deadline = time.time() + 30
-    while time.time() < deadline and tb.tx.counters()["bursts"] < 2:
+    while time.time() < deadline and tb.tx.counters()["images_encoded"] < 2:
         time.sleep(0.05)
     time.sleep(0.3)
     tb.stop()
     tb.wait()
     assert ("set_center_freq", (915e6, 0)) in captured.calls and ("set_gain", (50, 0)) in captured.calls
     tags = [t.key for t in captured.block.tags()]
-    assert len(tags) == 4 and len(captured.block.data()) == tb.tx.counters()["samples_sent"]
+    counters = tb.tx.counters()
+    assert counters["bursts"] >= 1 and len(tags) == 2 * counters["bursts"]
+    assert len(captured.block.data()) == counters["samples_sent"]
 
 
 def test_usrp_rx_decodes_a_recorded_signal_through_a_stand_in_source(monkeypatch, tmp_path, sample_root):

@@ -5,7 +5,7 @@ from semjscc.phy import FrameConfig, Header, HeaderError
 from semjscc.phy.channel_sim import simulate_channel
 from semjscc.phy.equalize import equalize
 from semjscc.phy.fec import conv_encode, viterbi_decode
-from semjscc.phy.frame import burst, frame_symbols, split_payload
+from semjscc.phy.frame import burst, frame_symbols, plan_frames
 from semjscc.phy.levels import noise_voltage
 from semjscc.phy.pilots import insert_pilots, pilot_layout
 from semjscc.phy.pulse import matched_filter, rrc_taps, shape
@@ -32,8 +32,18 @@ def test_header_round_trip_and_crc_rejection():
         corrupted[position] ^= 1
         with pytest.raises(HeaderError):
             Header.from_bits(corrupted)
-    with pytest.raises(ValueError, match="chunk index"):
+    with pytest.raises(ValueError, match="impossible"):
         make_header(chunk=2, count=2).to_bytes()
+
+
+def test_header_of_a_frame_shared_by_several_images():
+    shared = Header(model_id=1, image_id=65534, chunk_index=0, chunk_count=1, payload_length=3 * 512, height=32,
+                    width=32, image_count=3)
+    assert Header.from_bits(shared.to_bits()) == shared
+    for impossible in (dict(chunk_count=2), dict(payload_length=1000), dict(image_count=0)):
+        fields = {**shared.__dict__, **impossible}
+        with pytest.raises(ValueError):
+            Header(**fields).to_bytes()
 
 
 def test_convolutional_code_corrects_scattered_errors():
@@ -69,14 +79,22 @@ def test_polyphase_shaping_equals_upsampling_then_filtering():
     assert len(shape(symbols[:0], 4, taps)) == len(taps) - 1
 
 
-def test_frame_length_and_split():
+def test_frame_length():
     data = np.zeros(512, np.complex64)
     frame = frame_symbols(make_header(length=512), data, CONFIG)
     assert len(frame) == CONFIG.frame_symbols(512)
-    chunks = split_payload(np.zeros(10000, np.complex64), 4096)
-    assert [len(c) for c in chunks] == [3334, 3333, 3333]
     with pytest.raises(ValueError, match="announces"):
         frame_symbols(make_header(length=100), data, CONFIG)
+
+
+def test_frame_plan_packs_small_images_and_splits_large_ones():
+    packed = plan_frames(10, 512, 4096)
+    assert [(s.first_image, s.image_count, s.start, s.stop) for s in packed] == [(0, 8, 0, 4096), (8, 2, 4096, 5120)]
+    large = plan_frames(2, 10000, 4096)
+    assert [s.stop - s.start for s in large] == [3334, 3333, 3333] * 2
+    assert [(s.first_image, s.chunk_index, s.chunk_count) for s in large[2:4]] == [(0, 2, 3), (1, 0, 3)]
+    assert all(a.stop == b.start for a, b in zip(large, large[1:])) and large[-1].stop == 20000
+    assert plan_frames(3, 4096, 4096)[2].image_count == 1
 
 
 def test_noise_voltage_gives_the_requested_es_n0_after_the_matched_filter():

@@ -40,9 +40,9 @@ class frame_sync(gr.sync_block):
         self.samples += len(samples)
         for frame in frames:
             h = frame.header
-            meta = {"model_id": h.model_id, "image_id": h.image_id, "chunk_index": h.chunk_index,
-                    "chunk_count": h.chunk_count, "payload_length": h.payload_length, "height": h.height,
-                    "width": h.width, "start": int(frame.start), "cfo": frame.cfo,
+            meta = {"model_id": h.model_id, "image_id": h.image_id, "image_count": h.image_count,
+                    "chunk_index": h.chunk_index, "chunk_count": h.chunk_count, "payload_length": h.payload_length,
+                    "height": h.height, "width": h.width, "start": int(frame.start), "cfo": frame.cfo,
                     "preamble_corr": frame.preamble_corr, "training_snr_db": frame.training_snr_db,
                     "training_count": frame.training_count}
             self.message_port_pub(pmt.intern("frames"), make_pdu(meta, frame.payload))

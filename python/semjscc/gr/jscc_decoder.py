@@ -1,8 +1,10 @@
 """Neural JSCC decoder block: equalised symbol PDUs -> decoded image PDUs, in a bounded worker.
 
-Chunks are reassembled per image; a complete image goes to a queue of at most
-``queue_size`` images served by one worker thread, so a slow decoder never
-stalls the message handler.  ``drop_policy`` says which image to drop when
+Chunks are reassembled per image, and a frame that carries several images is
+split into them; a complete image goes to a queue of at most ``queue_size``
+images served by one worker thread, so a slow decoder never stalls the
+message handler.  The worker decodes up to ``max_batch`` queued images of one
+size in one pass.  ``drop_policy`` says which image to drop when
 the queue is full: ``oldest`` (keep the stream fresh) or ``newest``.
 With a ``task_model`` (a classifier checkpoint) each decoded image also gets
 ``predicted_class`` and ``confidence``: the machine task at the receiver.
@@ -28,14 +30,22 @@ def padded(size: int) -> int:
     return size + (-size) % DOWNSAMPLE
 
 
+def split_images(meta: dict, symbols: np.ndarray) -> list:
+    """The images of a frame that carries ``image_count`` of them: (meta, symbols) each, ids counting up."""
+    count = int(meta["image_count"])
+    return [(dict(meta, image_id=(int(meta["image_id"]) + i) & 0xFFFF, image_count=1), part)
+            for i, part in enumerate(np.split(symbols, count))]
+
+
 class jscc_decoder(gr.basic_block):
-    def __init__(self, model="adaptive_awgn_kn1-6", device="auto", queue_size=8, drop_policy="oldest",
-                 snr_override_db=float("nan"), task_model=""):
+    def __init__(self, model="adaptive_awgn_kn1-6", device="auto", queue_size=32, drop_policy="oldest",
+                 snr_override_db=float("nan"), task_model="", max_batch=8):
         gr.basic_block.__init__(self, name="semjscc_jscc_decoder", in_sig=None, out_sig=None)
         if drop_policy not in ("oldest", "newest"):
             raise ValueError(f"drop_policy must be 'oldest' or 'newest', not {drop_policy!r}")
         self.codec, self.device, self.model_id, _ = load_codec(model, device)
         self.queue_size = int(queue_size)
+        self.max_batch = max(1, int(max_batch))
         self.drop_policy = drop_policy
         self.snr_override_db = float(snr_override_db)
         self.task = load_task_model(resolve_model(task_model), self.device) if task_model else None
@@ -79,25 +89,28 @@ class jscc_decoder(gr.basic_block):
             self.count["frames"] += 1
             if model != self.model_id:
                 self._drop("model_mismatch")
-                complete = None
+            elif int(meta.get("image_count", 1)) > 1:
+                for image_meta, image_symbols in split_images(meta, symbols):
+                    self._enqueue(image_meta, image_symbols, snr)
             else:
                 complete = self.reassembler.add(meta, symbols, snr)
-            if complete is not None:
-                meta, symbols, snr = complete
-                expected = symbol_count(padded(int(meta["height"])), padded(int(meta["width"])), self.codec.k_over_n)
-                if len(symbols) != expected:
-                    self._drop("size_mismatch")
-                else:
-                    if len(self.queue) >= self.queue_size:
-                        self._drop("decoder_backlog")
-                        if self.drop_policy == "newest":
-                            complete = None
-                        else:
-                            self.queue.popleft()
-                    if complete is not None:
-                        self.queue.append((meta, symbols, snr))
-                        self.cond.notify()
+                if complete is not None:
+                    self._enqueue(*complete)
         self._publish_stats()
+
+    def _enqueue(self, meta, symbols, snr):
+        """Queue a complete image for the worker (call with the lock held)."""
+        expected = symbol_count(padded(int(meta["height"])), padded(int(meta["width"])), self.codec.k_over_n)
+        if len(symbols) != expected:
+            self._drop("size_mismatch")
+            return
+        if len(self.queue) >= self.queue_size:
+            self._drop("decoder_backlog")
+            if self.drop_policy == "newest":
+                return
+            self.queue.popleft()
+        self.queue.append((meta, symbols, snr))
+        self.cond.notify()
 
     def start(self):
         self.running = True
@@ -125,27 +138,34 @@ class jscc_decoder(gr.basic_block):
                     self.cond.wait(0.1)
                 if not self.queue:
                     return
-                meta, symbols, snr = self.queue.popleft()
+                batch = [self.queue.popleft()]
+                size = (batch[0][0]["height"], batch[0][0]["width"])
+                while self.queue and len(batch) < self.max_batch and (
+                        self.queue[0][0]["height"], self.queue[0][0]["width"]) == size:
+                    batch.append(self.queue.popleft())
                 self.busy = True
             try:
-                self._decode(meta, symbols, snr)
+                self._decode(batch)
             finally:
                 with self.cond:
                     self.busy = False
 
-    def _decode(self, meta, symbols, snr):
-        height, width = int(meta["height"]), int(meta["width"])
-        snr_in = snr if np.isnan(self.snr_override_db) else self.snr_override_db
-        tensor = torch.from_numpy(np.ascontiguousarray(symbols))[None].to(self.device)
+    def _decode(self, batch: list):
+        """Decode images of one size together; each gets its own SNR."""
+        height, width = int(batch[0][0]["height"]), int(batch[0][0]["width"])
+        snrs = [snr if np.isnan(self.snr_override_db) else self.snr_override_db for _, _, snr in batch]
+        tensor = torch.from_numpy(np.stack([symbols for _, symbols, _ in batch])).to(self.device)
         with torch.no_grad():
-            image = self.codec.decode(tensor, (padded(height), padded(width)), snr_in)[0]
-        pixels = (image.clamp(0, 1) * 255).round().byte().permute(1, 2, 0).cpu().numpy()[:height, :width]
-        meta.update(snr_est_db=snr, decoder_snr_db=snr_in)
-        if self.task is not None:
-            quantized = torch.from_numpy(pixels.copy()).permute(2, 0, 1)[None].float().div(255).to(self.device)
-            predicted, confidence = predict(self.task, quantized)
-            meta.update(predicted_class=int(predicted[0]), confidence=float(confidence[0]))
+            images = self.codec.decode(tensor, (padded(height), padded(width)), torch.tensor(snrs)).clamp(0, 1)
+            pixels = (images * 255).round().byte()
+            if self.task is not None:
+                predicted, confidence = predict(self.task, pixels[:, :, :height, :width].float().div(255))
+        pixels = pixels.permute(0, 2, 3, 1).cpu().numpy()[:, :height, :width]
+        for index, (meta, _, snr) in enumerate(batch):
+            meta.update(snr_est_db=snr, decoder_snr_db=snrs[index])
+            if self.task is not None:
+                meta.update(predicted_class=int(predicted[index]), confidence=float(confidence[index]))
+            self.message_port_pub(pmt.intern("images"), make_pdu(meta, np.ascontiguousarray(pixels[index]).reshape(-1)))
         with self.cond:
-            self.count["decoded"] += 1
-        self.message_port_pub(pmt.intern("images"), make_pdu(meta, pixels.reshape(-1)))
+            self.count["decoded"] += len(batch)
         self._publish_stats()

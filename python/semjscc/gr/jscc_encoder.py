@@ -1,4 +1,7 @@
-"""Neural JSCC encoder block: image PDU -> complex channel symbol PDU (unit average power)."""
+"""Neural JSCC encoder block: image PDUs -> complex channel symbol PDUs (unit average power per image)."""
+
+import collections
+import threading
 
 import numpy as np
 import pmt
@@ -18,20 +21,48 @@ def pad_to_multiple(image: np.ndarray, multiple: int = DOWNSAMPLE) -> np.ndarray
     return image
 
 
-class jscc_encoder(gr.basic_block):
-    """Encodes each image PDU on ``images`` and publishes the symbols on ``symbols``.
+def take_batch(queue: collections.deque, max_batch: int) -> list:
+    """The head of ``queue`` and the images right behind it that can share its batch (and frame).
 
+    A batch holds images of one size with consecutive ids, as the header
+    announces them by the first id and a count.
+    """
+    batch = [queue.popleft()]
+    while queue and len(batch) < max_batch:
+        meta, image = queue[0]
+        last_meta, last_image = batch[-1]
+        if image.shape != last_image.shape or int(meta["image_id"]) != int(last_meta["image_id"]) + 1:
+            break
+        batch.append(queue.popleft())
+    return batch
+
+
+class jscc_encoder(gr.basic_block):
+    """Encodes the image PDUs on ``images`` and publishes their symbols on ``symbols``.
+
+    A worker thread encodes whatever has queued up, up to ``max_batch``
+    images of one size at once, and publishes them as one PDU with
+    ``image_count`` in the metadata (the framer packs them into shared
+    frames); a lone image goes out at once, so batching adds no latency.
     ``snr_db`` is the SNR the encoder is told (SNR-adaptive models shape the
     code for it; change it at run time with ``set_snr``).  Metadata gains
-    ``model_id`` and ``n_symbols``.
+    ``model_id``, ``n_symbols`` (per image) and ``tx_snr_db``.
     """
 
-    def __init__(self, model="adaptive_awgn_kn1-6", device="auto", snr_db=10.0):
+    def __init__(self, model="adaptive_awgn_kn1-6", device="auto", snr_db=10.0, max_batch=8):
         gr.basic_block.__init__(self, name="semjscc_jscc_encoder", in_sig=None, out_sig=None)
+        if int(max_batch) < 1:
+            raise ValueError(f"max_batch must be at least 1, not {max_batch}")
         self.codec, self.device, self.model_id, _ = load_codec(model, device)
         self.snr_db = float(snr_db)
+        self.max_batch = int(max_batch)
         self.encoded = 0
         self.rejected = 0
+        self.queue = collections.deque()
+        self.cond = threading.Condition()
+        self.running = False
+        self.busy = False
+        self.worker = None
         self.message_port_register_in(pmt.intern("images"))
         self.message_port_register_out(pmt.intern("symbols"))
         self.set_msg_handler(pmt.intern("images"), self._handle)
@@ -44,13 +75,55 @@ class jscc_encoder(gr.basic_block):
             meta, pixels = parse_pdu(msg)
             height, width = int(meta["height"]), int(meta["width"])
             image = pad_to_multiple(pixels.astype(np.uint8).reshape(height, width, 3))
-        except (ValueError, KeyError) as err:
+            int(meta["image_id"])
+        except (ValueError, KeyError, TypeError) as err:
             self.rejected += 1
             gr.log.warn(f"semjscc jscc_encoder: dropped a malformed image PDU ({err})")
             return
-        tensor = torch.from_numpy(image).permute(2, 0, 1)[None].float().div(255.0).to(self.device)
+        with self.cond:
+            self.queue.append((meta, image))
+            self.cond.notify()
+
+    def start(self):
+        self.running = True
+        self.worker = threading.Thread(target=self._work, name="semjscc-encoder", daemon=True)
+        self.worker.start()
+        return True
+
+    def stop(self):
+        with self.cond:
+            self.running = False
+            self.cond.notify_all()
+        if self.worker is not None:
+            self.worker.join(timeout=30)
+        return True
+
+    def idle(self) -> bool:
+        """True when nothing is queued or being encoded."""
+        with self.cond:
+            return not self.queue and not self.busy
+
+    def _work(self):
+        while True:
+            with self.cond:
+                while self.running and not self.queue:
+                    self.cond.wait(0.1)
+                if not self.running:
+                    return
+                batch = take_batch(self.queue, self.max_batch)
+                self.busy = True
+            try:
+                self._encode(batch)
+            finally:
+                with self.cond:
+                    self.busy = False
+
+    def _encode(self, batch: list):
+        images = np.stack([image for _, image in batch])
+        tensor = torch.from_numpy(images).permute(0, 3, 1, 2).float().div(255.0).to(self.device)
         with torch.no_grad():
-            symbols = self.codec.encode(tensor, self.snr_db)[0].cpu().numpy().astype(np.complex64)
-        meta.update(model_id=self.model_id, n_symbols=len(symbols), tx_snr_db=self.snr_db)
-        self.encoded += 1
-        self.message_port_pub(pmt.intern("symbols"), make_pdu(meta, symbols))
+            symbols = self.codec.encode(tensor, self.snr_db).cpu().numpy().astype(np.complex64)
+        meta = dict(batch[0][0], model_id=self.model_id, n_symbols=symbols.shape[1], tx_snr_db=self.snr_db,
+                    image_count=len(batch))
+        self.encoded += len(batch)
+        self.message_port_pub(pmt.intern("symbols"), make_pdu(meta, symbols.reshape(-1)))

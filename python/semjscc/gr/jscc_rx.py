@@ -18,7 +18,7 @@ class jscc_rx(gr.hier_block2):
     """
 
     def __init__(self, model="adaptive_awgn_kn1-6", device="auto", sps=4, rolloff=0.35, max_payload=4096,
-                 pilot_spacing=16, header_repetition=2, threshold=0.3, smoothing=31, queue_size=8,
+                 pilot_spacing=16, header_repetition=2, threshold=0.3, smoothing=31, queue_size=32,
                  drop_policy="oldest", task_model=""):
         gr.hier_block2.__init__(self, "semjscc_jscc_rx", gr.io_signature(1, 1, gr.sizeof_gr_complex),
                                 gr.io_signature(0, 0, 0))

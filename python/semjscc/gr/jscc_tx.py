@@ -13,12 +13,13 @@ class jscc_tx(gr.hier_block2):
     """encoder -> framer -> modulator -> pdu_to_stream_c (tx_sob/tx_eob tags for the UHD sink)."""
 
     def __init__(self, model="adaptive_awgn_kn1-6", device="auto", snr_db=10.0, sps=4, rolloff=0.35,
-                 amplitude=0.3, max_payload=4096, pilot_spacing=16, header_repetition=2, queue_size=1024):
+                 amplitude=0.3, max_payload=4096, pilot_spacing=16, header_repetition=2, max_batch=8,
+                 queue_size=1024):
         gr.hier_block2.__init__(self, "semjscc_jscc_tx", gr.io_signature(0, 0, 0),
                                 gr.io_signature(1, 1, gr.sizeof_gr_complex))
         self.message_port_register_hier_in("images")
         # Python blocks are kept as attributes: the flowgraph must hold a reference while it runs.
-        self.encoder = jscc_encoder(model, device, snr_db)
+        self.encoder = jscc_encoder(model, device, snr_db, max_batch)
         self.framer = framer(max_payload, pilot_spacing, header_repetition)
         self.modulator = modulator(sps, rolloff, amplitude)
         self.to_stream = pdu.pdu_to_stream_c(pdu.EARLY_BURST_APPEND, int(queue_size))
@@ -33,6 +34,10 @@ class jscc_tx(gr.hier_block2):
 
     def set_amplitude(self, amplitude):
         self.modulator.set_amplitude(amplitude)
+
+    def idle(self) -> bool:
+        """True when the encoder has nothing queued (for run-to-completion)."""
+        return self.encoder.idle()
 
     def counters(self) -> dict:
         return {"images_encoded": self.encoder.encoded, "frames_sent": self.framer.frames,

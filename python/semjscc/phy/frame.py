@@ -92,7 +92,37 @@ def burst(symbols: np.ndarray, config: FrameConfig) -> np.ndarray:
     return np.concatenate([guard, shape(symbols, config.sps, config.taps), guard])
 
 
-def split_payload(symbols: np.ndarray, max_payload: int) -> list:
-    """Chunks of at most ``max_payload`` symbols, as even as possible."""
-    count = max(1, -(-len(symbols) // max_payload))
-    return np.array_split(np.asarray(symbols, dtype=np.complex64), count)
+@dataclass(frozen=True)
+class FrameSlot:
+    """One frame's share of a batch of equal-size images: symbols [start, stop) of the batch."""
+
+    first_image: int  # offset in the batch
+    image_count: int
+    chunk_index: int
+    chunk_count: int
+    start: int
+    stop: int
+
+
+def plan_frames(image_count: int, symbols_per_image: int, max_payload: int) -> list:
+    """How a batch of equal-size images goes on the air.
+
+    Images that fit share frames (as many whole images as ``max_payload``
+    takes); a larger image spans frames of at most ``max_payload`` symbols.
+    """
+    if symbols_per_image <= 0:
+        raise ValueError("an image needs at least one symbol")
+    slots = []
+    if symbols_per_image > max_payload:
+        count = -(-symbols_per_image // max_payload)
+        bounds = np.cumsum([0] + [len(c) for c in np.array_split(np.arange(symbols_per_image), count)])
+        for image in range(image_count):
+            base = image * symbols_per_image
+            slots += [FrameSlot(image, 1, i, count, base + int(bounds[i]), base + int(bounds[i + 1]))
+                      for i in range(count)]
+        return slots
+    per_frame = max_payload // symbols_per_image
+    for first in range(0, image_count, per_frame):
+        images = min(per_frame, image_count - first)
+        slots.append(FrameSlot(first, images, 0, 1, first * symbols_per_image, (first + images) * symbols_per_image))
+    return slots

@@ -1,9 +1,12 @@
 """The frame header: what the receiver needs to place a frame's payload in an image.
 
-16 bytes of fields + CRC-16/CCITT, big-endian.  Fields: version (4 bits) and
+18 bytes of fields + CRC-16/CCITT, big-endian.  Fields: version (4 bits) and
 flags (4 bits), model id, image id, chunk index and count (large images span
-frames), payload length in data symbols, image height and width, and the
-length of an allocation map (0 = none; room for adaptive-rate schemes).
+frames), payload length in data symbols, image height and width, the length
+of an allocation map (0 = none; room for adaptive-rate schemes) and the image
+count: small images share a frame (``image_count`` consecutive image ids from
+``image_id``, equal sizes, the payload split evenly), which amortises the
+preamble and header over several images.
 """
 
 import binascii
@@ -12,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-VERSION = 1
-_LAYOUT = struct.Struct(">BBHHHIHHB")  # ver|flags, model, image, chunk, count, length, h, w, map
+VERSION = 2
+_LAYOUT = struct.Struct(">BBHHHIHHBB")  # ver|flags, model, image, chunk, count, length, h, w, map, images
 HEADER_BYTES = _LAYOUT.size + 2
 HEADER_BITS = HEADER_BYTES * 8
 
@@ -33,13 +36,25 @@ class Header:
     width: int
     flags: int = 0
     map_length: int = 0
+    image_count: int = 1
+
+    def problem(self):
+        """What makes this header impossible, or None."""
+        if not 0 <= self.chunk_index < self.chunk_count:
+            return f"chunk {self.chunk_index} of {self.chunk_count} is impossible"
+        if self.image_count < 1:
+            return "a frame carries at least one image"
+        if self.image_count > 1 and (self.chunk_count != 1 or self.payload_length % self.image_count):
+            return (f"{self.image_count} images share a frame only whole and of equal size "
+                    f"({self.payload_length} symbols, {self.chunk_count} chunks)")
+        return None
 
     def to_bytes(self) -> bytes:
-        if not 0 <= self.chunk_index < self.chunk_count:
-            raise ValueError(f"chunk index {self.chunk_index} outside 0..{self.chunk_count - 1}")
+        if self.problem():
+            raise ValueError(self.problem())
         body = _LAYOUT.pack((VERSION << 4) | (self.flags & 0xF), self.model_id & 0xFF, self.image_id & 0xFFFF,
                             self.chunk_index, self.chunk_count, self.payload_length, self.height, self.width,
-                            self.map_length)
+                            self.map_length, self.image_count)
         return body + struct.pack(">H", binascii.crc_hqx(body, 0xFFFF))
 
     @classmethod
@@ -49,12 +64,13 @@ class Header:
         body, (crc,) = data[:-2], struct.unpack(">H", data[-2:])
         if binascii.crc_hqx(body, 0xFFFF) != crc:
             raise HeaderError("header CRC mismatch")
-        ver_flags, model, image, chunk, count, length, height, width, map_length = _LAYOUT.unpack(body)
+        ver_flags, model, image, chunk, count, length, height, width, map_length, images = _LAYOUT.unpack(body)
         if ver_flags >> 4 != VERSION:
             raise HeaderError(f"header version {ver_flags >> 4}, this receiver speaks {VERSION}")
-        if count == 0 or chunk >= count:
-            raise HeaderError(f"chunk {chunk} of {count} is impossible")
-        return cls(model, image, chunk, count, length, height, width, ver_flags & 0xF, map_length)
+        header = cls(model, image, chunk, count, length, height, width, ver_flags & 0xF, map_length, images)
+        if header.problem():
+            raise HeaderError(header.problem())
+        return header
 
     def to_bits(self) -> np.ndarray:
         return np.unpackbits(np.frombuffer(self.to_bytes(), dtype=np.uint8))
