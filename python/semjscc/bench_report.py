@@ -36,9 +36,11 @@ def radio_tables(radio: dict) -> str:
 
 
 def rtf_table(rows: list) -> str:
-    return _table(["model", "images", "real-time factor at 1 Msps", "overhead (air time)", "total k/n on air"],
-                  [[r["model"], r["data"], f"{r['rtf']:.2f}", f"{100 * r['overhead']:.1f} %",
-                    f"{r['k_over_n_air']:.3f}"] for r in rows])
+    return _table(["model", "images", "real-time factor at 1 Msps (median, range)", "overhead (air time)",
+                   "total k/n on air"],
+                  [[r["model"], f"{r['data']} ({r['images']})",
+                    f"{r['rtf']:.2f} ({r.get('rtf_min', r['rtf']):.2f}–{r.get('rtf_max', r['rtf']):.2f})",
+                    f"{100 * r['overhead']:.1f} %", f"{r['k_over_n_air']:.3f}"] for r in rows])
 
 
 def write_report(results: Path) -> str:

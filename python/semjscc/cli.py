@@ -268,7 +268,7 @@ def cmd_bench(args) -> int:
     else:
         from semjscc.bench_radio import run_radio_bench
 
-        run_radio_bench(str(out), args.model, args.data, args.detect_images, args.noise_samples)
+        run_radio_bench(str(out), args.model, args.data, args.detect_data, args.noise_samples)
     return 0
 
 
@@ -282,7 +282,7 @@ def add_bench_parser(sub) -> None:
     p.add_argument("--filter", default="", help="codec: only models whose name contains this")
     p.add_argument("--no-cards", action="store_true", help="codec: leave the model cards alone")
     p.add_argument("--model", default="baseline_awgn_kn1-6_snr10", help="radio: the model for the link tests")
-    p.add_argument("--detect-images", type=int, default=500)
+    p.add_argument("--detect-data", default="cifar10:test-jpeg:4000", help="radio: images for the 0 dB detection count")
     p.add_argument("--noise-samples", type=int, default=10_000_000)
     p.add_argument("--models", default="", help="semantic, rtf: comma-separated models")
     p.add_argument("--task-model", default="", help="semantic: the receiver's classifier")

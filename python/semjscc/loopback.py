@@ -72,25 +72,28 @@ def run_loopback(model: str, data: str, snr_db: float, cfo: float = 0.0, epsilon
         "wall_s": round(wall, 3),
         "rtf": tx["samples_sent"] / samp_rate / wall,
     }
-    report.update(_ideal_reference(tb, model, data, snr_db, device, data_root))
+    report.update(_ideal_reference(tb, data, snr_db, data_root))
+    report.update(_air_time(report, tb.rx.sync.config.sps, tb.source))
     if report["psnr"] is not None and report.get("sim_psnr") is not None:
         report["impl_loss_db"] = report["sim_psnr"] - report["psnr"]
     return report
 
 
-def _ideal_reference(tb, model, data, snr_db, device, data_root) -> dict:
+def _ideal_reference(tb, data, snr_db, data_root) -> dict:
     """PSNR of the same model and images over the ideal AWGN channel at the same SNR."""
-    from semjscc.codec.bandwidth import symbol_count
     from semjscc.data import load_dataset
     from semjscc.evaluation import evaluate
 
     codec = tb.rx.decoder.codec
     dataset = load_dataset(data, data_root)
     ideal = evaluate(codec, dataset, "awgn", [snr_db], device=str(tb.rx.decoder.device), seed=1)
-    first = dataset.images[0]
-    k = symbol_count(first.shape[0] + (-first.shape[0]) % 4, first.shape[1] + (-first.shape[1]) % 4, codec.k_over_n)
-    config = tb.rx.sync.config
-    frames = -(-k // config.max_payload)
-    air = sum(config.frame_symbols(len(c)) for c in np.array_split(np.zeros(k), frames))
-    return {"sim_psnr": ideal["results"][0]["psnr"], "k_over_n": codec.k_over_n,
-            "k_over_n_air": air / (3 * first.shape[0] * first.shape[1]), "overhead": 1 - k / air}
+    return {"sim_psnr": ideal["results"][0]["psnr"], "k_over_n": codec.k_over_n}
+
+
+def _air_time(report: dict, sps: int, source) -> dict:
+    """The payload k/n against the k/n of everything on air (preamble, header, pilots, guards, pulse tails)."""
+    values = sum(int(np.prod(image.shape)) for image, _, _ in source._images[:report["images_sent"]])
+    if not values or not report["samples"]:
+        return {}
+    air = report["samples"] / sps / values
+    return {"k_over_n_air": air, "overhead": 1 - report["k_over_n"] / air}

@@ -23,6 +23,7 @@ from semjscc.gr.pdus import parse_pdu
 from semjscc.metrics import ssim_per_image
 
 SSIM_BATCH = 64
+SMALL_IMAGE_VALUES = 64 * 64 * 3  # images this small are saved as uncompressed PNG
 
 
 def psnr(reference: np.ndarray, decoded: np.ndarray) -> float:
@@ -109,7 +110,9 @@ class image_sink(gr.basic_block):
             if key in meta:
                 row[key] = meta[key]
         if self.folder is not None and self.save_images:
-            write_image(self.folder / f"{int(meta['image_id']):05d}.png", image, compress_level=1)
+            # small images barely compress, and zlib would double the sink's cost per image
+            level = 0 if image.size <= SMALL_IMAGE_VALUES else 1
+            write_image(self.folder / f"{int(meta['image_id']):05d}.png", image, compress_level=level)
         if self.publisher is not None:
             self.publisher.send_multipart([json.dumps(row).encode(), image.tobytes()])
         with self.lock:

@@ -26,6 +26,11 @@ from semjscc.paths import resolve_model
 from semjscc.semantic.task_models import load_task_model, predict
 
 
+# What a decoded image PDU says about the image (the frame-level fields stay behind).
+IMAGE_KEYS = ("image_id", "height", "width", "model_id", "chunk_count", "snr_est_db", "decoder_snr_db",
+              "predicted_class", "confidence")
+
+
 def padded(size: int) -> int:
     return size + (-size) % DOWNSAMPLE
 
@@ -165,7 +170,9 @@ class jscc_decoder(gr.basic_block):
             meta.update(snr_est_db=snr, decoder_snr_db=snrs[index])
             if self.task is not None:
                 meta.update(predicted_class=int(predicted[index]), confidence=float(confidence[index]))
-            self.message_port_pub(pmt.intern("images"), make_pdu(meta, np.ascontiguousarray(pixels[index]).reshape(-1)))
+            image_meta = {key: meta[key] for key in IMAGE_KEYS if key in meta}
+            self.message_port_pub(pmt.intern("images"),
+                                  make_pdu(image_meta, np.ascontiguousarray(pixels[index]).reshape(-1)))
         with self.cond:
             self.count["decoded"] += len(batch)
         self._publish_stats()
