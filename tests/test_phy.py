@@ -110,12 +110,12 @@ def test_noise_voltage_gives_the_requested_es_n0_after_the_matched_filter():
     assert measured == pytest.approx(snr, abs=0.15)
 
 
-def run_link(rng, snr_db, n_frames=6, **impairments):
+def run_link(rng, snr_db, n_frames=6, length=512, **impairments):
     datas, bursts = [], []
     for i in range(n_frames):
-        data = random_symbols(rng, 512)
+        data = random_symbols(rng, length)
         datas.append(data)
-        bursts.append(burst(frame_symbols(make_header(image_id=i), data, CONFIG), CONFIG))
+        bursts.append(burst(frame_symbols(make_header(image_id=i, length=length), data, CONFIG), CONFIG))
     signal = np.concatenate([np.zeros(777, np.complex64), *bursts, np.zeros(500, np.complex64)])
     # bursts of unit-energy pulses: RMS amplitude 1/sqrt(sps)
     received = simulate_channel(signal, noise_voltage(snr_db, 1 / np.sqrt(CONFIG.sps), CONFIG.sps),
@@ -142,6 +142,17 @@ def test_sync_finds_every_frame_and_recovers_the_payload(impairments):
         error_db = 10 * np.log10(1 / np.mean(np.abs(eq.data - datas[frame.header.image_id]) ** 2))
         assert error_db > 13.5
         assert abs(eq.snr_db - error_db) < 1.0
+
+
+def test_sync_tracks_the_timing_drift_of_a_sample_clock_offset_over_a_long_frame():
+    # 50 ppm: the timing drifts by a quarter symbol over a 4,096-symbol frame
+    datas, frames, _ = run_link(np.random.default_rng(8), 25.0, n_frames=3, length=4096, epsilon=1.00005,
+                                frequency_offset=0.001)
+    assert len(frames) == 3
+    for frame in frames:
+        eq = equalize(frame.payload, 4096, CONFIG.pilot_spacing, prior_snr_db=frame.training_snr_db,
+                      prior_count=frame.training_count)
+        assert 10 * np.log10(1 / np.mean(np.abs(eq.data - datas[frame.header.image_id]) ** 2)) > 23.5
 
 
 def test_equalizer_removes_a_known_channel_and_estimates_the_snr():
