@@ -26,7 +26,7 @@ from gnuradio import semjscc
 
 class loopback_sim(gr.top_block):
 
-    def __init__(self, model='adaptive_awgn_kn1-6', data='cifar10:test:16', snr=10, cfo=0, epsilon=1.0, taps='1.0', seed=0, out='out/loopback', device='auto', task='', samp_rate=1e6):
+    def __init__(self, model='adaptive_awgn_kn1-6', data='cifar10:test:16', snr=10, cfo=0, epsilon=1.0, taps='1.0', seed=0, out='out/loopback', device='auto', task='', save=1, samp_rate=1e6):
         gr.top_block.__init__(self, "gr-semjscc: loopback simulation", catch_exceptions=True)
 
         ##################################################
@@ -42,6 +42,7 @@ class loopback_sim(gr.top_block):
         self.out = out
         self.device = device
         self.task = task
+        self.save = save
         self.samp_rate = samp_rate
 
         ##################################################
@@ -54,10 +55,10 @@ class loopback_sim(gr.top_block):
         # Blocks
         ##################################################
 
-        self.tx = semjscc.jscc_tx(model, device, snr, sps, 0.35, amplitude, 4096, 16, 2, 8)
+        self.tx = semjscc.jscc_tx(model, device, snr, sps, 0.35, amplitude, 4096, 16, 2, 16)
         self.source = semjscc.image_source(data, 0, False, 0.2, '')
-        self.sink = semjscc.image_sink(out, data, 'metrics.json', '', True, '')
-        self.rx = semjscc.jscc_rx(model, device, sps, 0.35, 4096, 16, 2, 0.3, 31, 64, 'oldest', task)
+        self.sink = semjscc.image_sink(out, data, 'metrics.json', '', bool(save), '')
+        self.rx = semjscc.jscc_rx(model, device, sps, 0.35, 4096, 16, 2, 0.3, 31, 1024, 'oldest', task)
         self.channel = channels.channel_model(
             noise_voltage=semjscc.noise_voltage(snr, amplitude, sps),
             frequency_offset=cfo,
@@ -142,6 +143,12 @@ class loopback_sim(gr.top_block):
     def set_task(self, task):
         self.task = task
 
+    def get_save(self):
+        return self.save
+
+    def set_save(self, save):
+        self.save = save
+
     def get_samp_rate(self):
         return self.samp_rate
 
@@ -199,6 +206,9 @@ def argument_parser():
         "--task", dest="task", type=str, default='',
         help="Set Task network [default=%(default)r]")
     parser.add_argument(
+        "--save", dest="save", type=intx, default=1,
+        help="Set Save decoded PNGs (1/0) [default=%(default)r]")
+    parser.add_argument(
         "--samp-rate", dest="samp_rate", type=eng_float, default=eng_notation.num_to_str(float(1e6)),
         help="Set Sample rate [default=%(default)r]")
     return parser
@@ -207,7 +217,7 @@ def argument_parser():
 def main(top_block_cls=loopback_sim, options=None):
     if options is None:
         options = argument_parser().parse_args()
-    tb = top_block_cls(model=options.model, data=options.data, snr=options.snr, cfo=options.cfo, epsilon=options.epsilon, taps=options.taps, seed=options.seed, out=options.out, device=options.device, task=options.task, samp_rate=options.samp_rate)
+    tb = top_block_cls(model=options.model, data=options.data, snr=options.snr, cfo=options.cfo, epsilon=options.epsilon, taps=options.taps, seed=options.seed, out=options.out, device=options.device, task=options.task, save=options.save, samp_rate=options.samp_rate)
 
     def sig_handler(sig=None, frame=None):
         tb.stop()

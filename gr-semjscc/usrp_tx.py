@@ -70,7 +70,7 @@ class usrp_tx(gr.top_block):
         self.usrp.set_center_freq(freq, 0)
         self.usrp.set_antenna(antenna, 0)
         self.usrp.set_gain(gain, 0)
-        self.tx = semjscc.jscc_tx(model, device, snr, sps, 0.35, amplitude, 4096, 16, 2, 8)
+        self.tx = semjscc.jscc_tx(model, device, snr, sps, 0.35, amplitude, 4096, 16, 2, 16)
         self.source = semjscc.image_source(data, rate, bool(repeat), 1.0, '')
 
 

@@ -98,17 +98,20 @@ def run_rtf_bench(out: str, models: list, small_images: str = "cifar10:test", la
 
     Small images (1,000 CIFAR-10 images, packed 8 to a frame) and large ones
     (Kodak, 48 frames each); ``repeats`` runs each, the median reported with
-    the range.  Run it on an otherwise idle machine: it measures wall time.
+    the range.  The sink keeps its metrics (PSNR, SSIM) but writes no PNGs:
+    the figure is the radio's, not the disk's.  Run it on an otherwise idle
+    machine: it measures wall time.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     rows = []
     for name, spec in [(m, small_images) for m in models] + [(m, large_images) for m in models]:
-        reports = [run_loopback(name, spec, 15.0, out=str(out / "decoded" / "rtf"), seed=9) for _ in range(repeats)]
+        reports = [run_loopback(name, spec, 15.0, out=str(out / "decoded" / "rtf"), seed=9, save_images=False)
+                   for _ in range(repeats)]
         rtfs = sorted(r["rtf"] for r in reports)
         report = reports[0]
         rows.append({"model": name, "data": spec, "rtf": float(np.median(rtfs)), "rtf_min": rtfs[0],
-                     "rtf_max": rtfs[-1], "runs": repeats, "samples": report["samples"],
+                     "rtf_max": rtfs[-1], "runs": repeats, "save_images": False, "samples": report["samples"],
                      "images": report["images_decoded"], "overhead": report["overhead"],
                      "k_over_n_air": report["k_over_n_air"], "samp_rate": report["samp_rate"]})
         print(f"RTF {name} on {spec}: {rows[-1]['rtf']:.2f} ({rtfs[0]:.2f}-{rtfs[-1]:.2f}, "

@@ -188,7 +188,8 @@ def cmd_loopback(args) -> int:
 
     parse_taps(args.taps)  # a clear error before the flowgraph starts
     report = run_loopback(args.model, args.data, args.snr, args.cfo, args.epsilon, args.taps, args.seed, args.out,
-                          args.device, args.samp_rate, args.timeout, args.data_root, args.task_model)
+                          args.device, args.samp_rate, args.timeout, args.data_root, args.task_model,
+                          save_images=not args.no_save)
     text = json.dumps(report, indent=2)
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
@@ -212,6 +213,7 @@ def add_loopback_parser(sub) -> None:
     p.add_argument("--samp-rate", type=float, default=1e6, help="sample rate the RTF refers to")
     p.add_argument("--timeout", type=float, default=600.0, help="give up after this many seconds")
     p.add_argument("--task-model", default="", help="classifier at the receiver: adds 'accuracy'")
+    p.add_argument("--no-save", action="store_true", help="keep the metrics, skip writing decoded PNGs")
     p.add_argument("--data-root")
     p.set_defaults(func=cmd_loopback)
 

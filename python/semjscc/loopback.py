@@ -38,10 +38,10 @@ def _wait_until_idle(tb, n_images: int, timeout_s: float, quiet_s: float = 1.0) 
 
 def run_loopback(model: str, data: str, snr_db: float, cfo: float = 0.0, epsilon: float = 1.0, taps: str = "1.0",
                  seed: int = 0, out: str = "out/loopback", device: str = "auto", samp_rate: float = 1e6,
-                 timeout_s: float = 600.0, data_root=None, task_model: str = "") -> dict:
+                 timeout_s: float = 600.0, data_root=None, task_model: str = "", save_images: bool = True) -> dict:
     module = load_flowgraph("loopback_sim")
     tb = module.loopback_sim(model=model, data=data, snr=snr_db, cfo=cfo, epsilon=epsilon, taps=taps, seed=seed,
-                             out=out, device=device, samp_rate=samp_rate, task=task_model)
+                             out=out, device=device, samp_rate=samp_rate, task=task_model, save=int(save_images))
     n_images = len(tb.source._images)
     started = time.time()
     tb.start()

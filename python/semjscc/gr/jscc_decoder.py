@@ -44,7 +44,7 @@ def split_images(meta: dict, symbols: np.ndarray) -> list:
 
 class jscc_decoder(gr.basic_block):
     def __init__(self, model="adaptive_awgn_kn1-6", device="auto", queue_size=32, drop_policy="oldest",
-                 snr_override_db=float("nan"), task_model="", max_batch=8):
+                 snr_override_db=float("nan"), task_model="", max_batch=16):
         gr.basic_block.__init__(self, name="semjscc_jscc_decoder", in_sig=None, out_sig=None)
         if drop_policy not in ("oldest", "newest"):
             raise ValueError(f"drop_policy must be 'oldest' or 'newest', not {drop_policy!r}")

@@ -49,7 +49,7 @@ class jscc_encoder(gr.basic_block):
     ``model_id``, ``n_symbols`` (per image) and ``tx_snr_db``.
     """
 
-    def __init__(self, model="adaptive_awgn_kn1-6", device="auto", snr_db=10.0, max_batch=8):
+    def __init__(self, model="adaptive_awgn_kn1-6", device="auto", snr_db=10.0, max_batch=16):
         gr.basic_block.__init__(self, name="semjscc_jscc_encoder", in_sig=None, out_sig=None)
         if int(max_batch) < 1:
             raise ValueError(f"max_batch must be at least 1, not {max_batch}")

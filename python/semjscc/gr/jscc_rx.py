@@ -27,6 +27,8 @@ class jscc_rx(gr.hier_block2):
         self.message_port_register_hier_out("symbols")
         config = frame_config(sps, rolloff, max_payload, pilot_spacing, header_repetition)
         self.matched = filter.fir_filter_ccf(1, np.asarray(config.taps[::-1], dtype=float).tolist())
+        # large chunks for the synchroniser: fewer Python work() calls per second
+        self.matched.set_min_output_buffer(1 << 16)
         self.sync = frame_sync(sps, rolloff, max_payload, pilot_spacing, header_repetition, threshold)
         self.equalizer = equalizer(pilot_spacing, smoothing)
         self.decoder = jscc_decoder(model, device, queue_size, drop_policy, task_model=task_model)

@@ -13,7 +13,7 @@ class jscc_tx(gr.hier_block2):
     """encoder -> framer -> modulator -> pdu_to_stream_c (tx_sob/tx_eob tags for the UHD sink)."""
 
     def __init__(self, model="adaptive_awgn_kn1-6", device="auto", snr_db=10.0, sps=4, rolloff=0.35,
-                 amplitude=0.3, max_payload=4096, pilot_spacing=16, header_repetition=2, max_batch=8,
+                 amplitude=0.3, max_payload=4096, pilot_spacing=16, header_repetition=2, max_batch=16,
                  queue_size=1024):
         gr.hier_block2.__init__(self, "semjscc_jscc_tx", gr.io_signature(0, 0, 0),
                                 gr.io_signature(1, 1, gr.sizeof_gr_complex))
