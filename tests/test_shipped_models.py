@@ -30,6 +30,7 @@ def test_index_lists_every_checkpoint_with_a_card():
 
 
 CODECS = [entry for entry in INDEX if entry["family"] != "task"]
+TASKS = [entry for entry in INDEX if entry["family"] == "task"]
 
 
 @pytest.mark.parametrize("entry", CODECS, ids=[e["name"] for e in CODECS])
@@ -41,3 +42,14 @@ def test_shipped_model_decodes_the_sample_above_its_floor(entry, sample_root):
     # The sample is the first 256 of the 1,000 images the card was measured on.
     assert psnr > card_psnr(card, entry["channel"], 10.0) - 1.0
     assert psnr > 20.0
+
+
+@pytest.mark.parametrize("entry", TASKS, ids=[e["name"] for e in TASKS])
+def test_shipped_classifier_labels_the_sample_above_its_floor(entry, sample_root):
+    from semjscc.semantic.task_models import dataset_accuracy, load_task_model
+
+    card = json.loads((MODELS / entry["card"]).read_text())
+    clean = {row["data"]: row["top1"] for row in card["measured"]}["cifar10:test"]
+    accuracy = dataset_accuracy(load_task_model(MODELS / entry["file"]), load_dataset("cifar10:test:256", sample_root))
+    # 256 of the 1,000 images the card was measured on: allow for the smaller sample
+    assert accuracy > clean - 0.05 and accuracy > 0.5

@@ -105,6 +105,36 @@ def add_train_task_parser(sub) -> None:
     p.set_defaults(func=cmd_train_task)
 
 
+def cmd_eval_task(args) -> int:
+    """Top-1 of a classifier on each dataset; the table goes into its model card."""
+    from semjscc.codec.card import write_task_card
+    from semjscc.data import load_dataset
+    from semjscc.paths import resolve_model
+    from semjscc.semantic.task_models import dataset_accuracy, load_task_model
+
+    path = resolve_model(args.model)
+    model = load_task_model(path, args.device)
+    rows = []
+    for spec in args.data.split(","):
+        dataset = load_dataset(spec, args.data_root)
+        rows.append({"data": spec, "n_images": len(dataset), "top1": round(dataset_accuracy(model, dataset), 4)})
+        print(json.dumps(rows[-1]), flush=True)
+    if not args.no_card:
+        write_task_card(path, rows)
+    return 0
+
+
+def add_eval_task_parser(sub) -> None:
+    p = sub.add_parser("eval-task", help="top-1 accuracy of a task network (written into its model card)")
+    p.add_argument("--model", required=True)
+    p.add_argument("--data", default="cifar10:test,cifar10:test-jpeg",
+                   help="comma-separated dataset specs (cifar10:test-jpeg: the 10,000 JPEG-derived images)")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--no-card", action="store_true", help="print only")
+    p.add_argument("--data-root")
+    p.set_defaults(func=cmd_eval_task)
+
+
 def cmd_eval(args) -> int:
     from semjscc.codec.card import write_card
     from semjscc.codec.checkpoint import load_model
@@ -297,8 +327,8 @@ def add_bench_parser(sub) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="semjscc", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (add_train_parser, add_train_task_parser, add_eval_parser, add_loopback_parser, add_demo_parser, add_bench_parser,
-                add_info_parser, add_index_parser):
+    for add in (add_train_parser, add_train_task_parser, add_eval_parser, add_eval_task_parser, add_loopback_parser,
+                add_demo_parser, add_bench_parser, add_info_parser, add_index_parser):
         add(sub)
     return parser
 

@@ -45,12 +45,37 @@ def write_card(model_path, evaluations=(), notes: str = "") -> dict:
     return card
 
 
+def write_task_card(model_path, accuracy_rows=(), notes: str = "") -> dict:
+    """Card of a task network: architecture, training, and top-1 per dataset (merged by data)."""
+    model_path = Path(model_path)
+    payload = read_checkpoint(model_path)
+    meta = payload.get("meta", {})
+    path = card_path(model_path)
+    card = json.loads(path.read_text()) if path.is_file() else {}
+    measured = {m["data"]: m for m in card.get("measured", [])}
+    measured.update({row["data"]: row for row in accuracy_rows})
+    training = meta.get("training", {})
+    card.update({
+        "name": model_path.stem, "file": model_path.name, "family": "task", "task": meta.get("task"),
+        "architecture": payload["model"], "k_over_n": None, "channel": None, "snr_range_db": None,
+        "training_data": training.get("train_data"), "training_images": training.get("train_images"),
+        "epochs": training.get("epochs_done"), "epochs_planned": training.get("epochs"),
+        "training_wall_time_s": training.get("wall_time_s"), "training": training,
+        "history": meta.get("history", []), "measured": list(measured.values()),
+    })
+    if notes:
+        card["notes"] = notes
+    path.write_text(json.dumps(card, indent=2) + "\n")
+    return card
+
+
 def write_index(models_dir) -> list:
     """Rebuild ``index.json`` from the cards in ``models_dir``, first writing a card for any checkpoint without one."""
     models_dir = Path(models_dir)
     for checkpoint in sorted(models_dir.glob("*.pt")):
         if not checkpoint.name.endswith(".state.pt") and not card_path(checkpoint).is_file():
-            write_card(checkpoint)
+            is_task = read_checkpoint(checkpoint).get("meta", {}).get("family") == "task"
+            (write_task_card if is_task else write_card)(checkpoint)
     index = []
     for path in sorted(models_dir.glob("*.json")):
         if path.name == "index.json":

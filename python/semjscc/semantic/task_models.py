@@ -116,6 +116,20 @@ def top1(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     return (logits.argmax(dim=1) == labels).float()
 
 
+def dataset_accuracy(model: TaskNetwork, dataset, batch: int = 500) -> float:
+    """Top-1 accuracy of ``model`` on a labelled dataset (uint8 NHWC images)."""
+    if dataset.labels is None:
+        raise ValueError(f"{dataset.name}: accuracy needs labelled images")
+    device = next(model.parameters()).device
+    hits = []
+    with torch.no_grad():
+        for start in range(0, len(dataset), batch):
+            images = torch.from_numpy(dataset.images[start:start + batch]).permute(0, 3, 1, 2).float().div(255)
+            labels = torch.as_tensor(dataset.labels[start:start + batch])
+            hits.append(top1(model(images.to(device)), labels.to(device)).cpu())
+    return float(torch.cat(hits).mean())
+
+
 def predict(model: TaskNetwork, images: torch.Tensor):
     """(class, confidence) per image."""
     with torch.no_grad():
