@@ -14,6 +14,6 @@ OUT=${OUT:-bench/results}
 "$SEMJSCC" bench baseline --data cifar10:test --out "$OUT"
 "$SEMJSCC" bench throughput --out "$OUT"
 "$SEMJSCC" bench radio --model adaptive_awgn_kn1-6 --data cifar10:test:200 --out "$OUT/radio"
-"$SEMJSCC" bench rtf --models baseline_awgn_kn1-6_snr10,adaptive_awgn_kn1-6,adaptive_awgn_kn1-12 --out "$OUT/radio"
+"$SEMJSCC" bench rtf --models baseline_awgn_kn1-6_snr10,baseline_awgn_kn1-12_snr13,adaptive_awgn_kn1-6,adaptive_awgn_kn1-12,adaptive_fading_kn1-6 --out "$OUT/radio"
 "$SEMJSCC" index
-"$SEMJSCC" bench report --out "$OUT"
+"$SEMJSCC" bench report --out "$OUT" --readme README.md

@@ -1,6 +1,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from semjscc.cli import main, parse_snr_list
 from semjscc.gr.taps import parse_taps
 
@@ -30,3 +32,15 @@ def test_info_reports_versions_and_models(python_env):
                          capture_output=True, text=True, check=True).stdout
     assert "GNU Radio" in out and "torch" in out and "numpy" in out
     assert "adaptive_awgn_kn1-6" in out
+
+
+def test_bench_report_splices_between_the_readme_markers(tmp_path):
+    from semjscc.bench_report import README_BEGIN, README_END, splice_into_readme
+
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{README_BEGIN}\nold tables\n{README_END}\n\noutro\n")
+    splice_into_readme("#### Table\n\n| a |\n", readme)
+    assert readme.read_text() == f"intro\n{README_BEGIN}\n### Table\n\n| a |\n{README_END}\n\noutro\n"
+    (tmp_path / "plain.md").write_text("no markers")
+    with pytest.raises(ValueError, match="markers"):
+        splice_into_readme("x", tmp_path / "plain.md")

@@ -48,6 +48,11 @@ def _models() -> list:
     lines = []
     for entry in json.loads(index_path.read_text()):
         card = json.loads((models_dir() / entry["card"]).read_text())
+        if entry["family"] == "task":
+            top1 = {row["data"]: row["top1"] for row in card.get("measured", [])}
+            clean = f"top-1 {100 * top1['cifar10:test']:.1f} % (clean test)" if "cifar10:test" in top1 else "not measured"
+            lines.append(f"{entry['name']:<34} {'task (classifier)':<20} {'':<13} {clean}")
+            continue
         psnr = {}
         for table in card.get("measured", []):
             if table.get("channel") == entry["channel"]:
