@@ -1,38 +1,44 @@
 #!/usr/bin/env bash
 # Trains the semantic issue's models (resumable, like train_models.sh):
 #   task networks:  the receiver's classifier (ResNet-9 style) and an unseen VGG one;
-#   codecs:         semantic-importance and TOSC-SR at k/n = 1/12 and 1/6, SNR-adaptive 0..20 dB,
-#                   same architecture and budget as the adaptive MSE models, started from them;
+#   codecs:         semantic-importance and TOSC-SR at k/n = 1/12 and 1/6, SNR-adaptive 0..20 dB, each
+#                   fine-tuned for the same epochs from the shipped adaptive MSE model, next to an MSE
+#                   control fine-tuned the same way: the comparison isolates the loss;
 #   lambda sweep:   TOSC-SR at 1/12 for the PSNR-accuracy trade-off curve.
 #   usage: scripts/train_semantic.sh [tasks|codecs|sweep]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SEMJSCC=${SEMJSCC:-.venv/bin/semjscc}
+EPOCHS=${EPOCHS:-6}
+THREADS=${THREADS:-1}
 
 tasks() {
-  "$SEMJSCC" train-task --resume --out models/task_resnet.pt --arch resnet --width 32 --epochs 24 --threads 2
-  "$SEMJSCC" train-task --resume --out models/task_vgg_unseen.pt --arch vgg --width 32 --epochs 30 --threads 2
+  "$SEMJSCC" train-task --resume --out models/task_resnet.pt --arch resnet --width 32 --epochs 16 --threads 2
+  "$SEMJSCC" eval-task --model models/task_resnet.pt
+  "$SEMJSCC" train-task --resume --out models/task_vgg_unseen.pt --arch vgg --width 32 --epochs 15 --threads 2
+  "$SEMJSCC" eval-task --model models/task_vgg_unseen.pt
 }
 
-semantic_codec() {  # ratio loss weight out
+fine_tune() {  # ratio loss weight out
   local ratio=$1 loss=$2 weight=$3 out=$4
   local tag; tag=$(echo "$ratio" | tr / -)
-  "$SEMJSCC" train --resume --threads 2 --out "$out" --arch adaptive --k-over-n "$ratio" --width 64 --blocks 1 \
-      --snr-min 0 --snr-max 20 --epochs 22 --init "models/adaptive_awgn_kn${tag}.pt" --lr 3e-4 \
+  "$SEMJSCC" train --resume --threads "$THREADS" --out "$out" --arch adaptive --k-over-n "$ratio" --width 64 \
+      --blocks 1 --snr-min 0 --snr-max 20 --epochs "$EPOCHS" --init "models/adaptive_awgn_kn${tag}.pt" --lr 3e-4 \
       --loss "$loss" --task-model models/task_resnet.pt --semantic-weight "$weight" --semantic-layer layer2
 }
 
 codecs() {
   for ratio in 1/12 1/6; do
     tag=$(echo "$ratio" | tr / -)
-    semantic_codec "$ratio" semantic-importance 0.1 "models/semimp_awgn_kn${tag}.pt"
-    semantic_codec "$ratio" tosc-sr 0.01 "models/toscsr_awgn_kn${tag}.pt"
+    fine_tune "$ratio" mse 0 "runs/mse_control_kn${tag}.pt"
+    fine_tune "$ratio" semantic-importance 0.1 "models/semimp_awgn_kn${tag}.pt"
+    fine_tune "$ratio" tosc-sr 0.01 "models/toscsr_awgn_kn${tag}.pt"
   done
 }
 
 sweep() {
   for weight in 0.001 0.003 0.03 0.1; do
-    semantic_codec 1/12 tosc-sr "$weight" "runs/toscsr_kn1-12_lambda${weight}.pt"
+    fine_tune 1/12 tosc-sr "$weight" "runs/toscsr_kn1-12_lambda${weight}.pt"
   done
 }
 
