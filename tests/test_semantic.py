@@ -78,3 +78,22 @@ def test_digital_baseline_respects_the_capacity_budget():
     assert decoded.shape == image.shape
     with pytest.raises(ValueError, match="codec"):
         compress_to_budget(image, 100, "bpg")
+
+
+def test_eval_task_writes_top1_into_the_card_and_the_index_lists_it(tmp_path, sample_root):
+    import json
+
+    from semjscc.cli import main
+    from semjscc.codec.card import write_index
+    from semjscc.codec.checkpoint import save_checkpoint
+
+    path = tmp_path / "task_tiny.pt"
+    save_checkpoint(path, build_task_model({"arch": "vgg", "width": 4}),
+                    {"family": "task", "training": {"epochs_done": 1, "wall_time_s": 1.0}})
+    assert main(["eval-task", "--model", str(path), "--data", "cifar10:test:64",
+                 "--data-root", str(sample_root)]) == 0
+    card = json.loads(path.with_suffix(".json").read_text())
+    (row,) = card["measured"]
+    assert card["family"] == "task" and row["data"] == "cifar10:test:64" and row["n_images"] == 64
+    assert 0.0 <= row["top1"] <= 1.0
+    assert [entry["family"] for entry in write_index(tmp_path)] == ["task"]
