@@ -5,7 +5,8 @@
 #                   fine-tuned for the same epochs from the shipped adaptive MSE model, next to an MSE
 #                   control fine-tuned the same way: the comparison isolates the loss;
 #   lambda sweep:   TOSC-SR at 1/12 for the PSNR-accuracy trade-off curve.
-#   usage: scripts/train_semantic.sh [tasks|codecs|sweep]
+# Codec runs land in models/training/ and move to models/ once finished and evaluated.
+#   usage: scripts/train_semantic.sh [tasks | codecs [1/12|1/6] | sweep]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SEMJSCC=${SEMJSCC:-.venv/bin/semjscc}
@@ -28,23 +29,25 @@ fine_tune() {  # ratio loss weight out
 }
 
 codecs() {
-  for ratio in 1/12 1/6; do
+  local ratios=("$@")
+  [ ${#ratios[@]} -gt 0 ] || ratios=(1/12 1/6)
+  for ratio in "${ratios[@]}"; do
     tag=$(echo "$ratio" | tr / -)
-    fine_tune "$ratio" mse 0 "runs/mse_control_kn${tag}.pt"
-    fine_tune "$ratio" semantic-importance 0.1 "models/semimp_awgn_kn${tag}.pt"
-    fine_tune "$ratio" tosc-sr 0.01 "models/toscsr_awgn_kn${tag}.pt"
+    fine_tune "$ratio" mse 0 "models/training/mse_control_kn${tag}.pt"
+    fine_tune "$ratio" semantic-importance 0.1 "models/training/semimp_awgn_kn${tag}.pt"
+    fine_tune "$ratio" tosc-sr 0.01 "models/training/toscsr_awgn_kn${tag}.pt"
   done
 }
 
 sweep() {
   for weight in 0.001 0.003 0.03 0.1; do
-    fine_tune 1/12 tosc-sr "$weight" "runs/toscsr_kn1-12_lambda${weight}.pt"
+    fine_tune 1/12 tosc-sr "$weight" "models/training/toscsr_kn1-12_lambda${weight}.pt"
   done
 }
 
 case "${1:-tasks}" in
   tasks) tasks ;;
-  codecs) codecs ;;
+  codecs) shift; codecs "$@" ;;
   sweep) sweep ;;
   *) echo "usage: $0 [tasks|codecs|sweep]" >&2; exit 2 ;;
 esac
