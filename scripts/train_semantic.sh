@@ -6,11 +6,11 @@
 #                   control fine-tuned the same way: the comparison isolates the loss;
 #   lambda sweep:   TOSC-SR at 1/12 for the PSNR-accuracy trade-off curve.
 # Codec runs land in models/training/ and move to models/ once finished and evaluated.
-#   usage: scripts/train_semantic.sh [tasks | codecs [1/12|1/6] | sweep]
+#   usage: scripts/train_semantic.sh [tasks | codecs [1/12|1/6] | sweep | one RATIO LOSS LAMBDA OUT]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SEMJSCC=${SEMJSCC:-.venv/bin/semjscc}
-EPOCHS=${EPOCHS:-6}
+EPOCHS=${EPOCHS:-4}
 THREADS=${THREADS:-1}
 
 tasks() {
@@ -49,5 +49,6 @@ case "${1:-tasks}" in
   tasks) tasks ;;
   codecs) shift; codecs "$@" ;;
   sweep) sweep ;;
-  *) echo "usage: $0 [tasks|codecs|sweep]" >&2; exit 2 ;;
+  one) shift; fine_tune "$@" ;;
+  *) echo "usage: $0 [tasks|codecs|sweep|one RATIO LOSS LAMBDA OUT]" >&2; exit 2 ;;
 esac

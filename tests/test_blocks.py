@@ -200,7 +200,7 @@ def test_decoder_queue_drops_by_policy_when_full(model):
     decoder = jscc_decoder(model, "cpu", 2, "newest")  # not started: nothing drains the queue
     for image_id in range(5):
         decoder._handle(equalized_pdu(codec, image_id))
-    assert [meta["image_id"] for meta, _, _ in decoder.queue] == [0, 1]
+    assert [meta["image_id"] for meta, _, _ in decoder.worker.queue] == [0, 1]
     assert decoder.counters()["dropped"]["decoder_backlog"] == 3
 
 
@@ -284,3 +284,30 @@ def test_pdu_vectors_match_pmts_own_constructors(dtype, maker):
     assert meta == {"image_id": 3} and parsed.dtype == dtype and np.array_equal(parsed, values)
     with pytest.raises(TypeError, match="no PDU vector type"):
         make_pdu({}, np.arange(3, dtype=np.int64))
+
+
+@pytest.mark.parametrize("drain", [True, False])
+def test_batch_worker_stop_drains_only_when_asked(drain):
+    import threading
+
+    from semjscc.gr.batch_worker import BatchWorker
+
+    release, processed = threading.Event(), []
+
+    def process(batch):
+        release.wait(5)
+        processed.extend(batch)
+
+    worker = BatchWorker("test-worker", lambda queue: [queue.popleft()], process, drain=drain)
+    worker.start()
+    with worker.lock:
+        worker.queue.extend([1, 2, 3])
+        worker.notify()
+    assert wait_for(lambda: not worker.idle() and len(worker.queue) == 2)  # 1 is being processed
+    stopper = threading.Thread(target=worker.stop)
+    stopper.start()
+    assert wait_for(lambda: not worker._running)  # stop has begun before 1 finishes
+    release.set()
+    stopper.join(10)
+    assert processed == ([1, 2, 3] if drain else [1])
+    assert worker.idle() == drain

@@ -11,7 +11,6 @@ With a ``task_model`` (a classifier checkpoint) each decoded image also gets
 """
 
 import collections
-import threading
 
 import numpy as np
 import pmt
@@ -19,6 +18,7 @@ import torch
 from gnuradio import gr
 
 from semjscc.codec.bandwidth import DOWNSAMPLE, symbol_count
+from semjscc.gr.batch_worker import BatchWorker
 from semjscc.gr.model_loader import load_codec
 from semjscc.gr.pdus import make_dict, make_pdu, parse_pdu
 from semjscc.gr.reassembly import Reassembler
@@ -42,6 +42,15 @@ def split_images(meta: dict, symbols: np.ndarray) -> list:
             for i, part in enumerate(np.split(symbols, count))]
 
 
+def take_same_size(queue: collections.deque, max_batch: int) -> list:
+    """The head of ``queue`` and the images right behind it of the same size, at most ``max_batch``."""
+    batch = [queue.popleft()]
+    size = (batch[0][0]["height"], batch[0][0]["width"])
+    while queue and len(batch) < max_batch and (queue[0][0]["height"], queue[0][0]["width"]) == size:
+        batch.append(queue.popleft())
+    return batch
+
+
 class jscc_decoder(gr.basic_block):
     def __init__(self, model="adaptive_awgn_kn1-6", device="auto", queue_size=32, drop_policy="oldest",
                  snr_override_db=float("nan"), task_model="", max_batch=16):
@@ -55,11 +64,8 @@ class jscc_decoder(gr.basic_block):
         self.snr_override_db = float(snr_override_db)
         self.task = load_task_model(resolve_model(task_model), self.device) if task_model else None
         self.reassembler = Reassembler()
-        self.queue = collections.deque()
-        self.cond = threading.Condition()
-        self.running = False
-        self.busy = False
-        self.worker = None
+        self.worker = BatchWorker("semjscc-decoder", lambda queue: take_same_size(queue, self.max_batch),
+                                  self._decode, drain=True)
         self.count = collections.Counter()
         self.message_port_register_in(pmt.intern("symbols"))
         self.message_port_register_out(pmt.intern("images"))
@@ -71,11 +77,11 @@ class jscc_decoder(gr.basic_block):
         self.snr_override_db = float(snr_db)
 
     def counters(self) -> dict:
-        with self.cond:
+        with self.worker.lock:
             dropped = {k[5:]: v for k, v in self.count.items() if k.startswith("drop_")}
             dropped["missing_chunks"] = self.reassembler.lost
             return {"images_decoded": self.count["decoded"], "frames_received": self.count["frames"],
-                    "dropped": dropped, "queued": len(self.queue)}
+                    "dropped": dropped, "queued": len(self.worker.queue)}
 
     def _publish_stats(self):
         self.message_port_pub(pmt.intern("stats"), make_dict({"jscc_decoder": self.counters()}))
@@ -90,7 +96,7 @@ class jscc_decoder(gr.basic_block):
         except (ValueError, KeyError) as err:
             gr.log.warn(f"semjscc jscc_decoder: dropped a malformed PDU ({err})")
             return
-        with self.cond:
+        with self.worker.lock:
             self.count["frames"] += 1
             if model != self.model_id:
                 self._drop("model_mismatch")
@@ -109,51 +115,26 @@ class jscc_decoder(gr.basic_block):
         if len(symbols) != expected:
             self._drop("size_mismatch")
             return
-        if len(self.queue) >= self.queue_size:
+        queue = self.worker.queue
+        if len(queue) >= self.queue_size:
             self._drop("decoder_backlog")
             if self.drop_policy == "newest":
                 return
-            self.queue.popleft()
-        self.queue.append((meta, symbols, snr))
-        self.cond.notify()
+            queue.popleft()
+        queue.append((meta, symbols, snr))
+        self.worker.notify()
 
     def start(self):
-        self.running = True
-        self.worker = threading.Thread(target=self._work, name="semjscc-decoder", daemon=True)
         self.worker.start()
         return True
 
     def stop(self):
-        with self.cond:
-            self.running = False
-            self.cond.notify_all()
-        if self.worker is not None:
-            self.worker.join(timeout=30)
+        self.worker.stop()
         return True
 
     def idle(self) -> bool:
         """True when nothing is queued or being decoded (for run-to-completion)."""
-        with self.cond:
-            return not self.queue and not self.busy
-
-    def _work(self):
-        while True:
-            with self.cond:
-                while self.running and not self.queue:
-                    self.cond.wait(0.1)
-                if not self.queue:
-                    return
-                batch = [self.queue.popleft()]
-                size = (batch[0][0]["height"], batch[0][0]["width"])
-                while self.queue and len(batch) < self.max_batch and (
-                        self.queue[0][0]["height"], self.queue[0][0]["width"]) == size:
-                    batch.append(self.queue.popleft())
-                self.busy = True
-            try:
-                self._decode(batch)
-            finally:
-                with self.cond:
-                    self.busy = False
+        return self.worker.idle()
 
     def _decode(self, batch: list):
         """Decode images of one size together; each gets its own SNR."""
@@ -173,6 +154,6 @@ class jscc_decoder(gr.basic_block):
             image_meta = {key: meta[key] for key in IMAGE_KEYS if key in meta}
             self.message_port_pub(pmt.intern("images"),
                                   make_pdu(image_meta, np.ascontiguousarray(pixels[index]).reshape(-1)))
-        with self.cond:
+        with self.worker.lock:
             self.count["decoded"] += len(batch)
         self._publish_stats()

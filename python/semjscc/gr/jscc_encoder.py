@@ -1,7 +1,6 @@
 """Neural JSCC encoder block: image PDUs -> complex channel symbol PDUs (unit average power per image)."""
 
 import collections
-import threading
 
 import numpy as np
 import pmt
@@ -9,6 +8,7 @@ import torch
 from gnuradio import gr
 
 from semjscc.codec.bandwidth import DOWNSAMPLE
+from semjscc.gr.batch_worker import BatchWorker
 from semjscc.gr.model_loader import load_codec
 from semjscc.gr.pdus import make_pdu, parse_pdu
 
@@ -58,11 +58,8 @@ class jscc_encoder(gr.basic_block):
         self.max_batch = int(max_batch)
         self.encoded = 0
         self.rejected = 0
-        self.queue = collections.deque()
-        self.cond = threading.Condition()
-        self.running = False
-        self.busy = False
-        self.worker = None
+        self.worker = BatchWorker("semjscc-encoder", lambda queue: take_batch(queue, self.max_batch), self._encode,
+                                  drain=False)
         self.message_port_register_in(pmt.intern("images"))
         self.message_port_register_out(pmt.intern("symbols"))
         self.set_msg_handler(pmt.intern("images"), self._handle)
@@ -80,43 +77,21 @@ class jscc_encoder(gr.basic_block):
             self.rejected += 1
             gr.log.warn(f"semjscc jscc_encoder: dropped a malformed image PDU ({err})")
             return
-        with self.cond:
-            self.queue.append((meta, image))
-            self.cond.notify()
+        with self.worker.lock:
+            self.worker.queue.append((meta, image))
+            self.worker.notify()
 
     def start(self):
-        self.running = True
-        self.worker = threading.Thread(target=self._work, name="semjscc-encoder", daemon=True)
         self.worker.start()
         return True
 
     def stop(self):
-        with self.cond:
-            self.running = False
-            self.cond.notify_all()
-        if self.worker is not None:
-            self.worker.join(timeout=30)
+        self.worker.stop()
         return True
 
     def idle(self) -> bool:
         """True when nothing is queued or being encoded."""
-        with self.cond:
-            return not self.queue and not self.busy
-
-    def _work(self):
-        while True:
-            with self.cond:
-                while self.running and not self.queue:
-                    self.cond.wait(0.1)
-                if not self.running:
-                    return
-                batch = take_batch(self.queue, self.max_batch)
-                self.busy = True
-            try:
-                self._encode(batch)
-            finally:
-                with self.cond:
-                    self.busy = False
+        return self.worker.idle()
 
     def _encode(self, batch: list):
         images = np.stack([image for _, image in batch])

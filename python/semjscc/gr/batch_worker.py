@@ -1,0 +1,65 @@
+"""A worker thread that serves a block's queue in batches.
+
+The neural blocks must not run a network inside a message handler: GNU Radio
+calls handlers on the block's own thread, and a slow pass there backs up the
+whole message chain.  Handlers append to ``queue`` under ``lock`` and call
+``notify``; the worker takes batches with ``take`` and hands them to
+``process``.  ``drain`` says what ``stop`` does with what is still queued:
+finish it (a receiver should not lose decoded images) or leave it (a
+transmitter that stops should stop sending).
+"""
+
+import collections
+import threading
+from typing import Callable
+
+
+class BatchWorker:
+    def __init__(self, name: str, take: Callable[[collections.deque], list], process: Callable[[list], None],
+                 drain: bool):
+        self.name = name
+        self.take = take
+        self.process = process
+        self.drain = drain
+        self.queue = collections.deque()
+        self.lock = threading.Condition()
+        self._running = False
+        self._busy = False
+        self._thread = None
+
+    def notify(self):
+        """Wake the worker after appending to ``queue`` (call with ``lock`` held)."""
+        self.lock.notify()
+
+    def start(self):
+        with self.lock:
+            self._running = True
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 30.0):
+        with self.lock:
+            self._running = False
+            self.lock.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout=timeout_s)
+
+    def idle(self) -> bool:
+        """True when nothing is queued or being processed."""
+        with self.lock:
+            return not self.queue and not self._busy
+
+    def _run(self):
+        while True:
+            with self.lock:
+                while self._running and not self.queue:
+                    self.lock.wait(0.1)
+                if not self.queue or not (self._running or self.drain):
+                    return
+                batch = self.take(self.queue)
+                self._busy = True
+            try:
+                self.process(batch)
+            finally:
+                with self.lock:
+                    self._busy = False
