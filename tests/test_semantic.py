@@ -97,3 +97,41 @@ def test_eval_task_writes_top1_into_the_card_and_the_index_lists_it(tmp_path, sa
     assert card["family"] == "task" and row["data"] == "cifar10:test:64" and row["n_images"] == 64
     assert 0.0 <= row["top1"] <= 1.0
     assert [entry["family"] for entry in write_index(tmp_path)] == ["task"]
+
+
+def test_semantic_bench_compares_with_plain_and_control_and_reuses_evaluations(tmp_path, sample_root, monkeypatch):
+    import json
+
+    import semjscc.bench_semantic as bench
+    from semjscc.codec.checkpoint import save_checkpoint
+    from semjscc.codec.models import build_model
+
+    monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
+    save_checkpoint(tmp_path / "task.pt", build_task_model({"arch": "vgg", "width": 4}), {"family": "task"})
+    runs = {"plain": ("mse", 0.0, None), "control": ("mse", 0.0, "plain.pt"),
+            "tosc": ("tosc-sr", 0.01, "plain.pt"), "tosc_big": ("tosc-sr", 0.1, "plain.pt")}
+    for name, (loss, weight, init) in runs.items():
+        model = build_model({"arch": "adaptive", "k_over_n": 1 / 12, "width": 8, "blocks": 1})
+        save_checkpoint(tmp_path / f"{name}.pt", model, {"family": "tosc-sr" if weight else "adaptive", "training": {
+            "loss": loss, "semantic_weight": weight, "init": init}})
+    models = [str(tmp_path / f"{name}.pt") for name in ("plain", "control", "tosc")]
+    out = tmp_path / "out"
+    bench.run_semantic_bench(str(out), models, str(tmp_path / "task.pt"), "", "cifar10:test:16", [0.0, 10.0],
+                             sweep=(str(tmp_path / "tosc_big.pt"),))
+    summary = json.loads((out / "semantic_kn12.json").read_text())
+    assert [r["model"] for r in summary["reports"]][:3] == ["plain", "control", "tosc"]
+    (row,) = summary["comparison"]  # tosc at 0 dB: the only semantic model at SNR <= 5 dB
+    assert row["snr_db"] == 0.0 and row["lambda"] == 0.01
+    plain0 = summary["reports"][0]["results"][0]
+    assert row["psnr_minus_plain_db"] == pytest.approx(row["psnr"] - plain0["psnr"], abs=1e-3)
+    assert {"accuracy_x_plain", "accuracy_x_control", "psnr_minus_control_db"} <= set(row)
+    points = json.loads((out / "tradeoff_kn12.json").read_text())["points"]
+    assert sorted({(p["loss"], p["lambda"]) for p in points}) == [("mse", 0.0), ("tosc-sr", 0.01), ("tosc-sr", 0.1)]
+    assert (out / "semantic_kn12.png").is_file() and (out / "tradeoff_kn12.png").is_file()
+
+    def no_evaluation(*args, **kwargs):
+        raise AssertionError("a stored evaluation was computed again")
+
+    monkeypatch.setattr(bench, "evaluate", no_evaluation)
+    again = bench.run_semantic_bench(str(out), models, str(tmp_path / "task.pt"), "", "cifar10:test:16", [0.0, 10.0])
+    assert [r["results"] for r in again] == [r["results"] for r in summary["reports"][:3]]

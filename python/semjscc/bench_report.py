@@ -43,6 +43,45 @@ def rtf_table(rows: list) -> str:
                     f"{100 * r['overhead']:.1f} %", f"{r['k_over_n_air']:.3f}"] for r in rows])
 
 
+def _psnr_cell(row: dict) -> str:
+    if "psnr" in row:
+        return f"{row['psnr']:.2f}"
+    if "psnr_delivered" not in row:
+        return "—"
+    return f"{row['psnr_delivered']:.2f} ({100 * row['delivered']:.1f} %)"
+
+
+def semantic_tables(summary: dict, with_psnr: bool = True) -> str:
+    """Top-1 (and PSNR) against SNR for each model and the digital baseline; then the semantic models' ratios."""
+    from semjscc.bench_semantic import describe
+
+    reports = summary["reports"]
+    snrs = [r["snr_db"] for r in reports[0]["results"]]
+    header = ["model"] + [f"{s:g} dB" for s in snrs]
+    parts = [_table(header, [[describe(r)] + [f"{100 * row['accuracy']:.1f}" for row in r["results"]]
+                             for r in reports])]
+    unseen = [r for r in reports if all("accuracy_unseen" in row for row in r["results"])]
+    if unseen:
+        parts.append("Unseen classifier (never used in training), top-1 %:\n\n" + _table(
+            header, [[describe(r)] + [f"{100 * row['accuracy_unseen']:.1f}" for row in r["results"]] for r in unseen]))
+    if with_psnr:
+        parts.append("PSNR (dB; digital: of the images the capacity delivers, with their share):\n\n" + _table(
+            header, [[describe(r)] + [_psnr_cell(row) for row in r["results"]] for r in reports]))
+    if summary.get("comparison"):
+        keys = [("accuracy_x_plain", "top-1 × plain"), ("accuracy_x_control", "top-1 × control"),
+                ("unseen_x_control", "unseen × control"), ("psnr_minus_plain_db", "PSNR − plain (dB)"),
+                ("psnr_minus_control_db", "PSNR − control (dB)")]
+        keys = [(key, title) for key, title in keys if any(key in row for row in summary["comparison"])]
+        if not with_psnr:
+            keys = [(key, title) for key, title in keys if not key.startswith("psnr")]
+        parts.append("Semantic models at SNR ≤ 5 dB against plain deep JSCC and the MSE control:\n\n" + _table(
+            ["model", "SNR"] + [title for _, title in keys],
+            [[f"{row['model']} (λ {row['lambda']:g})", f"{row['snr_db']:g} dB"] +
+             [f"{row[key]:+.2f}" if key.startswith("psnr") else f"{row[key]:.3f}" for key, _ in keys]
+             for row in summary["comparison"]]))
+    return "\n\n".join(parts)
+
+
 def write_report(results: Path) -> str:
     parts = []
     for name, title in (("quality_cifar10_test.json", "CIFAR-10, 1,000 lossless test images, PSNR (dB)"),
@@ -69,6 +108,13 @@ def write_report(results: Path) -> str:
     if (radio / "rtf.json").is_file():
         parts.append("#### Real-time factor (TX + channel + RX in one process)\n\n" +
                      rtf_table(json.loads((radio / "rtf.json").read_text())))
+    for folder, label, with_psnr in (("semantic", "1,000 lossless test images", True),
+                                     ("semantic_jpeg10k", "10,000 JPEG-derived test images, accuracy only", False)):
+        for path in sorted((results / folder).glob("semantic_kn*.json"), key=lambda p: -len(p.stem)):
+            summary = json.loads(path.read_text())
+            ratio = "1/" + path.stem.split("_kn")[1]
+            parts.append(f"#### Task accuracy (top-1 %) at k/n = {ratio}, CIFAR-10 {label}\n\n" +
+                         semantic_tables(summary, with_psnr))
     text = "\n\n".join(parts) + "\n"
     (results / "summary.md").write_text(text)
     return text

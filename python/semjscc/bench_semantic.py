@@ -5,6 +5,7 @@ bandwidth ratio.  Accuracy is top-1 of the receiver's task network on the
 decoded images; ``accuracy_unseen`` uses a classifier no codec trained with.
 """
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -44,28 +45,143 @@ def digital_accuracy(dataset, k_over_n: float, snrs, task, unseen=None, codec: s
     return {"model": f"digital ({codec} at capacity)", "k_over_n": k_over_n, "results": rows}
 
 
+def evaluation_key(checkpoint: Path, data: str, snrs, task_model: str, unseen_model: str) -> str:
+    """What an evaluation depends on: the weights, the images, the SNRs and the two classifiers."""
+    digest = hashlib.sha256(checkpoint.read_bytes()).hexdigest()[:16]
+    return "|".join([digest, data, ",".join(f"{float(s):g}" for s in snrs), task_model, unseen_model])
+
+
+def evaluate_stored(name: str, dataset, data: str, snrs, classifiers: dict, store: Path) -> dict:
+    """The model's accuracy/PSNR report, reused from ``store`` when nothing it depends on changed.
+
+    The report names the loss, its lambda and the checkpoint it was fine-tuned
+    from: an ``mse`` model with an ``init`` is an equal-budget control.
+    """
+    path = resolve_model(name)
+    key = evaluation_key(path, data, snrs, *classifiers)
+    stored = store / f"{path.stem}.json"
+    if stored.is_file():
+        report = json.loads(stored.read_text())
+        if report.get("key") == key:
+            return report
+    model, payload = load_model(path)
+    task, unseen = classifiers.values()
+    report = evaluate(model, dataset, "awgn", snrs, task=task, unseen=unseen)
+    training = payload["meta"].get("training", {})
+    report.update(model=path.stem, family=payload["meta"].get("family"), loss=training.get("loss", "mse"),
+                  semantic_weight=training.get("semantic_weight", 0.0) if training.get("loss") != "mse" else 0.0,
+                  init=training.get("init"), key=key)
+    store.mkdir(parents=True, exist_ok=True)
+    stored.write_text(json.dumps(report, indent=2) + "\n")
+    return report
+
+
+def compare(reports: list, max_snr_db: float = 5.0) -> list:
+    """Each semantic model against plain deep JSCC and the equal-budget MSE control, at SNR <= ``max_snr_db``.
+
+    Accuracy as a ratio (the papers' "x 1.09"), PSNR as a difference in dB.
+    """
+    def by_snr(report):
+        return {r["snr_db"]: r for r in report["results"]}
+
+    plain = next((r for r in reports if r["loss"] == "mse" and not r.get("init")), None)
+    control = next((r for r in reports if r["loss"] == "mse" and r.get("init")), None)
+    rows = []
+    for report in (r for r in reports if r["loss"] != "mse"):
+        for snr, row in by_snr(report).items():
+            if snr > max_snr_db:
+                continue
+            entry = {"model": report["model"], "loss": report["loss"], "lambda": report["semantic_weight"],
+                     "snr_db": snr, "accuracy": row["accuracy"], "psnr": row["psnr"]}
+            for tag, reference in (("plain", plain), ("control", control)):
+                if reference is not None and snr in by_snr(reference):
+                    ref = by_snr(reference)[snr]
+                    entry[f"accuracy_x_{tag}"] = round(row["accuracy"] / max(ref["accuracy"], 1e-9), 3)
+                    entry[f"psnr_minus_{tag}_db"] = round(row["psnr"] - ref["psnr"], 3)
+                    if "accuracy_unseen" in row:
+                        entry[f"unseen_x_{tag}"] = round(row["accuracy_unseen"] / max(ref["accuracy_unseen"], 1e-9), 3)
+            rows.append(entry)
+    return rows
+
+
 def run_semantic_bench(out: str, models: list, task_model: str, unseen_model: str, data: str, snrs,
-                       codec: str = "webp") -> list:
+                       codec: str = "webp", sweep: tuple = ()) -> list:
+    """Accuracy against SNR per bandwidth ratio (JSON + figure), the comparison, and the lambda trade-off.
+
+    ``sweep`` adds models that only go into the trade-off curve (more lambdas at one ratio).
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     dataset = load_dataset(data)
-    task = load_task_model(resolve_model(task_model))
-    unseen = load_task_model(resolve_model(unseen_model)) if unseen_model else None
-    reports = []
-    for name in models:
-        model, payload = load_model(resolve_model(name))
-        report = evaluate(model, dataset, "awgn", snrs, task=task, unseen=unseen)
-        report.update(model=name, family=payload["meta"].get("family"))
-        reports.append(report)
-        print(name, [(r["snr_db"], round(r["accuracy"], 4), round(r["psnr"], 2)) for r in report["results"]],
-              flush=True)
+    classifiers = {task_model: load_task_model(resolve_model(task_model)),
+                   unseen_model: load_task_model(resolve_model(unseen_model)) if unseen_model else None}
+    reports, sweep_reports = [], []
+    for names, into in ((models, reports), (sweep, sweep_reports)):
+        for name in names:
+            report = evaluate_stored(name, dataset, data, snrs, classifiers, out / "evaluations")
+            into.append(report)
+            print(report["model"], [(r["snr_db"], r["accuracy"], round(r["psnr"], 2)) for r in report["results"]],
+                  flush=True)
+    task, unseen = classifiers.values()
     for ratio in sorted({r["k_over_n"] for r in reports}):
-        group = [r for r in reports if r["k_over_n"] == ratio] + [digital_accuracy(dataset, ratio, snrs, task,
-                                                                                   unseen, codec)]
+        group = [r for r in reports if r["k_over_n"] == ratio]
+        digital = digital_accuracy(dataset, ratio, snrs, task, unseen, codec)
         tag = round(1 / ratio)
-        (out / f"semantic_kn{tag}.json").write_text(json.dumps({"data": data, "reports": group}, indent=2) + "\n")
-        plot_accuracy(group, out / f"semantic_kn{tag}.png", f"k/n = {ratio_label(ratio)}, {data}")
+        summary = {"data": data, "reports": group + [digital], "comparison": compare(group)}
+        (out / f"semantic_kn{tag}.json").write_text(json.dumps(summary, indent=2) + "\n")
+        plot_accuracy(group + [digital], out / f"semantic_kn{tag}.png", f"k/n = {ratio_label(ratio)}, {data}")
+        curve = [r for r in group + sweep_reports if r["k_over_n"] == ratio and (r["loss"] != "mse" or r.get("init"))]
+        if sweep_reports and any(r["k_over_n"] == ratio for r in sweep_reports):
+            points = tradeoff_points(curve)
+            (out / f"tradeoff_kn{tag}.json").write_text(json.dumps({"data": data, "points": points}, indent=2) + "\n")
+            plot_tradeoff(points, out / f"tradeoff_kn{tag}.png", f"k/n = {ratio_label(ratio)}, {data}")
     return reports
+
+
+def tradeoff_points(reports: list) -> list:
+    """(loss, lambda, SNR, PSNR, accuracy) for each model and SNR; the MSE control is lambda = 0 of every loss."""
+    return sorted(({"model": r["model"], "loss": r["loss"], "lambda": r["semantic_weight"], "snr_db": row["snr_db"],
+                    "psnr": row["psnr"], "accuracy": row["accuracy"],
+                    **({"accuracy_unseen": row["accuracy_unseen"]} if "accuracy_unseen" in row else {})}
+                   for r in reports for row in r["results"]), key=lambda p: (p["loss"], p["snr_db"], p["lambda"]))
+
+
+def plot_tradeoff(points: list, path: Path, title: str, snrs=(0.0, 5.0, 10.0)) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    snrs = [s for s in snrs if any(p["snr_db"] == s for p in points)]
+    fig, axes = plt.subplots(1, len(snrs), figsize=(4.2 * len(snrs), 3.8), squeeze=False)
+    control = [p for p in points if p["loss"] == "mse"]
+    for ax, snr in zip(axes[0], snrs):
+        for loss in sorted({p["loss"] for p in points} - {"mse"}):
+            curve = [p for p in control + points if p["snr_db"] == snr and p["loss"] in ("mse", loss)]
+            curve.sort(key=lambda p: p["lambda"])
+            ax.plot([p["psnr"] for p in curve], [100 * p["accuracy"] for p in curve], marker="o", label=loss)
+            for p in curve:
+                ax.annotate(f"{p['lambda']:g}", (p["psnr"], 100 * p["accuracy"]), fontsize=7,
+                            textcoords="offset points", xytext=(3, 3))
+        ax.set_title(f"SNR {snr:g} dB", fontsize=9)
+        ax.set_xlabel("PSNR (dB)")
+        ax.set_ylabel("top-1 accuracy (%)")
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=7, title="lambda at each point", title_fontsize=7)
+    fig.suptitle(f"PSNR-accuracy trade-off, {title}", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def describe(report: dict) -> str:
+    """A legend entry: the model and what it was trained with."""
+    loss = report.get("loss")
+    if loss is None:
+        return report["model"]
+    if loss == "mse":
+        return f"{report['model']} ({'MSE control' if report.get('init') else 'plain, MSE'})"
+    return f"{report['model']} ({loss}, lambda {report['semantic_weight']:g})"
 
 
 def plot_accuracy(reports: list, path: Path, title: str) -> None:
@@ -77,7 +193,7 @@ def plot_accuracy(reports: list, path: Path, title: str) -> None:
     fig, ax = plt.subplots(figsize=(6, 4))
     for report in reports:
         snr = [r["snr_db"] for r in report["results"]]
-        ax.plot(snr, [r["accuracy"] for r in report["results"]], marker="o", label=report["model"])
+        ax.plot(snr, [r["accuracy"] for r in report["results"]], marker="o", label=describe(report))
     ax.set_xlabel("SNR (dB)")
     ax.set_ylabel("top-1 accuracy of the receiver's classifier")
     ax.set_title(title)

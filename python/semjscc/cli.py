@@ -280,7 +280,7 @@ def cmd_bench(args) -> int:
         from semjscc.bench_semantic import run_semantic_bench
 
         run_semantic_bench(str(out), args.models.split(","), args.task_model, args.unseen_model, args.data,
-                           parse_snr_list(args.snr), args.digital_codec)
+                           parse_snr_list(args.snr), args.digital_codec, tuple(filter(None, args.sweep.split(","))))
     elif args.what == "importance":
         from semjscc.bench_semantic import importance_figure
 
@@ -323,6 +323,7 @@ def add_bench_parser(sub) -> None:
     p.add_argument("--models", default="", help="semantic, rtf: comma-separated models")
     p.add_argument("--task-model", default="", help="semantic: the receiver's classifier")
     p.add_argument("--unseen-model", default="", help="semantic: a classifier no codec trained with")
+    p.add_argument("--sweep", default="", help="semantic: more models (lambdas) for the trade-off curve only")
     p.add_argument("--digital-codec", default="webp", choices=["webp", "jpeg2000"])
     p.add_argument("--layer", default="layer2", help="importance: the task network layer")
     p.set_defaults(func=cmd_bench)
