@@ -63,3 +63,23 @@ class BatchWorker:
             finally:
                 with self.lock:
                     self._busy = False
+
+
+class WorkerBlock:
+    """Mixin for a GNU Radio block whose work runs in ``self.worker``: the scheduler's start/stop drive it.
+
+    ``idle`` lets a run-to-completion loop wait until the queue is served.
+    """
+
+    worker: BatchWorker
+
+    def start(self):
+        self.worker.start()
+        return True
+
+    def stop(self):
+        self.worker.stop()
+        return True
+
+    def idle(self) -> bool:
+        return self.worker.idle()

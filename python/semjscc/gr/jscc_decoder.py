@@ -18,7 +18,7 @@ import torch
 from gnuradio import gr
 
 from semjscc.codec.bandwidth import DOWNSAMPLE, symbol_count
-from semjscc.gr.batch_worker import BatchWorker
+from semjscc.gr.batch_worker import BatchWorker, WorkerBlock
 from semjscc.gr.model_loader import load_codec
 from semjscc.gr.pdus import make_dict, make_pdu, parse_pdu
 from semjscc.gr.reassembly import Reassembler
@@ -51,7 +51,7 @@ def take_same_size(queue: collections.deque, max_batch: int) -> list:
     return batch
 
 
-class jscc_decoder(gr.basic_block):
+class jscc_decoder(WorkerBlock, gr.basic_block):
     def __init__(self, model="adaptive_awgn_kn1-6", device="auto", queue_size=32, drop_policy="oldest",
                  snr_override_db=float("nan"), task_model="", max_batch=16):
         gr.basic_block.__init__(self, name="semjscc_jscc_decoder", in_sig=None, out_sig=None)
@@ -123,18 +123,6 @@ class jscc_decoder(gr.basic_block):
             queue.popleft()
         queue.append((meta, symbols, snr))
         self.worker.notify()
-
-    def start(self):
-        self.worker.start()
-        return True
-
-    def stop(self):
-        self.worker.stop()
-        return True
-
-    def idle(self) -> bool:
-        """True when nothing is queued or being decoded (for run-to-completion)."""
-        return self.worker.idle()
 
     def _decode(self, batch: list):
         """Decode images of one size together; each gets its own SNR."""

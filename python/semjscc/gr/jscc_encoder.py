@@ -8,7 +8,7 @@ import torch
 from gnuradio import gr
 
 from semjscc.codec.bandwidth import DOWNSAMPLE
-from semjscc.gr.batch_worker import BatchWorker
+from semjscc.gr.batch_worker import BatchWorker, WorkerBlock
 from semjscc.gr.model_loader import load_codec
 from semjscc.gr.pdus import make_pdu, parse_pdu
 
@@ -37,7 +37,7 @@ def take_batch(queue: collections.deque, max_batch: int) -> list:
     return batch
 
 
-class jscc_encoder(gr.basic_block):
+class jscc_encoder(WorkerBlock, gr.basic_block):
     """Encodes the image PDUs on ``images`` and publishes their symbols on ``symbols``.
 
     A worker thread encodes whatever has queued up, up to ``max_batch``
@@ -80,18 +80,6 @@ class jscc_encoder(gr.basic_block):
         with self.worker.lock:
             self.worker.queue.append((meta, image))
             self.worker.notify()
-
-    def start(self):
-        self.worker.start()
-        return True
-
-    def stop(self):
-        self.worker.stop()
-        return True
-
-    def idle(self) -> bool:
-        """True when nothing is queued or being encoded."""
-        return self.worker.idle()
 
     def _encode(self, batch: list):
         images = np.stack([image for _, image in batch])
