@@ -53,3 +53,28 @@ def test_shipped_classifier_labels_the_sample_above_its_floor(entry, sample_root
     accuracy = dataset_accuracy(load_task_model(MODELS / entry["file"]), load_dataset("cifar10:test:256", sample_root))
     # 256 of the 1,000 images the card was measured on: allow for the smaller sample
     assert accuracy > clean - 0.05 and accuracy > 0.5
+
+
+SEMANTIC = [entry for entry in INDEX if entry["family"] in ("semantic-importance", "tosc-sr")]
+
+
+@pytest.mark.parametrize("entry", SEMANTIC, ids=[e["name"] for e in SEMANTIC])
+def test_shipped_semantic_model_keeps_its_accuracy_gain_on_the_sample(entry, sample_root):
+    from semjscc.semantic.task_models import load_task_model
+
+    card = json.loads((MODELS / entry["card"]).read_text())
+    table = next(t for t in card["measured"] if t["data"] == "cifar10:test" and "accuracy" in t["results"][0])
+    expected = {row["snr_db"]: row["accuracy"] for row in table["results"]}[0.0]
+    plain = next(e for e in INDEX if e["family"] == "adaptive" and e["channel"] == "awgn"
+                 and e["k_over_n"] == entry["k_over_n"])
+    task = load_task_model(MODELS / "task_resnet.pt")
+    sample = load_dataset("cifar10:test:256", sample_root)
+
+    def accuracy_at_0db(name):
+        model, _ = load_model(MODELS / name)
+        return evaluate(model, sample, "awgn", [0.0], seed=0, task=task)["results"][0]["accuracy"]
+
+    semantic = accuracy_at_0db(entry["file"])
+    # 256 of the 1,000 images the card was measured on: allow for the smaller sample
+    assert semantic > expected - 0.06
+    assert semantic > accuracy_at_0db(plain["file"])

@@ -13,11 +13,12 @@ import numpy as np
 import torch
 
 from semjscc.codec.bandwidth import ratio_label
+from semjscc.codec.card import write_card
 from semjscc.codec.checkpoint import load_model
 from semjscc.data import load_dataset
 from semjscc.evaluation import evaluate
 from semjscc.metrics import psnr_per_image
-from semjscc.paths import resolve_model
+from semjscc.paths import models_dir, resolve_model
 from semjscc.semantic.digital import capacity_bytes, compress_to_budget
 from semjscc.semantic.task_models import load_task_model
 
@@ -105,10 +106,11 @@ def compare(reports: list, max_snr_db: float = 5.0) -> list:
 
 
 def run_semantic_bench(out: str, models: list, task_model: str, unseen_model: str, data: str, snrs,
-                       codec: str = "webp", sweep: tuple = ()) -> list:
+                       codec: str = "webp", sweep: tuple = (), update_cards: bool = True) -> list:
     """Accuracy against SNR per bandwidth ratio (JSON + figure), the comparison, and the lambda trade-off.
 
     ``sweep`` adds models that only go into the trade-off curve (more lambdas at one ratio).
+    Shipped models get the table, accuracy included, in their cards.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -120,6 +122,8 @@ def run_semantic_bench(out: str, models: list, task_model: str, unseen_model: st
         for name in names:
             report = evaluate_stored(name, dataset, data, snrs, classifiers, out / "evaluations")
             into.append(report)
+            if update_cards and resolve_model(name).parent.resolve() == models_dir().resolve():
+                write_card(resolve_model(name), [report])
             print(report["model"], [(r["snr_db"], r["accuracy"], round(r["psnr"], 2)) for r in report["results"]],
                   flush=True)
     task, unseen = classifiers.values()

@@ -280,7 +280,8 @@ def cmd_bench(args) -> int:
         from semjscc.bench_semantic import run_semantic_bench
 
         run_semantic_bench(str(out), args.models.split(","), args.task_model, args.unseen_model, args.data,
-                           parse_snr_list(args.snr), args.digital_codec, tuple(filter(None, args.sweep.split(","))))
+                           parse_snr_list(args.snr), args.digital_codec, tuple(filter(None, args.sweep.split(","))),
+                           update_cards=not args.no_cards)
     elif args.what == "importance":
         from semjscc.bench_semantic import importance_figure
 
@@ -315,7 +316,7 @@ def add_bench_parser(sub) -> None:
     p.add_argument("--data", default="cifar10:test", help="codec: dataset; radio: images for the loss table")
     p.add_argument("--snr", default="0,5,10,15,20")
     p.add_argument("--filter", default="", help="codec: only models whose name contains this")
-    p.add_argument("--no-cards", action="store_true", help="codec: leave the model cards alone")
+    p.add_argument("--no-cards", action="store_true", help="codec, semantic: leave the model cards alone")
     p.add_argument("--readme", default="", help="report: also splice the tables into this README")
     p.add_argument("--model", default="baseline_awgn_kn1-6_snr10", help="radio: the model for the link tests")
     p.add_argument("--detect-data", default="cifar10:test-jpeg:4000", help="radio: images for the 0 dB detection count")

@@ -36,6 +36,9 @@ def write_card(model_path, evaluations=(), notes: str = "") -> dict:
         "epochs": training.get("epochs_done"),
         "epochs_planned": training.get("epochs"),
         "training_wall_time_s": training.get("wall_time_s"),
+        "loss": training.get("loss", "mse"),
+        "semantic_weight": training.get("semantic_weight", 0.0) if training.get("loss", "mse") != "mse" else 0.0,
+        "fine_tuned_from": Path(training["init"]).stem if training.get("init") else None,
         "training": training,
         "measured": list(measured.values()),
     })
