@@ -45,6 +45,20 @@ def test_loopback_flowgraph_decodes_above_a_psnr_floor(tmp_path, sample_root, mo
     assert (tmp_path / "rx" / "metrics.json").is_file()
 
 
+def test_demo_writes_images_metrics_plots_and_the_receivers_accuracy(tmp_path, sample_root, monkeypatch):
+    import json
+
+    from semjscc.demo import run_demo
+
+    monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
+    run_demo(str(tmp_path), snrs=(15.0,), data="cifar10:test:4", kodak="", device="cpu")
+    (report,) = json.loads((tmp_path / "summary.json").read_text())
+    assert report["images_decoded"] == 4 and report["psnr"] > 20.0
+    assert 0.0 <= report["accuracy"] <= 1.0  # the shipped classifier ran at the receiver
+    assert (tmp_path / "psnr_vs_snr.png").is_file() and (tmp_path / "gallery.png").is_file()
+    assert len(list((tmp_path / "cifar10_test_4_snr15").glob("*.png"))) == 4
+
+
 class StandIn:
     """Replaces a UHD block: records the calls the flowgraph makes and wraps a plain stream block."""
 

@@ -251,7 +251,7 @@ def add_loopback_parser(sub) -> None:
 def cmd_demo(args) -> int:
     from semjscc.demo import run_demo
 
-    run_demo(args.out, args.model, parse_snr_list(args.snr), args.data, args.kodak, args.device)
+    run_demo(args.out, args.model, parse_snr_list(args.snr), args.data, args.kodak, args.device, args.task_model)
     return 0
 
 
@@ -262,6 +262,8 @@ def add_demo_parser(sub) -> None:
     p.add_argument("--snr", default="0,5,10,15,20")
     p.add_argument("--data", default="cifar10:test:16")
     p.add_argument("--kodak", default="kodak:1", help="a large image to send as well ('' for none)")
+    p.add_argument("--task-model", default=None,
+                   help="classifier at the receiver for the labelled images (default: task_resnet; '' for none)")
     p.add_argument("--device", default="auto")
     p.set_defaults(func=cmd_demo)
 

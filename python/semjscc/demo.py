@@ -20,9 +20,18 @@ from semjscc.paths import models_dir
 DEMO_IMPAIRMENTS = {"cfo": 0.001, "epsilon": 1.00001, "taps": "0.9794,0.1959j,0.0490"}
 
 
-def default_model() -> str:
+def shipped_names() -> list:
     index = json.loads((models_dir() / "index.json").read_text()) if (models_dir() / "index.json").is_file() else []
-    names = [entry["name"] for entry in index]
+    return [entry["name"] for entry in index]
+
+
+def default_task_model() -> str:
+    """The receiver's classifier when it is shipped ('' runs no task)."""
+    return "task_resnet" if "task_resnet" in shipped_names() else ""
+
+
+def default_model() -> str:
+    names = shipped_names()
     for preferred in ("adaptive_awgn_kn1-6", "baseline_awgn_kn1-6_snr10"):
         if preferred in names:
             return preferred
@@ -30,17 +39,22 @@ def default_model() -> str:
 
 
 def run_demo(out: str, model: str = "", snrs=(0, 5, 10, 15, 20), data: str = "cifar10:test:16",
-             kodak: str = "kodak:1", device: str = "auto") -> list:
+             kodak: str = "kodak:1", device: str = "auto", task_model: str = None) -> list:
+    """``task_model``: the classifier run on the labelled images at the receiver (None: the shipped one)."""
     out = Path(out)
     model = model or default_model()
+    task_model = default_task_model() if task_model is None else task_model
     runs = [(data, snr) for snr in snrs] + ([(kodak, 15.0)] if kodak else [])
     reports = []
     for spec, snr in runs:
         folder = out / f"{spec.replace(':', '_')}_snr{snr:02.0f}"
-        report = run_loopback(model, spec, float(snr), out=str(folder), device=device, **DEMO_IMPAIRMENTS)
+        task = task_model if spec == data else ""
+        report = run_loopback(model, spec, float(snr), out=str(folder), device=device, task_model=task,
+                              **DEMO_IMPAIRMENTS)
+        accuracy = f", top-1 {100 * report['accuracy']:.0f} %" if report.get("accuracy") is not None else ""
         print(f"{spec:>18} SNR {snr:5.1f} dB: {report['images_decoded']}/{report['images_sent']} images, "
               f"PSNR {report['psnr']:.2f} dB (ideal channel {report['sim_psnr']:.2f}), "
-              f"SNR estimate {report['snr_est_db']:.1f} dB", flush=True)
+              f"SNR estimate {report['snr_est_db']:.1f} dB{accuracy}", flush=True)
         reports.append(report)
     out.mkdir(parents=True, exist_ok=True)
     (out / "summary.json").write_text(json.dumps(reports, indent=2) + "\n")
