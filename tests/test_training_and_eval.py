@@ -1,6 +1,7 @@
 import json
 
 import pytest
+import torch
 
 from semjscc.cli import main
 from semjscc.training import TrainConfig, Trainer
@@ -80,3 +81,17 @@ def test_semantic_training_runs_with_a_task_network(tmp_path, sample_root):
         trainer = Trainer(config, tmp_path / f"{loss}.pt", data_root=sample_root)
         meta = trainer.run()
         assert meta["family"] == loss and trainer.history[0]["train_mse"] > 0
+
+
+def test_bf16_training_lowers_the_loss_and_keeps_float32_weights(tmp_path, sample_root):
+    trainer = Trainer(small_config(epochs=2, precision="bf16"), tmp_path / "m.pt", data_root=sample_root)
+    trainer.run()
+    assert trainer.history[-1]["train_mse"] < trainer.history[0]["train_mse"]
+    assert all(p.dtype == torch.float32 for p in trainer.model.parameters())
+    assert trainer.meta()["training"]["precision"] == "bf16"
+
+
+def test_unknown_precision_is_named(tmp_path, sample_root):
+    trainer = Trainer(small_config(epochs=1, precision="fp8"), tmp_path / "m.pt", data_root=sample_root)
+    with pytest.raises(ValueError, match="precision"):
+        trainer.run()

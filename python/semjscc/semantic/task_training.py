@@ -19,6 +19,7 @@ from tqdm import tqdm
 from semjscc.codec.checkpoint import load_training_state, save_checkpoint, save_training_state
 from semjscc.data import load_dataset
 from semjscc.semantic.task_models import build_task_model, top1
+from semjscc.training import mixed_precision
 
 
 @dataclass
@@ -34,6 +35,7 @@ class TaskTrainConfig:
     data: str = "cifar10:train"
     val_data: str = "cifar10:test"
     threads: int = 0
+    precision: str = "fp32"
 
 
 def augment(batch: torch.Tensor) -> torch.Tensor:
@@ -105,8 +107,9 @@ class TaskTrainer:
                 index = order[step * size:(step + 1) * size]
                 batch = augment(self.images[index].float().div_(255)).to(
                     self.device, memory_format=torch.channels_last)
-                loss = F.cross_entropy(self.model(batch), self.labels[index].to(self.device),
-                                       label_smoothing=self.config.label_smoothing)
+                with mixed_precision(self.config.precision, self.device):
+                    loss = F.cross_entropy(self.model(batch).float(), self.labels[index].to(self.device),
+                                           label_smoothing=self.config.label_smoothing)
                 self.optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 self.optimizer.step()
