@@ -95,3 +95,17 @@ def test_unknown_precision_is_named(tmp_path, sample_root):
     trainer = Trainer(small_config(epochs=1, precision="fp8"), tmp_path / "m.pt", data_root=sample_root)
     with pytest.raises(ValueError, match="precision"):
         trainer.run()
+
+
+def test_bf16_evaluation_agrees_with_float32(tmp_path, sample_root):
+    from semjscc.codec.checkpoint import load_model
+    from semjscc.data import load_dataset
+    from semjscc.evaluation import evaluate
+
+    Trainer(small_config(epochs=1), tmp_path / "m.pt", data_root=sample_root).run()
+    model, _ = load_model(tmp_path / "m.pt")
+    sample = load_dataset("cifar10:test:64", sample_root)
+    full = evaluate(model, sample, "awgn", [10.0])["results"][0]
+    fast = evaluate(model, sample, "awgn", [10.0], precision="bf16", image_quality=False)["results"][0]
+    assert fast["psnr"] == pytest.approx(full["psnr"], abs=0.3)
+    assert "ssim" in full and "ssim" not in fast

@@ -285,7 +285,7 @@ def cmd_bench(args) -> int:
 
         run_semantic_bench(str(out), args.models.split(","), args.task_model, args.unseen_model, args.data,
                            parse_snr_list(args.snr), args.digital_codec, tuple(filter(None, args.sweep.split(","))),
-                           update_cards=not args.no_cards)
+                           update_cards=not args.no_cards, precision=args.precision)
     elif args.what == "importance":
         from semjscc.bench_semantic import importance_figure
 
@@ -328,6 +328,8 @@ def add_bench_parser(sub) -> None:
     p.add_argument("--models", default="", help="semantic, rtf: comma-separated models")
     p.add_argument("--task-model", default="", help="semantic: the receiver's classifier")
     p.add_argument("--unseen-model", default="", help="semantic: a classifier no codec trained with")
+    p.add_argument("--precision", default="fp32", choices=["fp32", "bf16"],
+                   help="semantic: bf16 runs the networks in bfloat16 (large accuracy sweeps; no SSIM)")
     p.add_argument("--sweep", default="", help="semantic: more models (lambdas) for the trade-off curve only")
     p.add_argument("--digital-codec", default="webp", choices=["webp", "jpeg2000"])
     p.add_argument("--layer", default="layer2", help="importance: the task network layer")

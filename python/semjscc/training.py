@@ -21,6 +21,7 @@ from semjscc.codec.checkpoint import load_training_state, read_checkpoint, save_
 from semjscc.codec.models import build_model
 from semjscc.data import load_dataset
 from semjscc.metrics import psnr_per_image, quantize
+from semjscc.precision import mixed_precision
 from semjscc.semantic.losses import build_loss
 from semjscc.semantic.task_models import load_task_model
 
@@ -69,17 +70,6 @@ class TrainConfig:
         if unknown:
             raise ValueError(f"{path}: unknown training options {sorted(unknown)}")
         return cls(**values)
-
-
-PRECISIONS = ("fp32", "bf16")
-
-
-def mixed_precision(precision: str, device: torch.device):
-    """Autocast to bfloat16 for ``bf16``: on CPUs with AMX or AVX-512 BF16 the convolutions run several
-    times faster, while the weights, the optimizer and the loss stay float32."""
-    if precision not in PRECISIONS:
-        raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
-    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
 
 
 def to_tensor(images: np.ndarray) -> torch.Tensor:

@@ -19,7 +19,7 @@ from tqdm import tqdm
 from semjscc.codec.checkpoint import load_training_state, save_checkpoint, save_training_state
 from semjscc.data import load_dataset
 from semjscc.semantic.task_models import build_task_model, top1
-from semjscc.training import mixed_precision
+from semjscc.precision import mixed_precision
 
 
 @dataclass
