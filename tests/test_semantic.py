@@ -127,7 +127,7 @@ def test_semantic_bench_compares_with_plain_and_control_and_reuses_evaluations(t
     assert {"accuracy_x_plain", "accuracy_x_control", "psnr_minus_control_db"} <= set(row)
     points = json.loads((out / "tradeoff_kn12.json").read_text())["points"]
     assert sorted({(p["loss"], p["lambda"]) for p in points}) == [("mse", 0.0), ("tosc-sr", 0.01), ("tosc-sr", 0.1)]
-    assert (out / "semantic_kn12.png").is_file() and (out / "tradeoff_kn12.png").is_file()
+    assert (out / "semantic_accuracy.png").is_file() and (out / "tradeoff_kn12.png").is_file()
 
     def no_evaluation(*args, **kwargs):
         raise AssertionError("a stored evaluation was computed again")

@@ -51,34 +51,37 @@ def _psnr_cell(row: dict) -> str:
     return f"{row['psnr_delivered']:.2f} ({100 * row['delivered']:.1f} %)"
 
 
-def semantic_tables(summary: dict, with_psnr: bool = True) -> str:
-    """Top-1 (and PSNR) against SNR for each model and the digital baseline; then the semantic models' ratios."""
+def semantic_tables(summaries: list, with_psnr: bool = True) -> str:
+    """Top-1 (and PSNR) against SNR for each model and the digital baseline, all ratios in one table each;
+    then the semantic models' gains over plain deep JSCC and the MSE control."""
     from semjscc.bench_semantic import describe
 
-    reports = summary["reports"]
-    snrs = [r["snr_db"] for r in reports[0]["results"]]
-    header = ["model"] + [f"{s:g} dB" for s in snrs]
-    parts = [_table(header, [[describe(r)] + [f"{100 * row['accuracy']:.1f}" for row in r["results"]]
-                             for r in reports])]
-    unseen = [r for r in reports if all("accuracy_unseen" in row for row in r["results"])]
-    if unseen:
-        parts.append("Unseen classifier (never used in training), top-1 %:\n\n" + _table(
-            header, [[describe(r)] + [f"{100 * row['accuracy_unseen']:.1f}" for row in r["results"]] for r in unseen]))
+    snrs = [r["snr_db"] for r in summaries[0][1]["reports"][0]["results"]]
+    header = ["k/n", "model"] + [f"{s:g} dB" for s in snrs]
+
+    def table(cell, keep=lambda report: True):
+        return _table(header, [[ratio, describe(r)] + [cell(row) for row in r["results"]]
+                               for ratio, summary in summaries for r in summary["reports"] if keep(r)])
+
+    parts = [table(lambda row: f"{100 * row['accuracy']:.1f}")]
+    if all("accuracy_unseen" in r["results"][0] for _, summary in summaries for r in summary["reports"]):
+        parts.append("Unseen classifier (never used in training), top-1 %:\n\n" +
+                     table(lambda row: f"{100 * row['accuracy_unseen']:.1f}"))
     if with_psnr:
-        parts.append("PSNR (dB; digital: of the images the capacity delivers, with their share):\n\n" + _table(
-            header, [[describe(r)] + [_psnr_cell(row) for row in r["results"]] for r in reports]))
-    if summary.get("comparison"):
+        parts.append("PSNR (dB; digital: of the images the capacity delivers, with their share):\n\n" +
+                     table(_psnr_cell))
+    comparison = [(ratio, row) for ratio, summary in summaries for row in summary.get("comparison", [])]
+    if comparison:
         keys = [("accuracy_x_plain", "top-1 × plain"), ("accuracy_x_control", "top-1 × control"),
                 ("unseen_x_control", "unseen × control"), ("psnr_minus_plain_db", "PSNR − plain (dB)"),
                 ("psnr_minus_control_db", "PSNR − control (dB)")]
-        keys = [(key, title) for key, title in keys if any(key in row for row in summary["comparison"])]
-        if not with_psnr:
-            keys = [(key, title) for key, title in keys if not key.startswith("psnr")]
+        keys = [(key, title) for key, title in keys if any(key in row for _, row in comparison)
+                and (with_psnr or not key.startswith("psnr"))]
         parts.append("Semantic models at SNR ≤ 5 dB against plain deep JSCC and the MSE control:\n\n" + _table(
-            ["model", "SNR"] + [title for _, title in keys],
-            [[f"{row['model']} (λ {row['lambda']:g})", f"{row['snr_db']:g} dB"] +
+            ["k/n", "model", "SNR"] + [title for _, title in keys],
+            [[ratio, f"{row['model']} (λ {row['lambda']:g})", f"{row['snr_db']:g} dB"] +
              [f"{row[key]:+.2f}" if key.startswith("psnr") else f"{row[key]:.3f}" for key, _ in keys]
-             for row in summary["comparison"]]))
+             for ratio, row in comparison]))
     return "\n\n".join(parts)
 
 
@@ -110,11 +113,17 @@ def write_report(results: Path) -> str:
                      rtf_table(json.loads((radio / "rtf.json").read_text())))
     for folder, label, with_psnr in (("semantic", "1,000 lossless test images", True),
                                      ("semantic_jpeg10k", "10,000 JPEG-derived test images, accuracy only", False)):
-        for path in sorted((results / folder).glob("semantic_kn*.json"), key=lambda p: -len(p.stem)):
-            summary = json.loads(path.read_text())
-            ratio = "1/" + path.stem.split("_kn")[1]
-            parts.append(f"#### Task accuracy (top-1 %) at k/n = {ratio}, CIFAR-10 {label}\n\n" +
-                         semantic_tables(summary, with_psnr))
+        paths = sorted((results / folder).glob("semantic_kn*.json"), key=lambda p: -int(p.stem.split("_kn")[1]))
+        if paths:
+            summaries = [("1/" + path.stem.split("_kn")[1], json.loads(path.read_text())) for path in paths]
+            parts.append(f"#### Task accuracy (top-1 %), CIFAR-10 {label}\n\n" + semantic_tables(summaries, with_psnr))
+    tradeoff = results / "semantic" / "tradeoff_kn12.json"
+    if tradeoff.is_file():
+        points = json.loads(tradeoff.read_text())["points"]
+        parts.append("#### PSNR-accuracy trade-off at k/n = 1/12 (λ sweep; λ = 0 is the MSE control)\n\n" + _table(
+            ["loss", "λ", "SNR", "PSNR (dB)", "top-1 %", "unseen top-1 %"],
+            [[p["loss"], f"{p['lambda']:g}", f"{p['snr_db']:g} dB", f"{p['psnr']:.2f}", f"{100 * p['accuracy']:.1f}",
+              f"{100 * p.get('accuracy_unseen', float('nan')):.1f}"] for p in points if p["snr_db"] in (0.0, 5.0, 10.0)]))
     text = "\n\n".join(parts) + "\n"
     (results / "summary.md").write_text(text)
     return text

@@ -1,7 +1,7 @@
 """Task accuracy against SNR: JSCC models (plain, semantic-importance, TOSC-SR) and the digital baseline.
 
-``semjscc bench semantic`` writes ``semantic_kn<N>.json`` and a figure per
-bandwidth ratio.  Accuracy is top-1 of the receiver's task network on the
+``semjscc bench semantic`` writes ``semantic_kn<N>.json`` per bandwidth ratio
+and one figure, ``semantic_accuracy.png``, of them all.  Accuracy is top-1 of the receiver's task network on the
 decoded images; ``accuracy_unseen`` uses a classifier no codec trained with.
 """
 
@@ -131,18 +131,20 @@ def run_semantic_bench(out: str, models: list, task_model: str, unseen_model: st
             print(report["model"], [(r["snr_db"], r["accuracy"], round(r["psnr"], 2)) for r in report["results"]],
                   flush=True)
     task, unseen = classifiers.values()
+    panels = []
     for ratio in sorted({r["k_over_n"] for r in reports}):
         group = [r for r in reports if r["k_over_n"] == ratio]
         digital = digital_accuracy(dataset, ratio, snrs, task, unseen, codec)
         tag = round(1 / ratio)
         summary = {"data": data, "reports": group + [digital], "comparison": compare(group)}
         (out / f"semantic_kn{tag}.json").write_text(json.dumps(summary, indent=2) + "\n")
-        plot_accuracy(group + [digital], out / f"semantic_kn{tag}.png", f"k/n = {ratio_label(ratio)}, {data}")
+        panels.append((f"k/n = {ratio_label(ratio)}", group + [digital]))
         curve = [r for r in group + sweep_reports if r["k_over_n"] == ratio and (r["loss"] != "mse" or r.get("init"))]
         if sweep_reports and any(r["k_over_n"] == ratio for r in sweep_reports):
             points = tradeoff_points(curve)
             (out / f"tradeoff_kn{tag}.json").write_text(json.dumps({"data": data, "points": points}, indent=2) + "\n")
             plot_tradeoff(points, out / f"tradeoff_kn{tag}.png", f"k/n = {ratio_label(ratio)}, {data}")
+    plot_accuracy(panels, out / "semantic_accuracy.png", data)
     return reports
 
 
@@ -192,21 +194,28 @@ def describe(report: dict) -> str:
     return f"{report['model']} ({loss}, lambda {report['semantic_weight']:g})"
 
 
-def plot_accuracy(reports: list, path: Path, title: str) -> None:
+def plot_accuracy(panels: list, path: Path, data: str) -> None:
+    """Top-1 against SNR: a column per bandwidth ratio, a row per classifier (receiver's, unseen)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for report in reports:
-        snr = [r["snr_db"] for r in report["results"]]
-        ax.plot(snr, [r["accuracy"] for r in report["results"]], marker="o", label=describe(report))
-    ax.set_xlabel("SNR (dB)")
-    ax.set_ylabel("top-1 accuracy of the receiver's classifier")
-    ax.set_title(title)
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=7)
+    rows = [("accuracy", "receiver's classifier")]
+    if all("accuracy_unseen" in r["results"][0] for _, reports in panels for r in reports):
+        rows.append(("accuracy_unseen", "unseen classifier"))
+    fig, axes = plt.subplots(len(rows), len(panels), figsize=(5.5 * len(panels), 4 * len(rows)), squeeze=False)
+    for column, (title, reports) in enumerate(panels):
+        for row, (key, who) in enumerate(rows):
+            ax = axes[row, column]
+            for report in reports:
+                ax.plot([r["snr_db"] for r in report["results"]], [100 * r[key] for r in report["results"]],
+                        marker="o", label=describe(report))
+            ax.set_xlabel("SNR (dB)")
+            ax.set_ylabel(f"top-1 (%), {who}")
+            ax.set_title(f"{title}, {data}", fontsize=9)
+            ax.grid(True, alpha=0.3)
+            ax.legend(fontsize=6)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
