@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -78,6 +79,20 @@ def test_digital_baseline_respects_the_capacity_budget():
     assert decoded.shape == image.shape
     with pytest.raises(ValueError, match="codec"):
         compress_to_budget(image, 100, "bpg")
+
+
+@pytest.mark.parametrize("codec", ["webp", "jpeg2000"])
+def test_several_budgets_at_once_match_one_at_a_time(codec, sample_root):
+    from semjscc.data import load_dataset
+    from semjscc.semantic.digital import compress_to_budget, compress_to_budgets
+
+    image = load_dataset("cifar10:test:1", sample_root).images[0]
+    budgets = [0, 60, 300, 900, 3000]
+    together = compress_to_budgets(image, budgets, codec)
+    for budget, decoded in zip(budgets, together):
+        alone = compress_to_budget(image, budget, codec)
+        assert (decoded is None and alone is None) or np.array_equal(decoded, alone)
+    assert together[0] is None and together[-1] is not None
 
 
 def test_eval_task_writes_top1_into_the_card_and_the_index_lists_it(tmp_path, sample_root):

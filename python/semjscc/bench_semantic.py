@@ -18,32 +18,58 @@ from semjscc.codec.checkpoint import load_model
 from semjscc.data import load_dataset
 from semjscc.evaluation import evaluate
 from semjscc.metrics import psnr_per_image
+from semjscc.training import to_tensor
 from semjscc.paths import models_dir, resolve_model
-from semjscc.semantic.digital import capacity_bytes, compress_to_budget
+from semjscc.precision import mixed_precision
+from semjscc.semantic.digital import capacity_bytes, compress_to_budgets
 from semjscc.semantic.task_models import load_task_model
 
 
 @torch.no_grad()
-def digital_accuracy(dataset, k_over_n: float, snrs, task, unseen=None, codec: str = "webp") -> dict:
-    rows = []
+def digital_accuracy(dataset, k_over_n: float, snrs, task, unseen=None, codec: str = "webp",
+                     precision: str = "fp32", chunk: int = 500) -> dict:
+    """Top-1 after the image codec at each SNR's capacity; a lost image counts as misclassified."""
+    height, width = dataset.images.shape[1:3]
+    budgets = [capacity_bytes(height, width, k_over_n, snr) for snr in snrs]
+    nets = {name: net for name, net in (("accuracy", task), ("accuracy_unseen", unseen)) if net is not None}
     labels = torch.as_tensor(dataset.labels)
-    for snr in snrs:
-        budget = capacity_bytes(32, 32, k_over_n, snr)
-        decoded = [compress_to_budget(image, budget, codec) for image in dataset.images]
-        delivered = np.array([d is not None for d in decoded])
-        row = {"snr_db": float(snr), "budget_bytes": budget, "delivered": float(delivered.mean())}
-        if delivered.any():
-            ref = torch.from_numpy(dataset.images[delivered]).permute(0, 3, 1, 2).float() / 255
-            dec = torch.from_numpy(np.stack([d for d in decoded if d is not None])).permute(0, 3, 1, 2).float() / 255
-            row["psnr_delivered"] = float(psnr_per_image(ref, dec).mean())
-            for name, net in (("accuracy", task), ("accuracy_unseen", unseen)):
-                if net is not None:
-                    hits = (net(dec).argmax(dim=1) == labels[delivered]).float().sum()
-                    row[name] = float(hits / len(dataset))  # a lost image counts as misclassified
-        else:
-            row.update(accuracy=0.0, **({"accuracy_unseen": 0.0} if unseen is not None else {}))
+    delivered, psnr_sum = np.zeros(len(snrs)), np.zeros(len(snrs))
+    hits = {name: np.zeros(len(snrs)) for name in nets}
+    for start in range(0, len(dataset), chunk):
+        images = dataset.images[start:start + chunk]
+        decoded = [compress_to_budgets(image, budgets, codec) for image in images]
+        for j in range(len(snrs)):
+            kept = np.array([d[j] is not None for d in decoded])
+            if not kept.any():
+                continue
+            reference = to_tensor(images[kept])
+            received = to_tensor(np.stack([d[j] for d in decoded if d[j] is not None]))
+            delivered[j] += kept.sum()
+            psnr_sum[j] += psnr_per_image(reference, received).sum().item()
+            for name, net in nets.items():
+                with mixed_precision(precision, "cpu"):
+                    predicted = net(received).argmax(dim=1)
+                hits[name][j] += (predicted == labels[start:start + chunk][kept]).sum().item()
+    rows = []
+    for j, snr in enumerate(snrs):
+        row = {"snr_db": float(snr), "budget_bytes": budgets[j], "delivered": delivered[j] / len(dataset)}
+        if delivered[j]:
+            row["psnr_delivered"] = psnr_sum[j] / delivered[j]
+        row.update({name: float(count[j] / len(dataset)) for name, count in hits.items()})
         rows.append(row)
     return {"model": f"digital ({codec} at capacity)", "k_over_n": k_over_n, "results": rows}
+
+
+def stored(path: Path, key: str, compute) -> dict:
+    """``compute()``'s report, or the one stored at ``path`` under the same ``key``."""
+    if path.is_file():
+        report = json.loads(path.read_text())
+        if report.get("key") == key:
+            return report
+    report = dict(compute(), key=key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2) + "\n")
+    return report
 
 
 def evaluation_key(checkpoint: Path, data: str, snrs, task_model: str, unseen_model: str, precision: str) -> str:
@@ -61,22 +87,19 @@ def evaluate_stored(name: str, dataset, data: str, snrs, classifiers: dict, stor
     """
     path = resolve_model(name)
     key = evaluation_key(path, data, snrs, *classifiers, precision)
-    stored = store / f"{path.stem}.json"
-    if stored.is_file():
-        report = json.loads(stored.read_text())
-        if report.get("key") == key:
-            return report
-    model, payload = load_model(path)
-    task, unseen = classifiers.values()
-    report = evaluate(model, dataset, "awgn", snrs, task=task, unseen=unseen, precision=precision,
-                      image_quality=precision == "fp32")
-    training = payload["meta"].get("training", {})
-    report.update(model=path.stem, family=payload["meta"].get("family"), loss=training.get("loss", "mse"),
-                  semantic_weight=training.get("semantic_weight", 0.0) if training.get("loss") != "mse" else 0.0,
-                  init=training.get("init"), key=key)
-    store.mkdir(parents=True, exist_ok=True)
-    stored.write_text(json.dumps(report, indent=2) + "\n")
-    return report
+
+    def compute():
+        model, payload = load_model(path)
+        task, unseen = classifiers.values()
+        report = evaluate(model, dataset, "awgn", snrs, task=task, unseen=unseen, precision=precision,
+                          image_quality=precision == "fp32")
+        training = payload["meta"].get("training", {})
+        report.update(model=path.stem, family=payload["meta"].get("family"), loss=training.get("loss", "mse"),
+                      semantic_weight=training.get("semantic_weight", 0.0) if training.get("loss") != "mse" else 0.0,
+                      init=training.get("init"))
+        return report
+
+    return stored(store / f"{path.stem}.json", key, compute)
 
 
 def compare(reports: list, max_snr_db: float = 5.0) -> list:
@@ -134,8 +157,10 @@ def run_semantic_bench(out: str, models: list, task_model: str, unseen_model: st
     panels = []
     for ratio in sorted({r["k_over_n"] for r in reports}):
         group = [r for r in reports if r["k_over_n"] == ratio]
-        digital = digital_accuracy(dataset, ratio, snrs, task, unseen, codec)
         tag = round(1 / ratio)
+        key = "|".join([codec, f"{ratio:.6f}", data, ",".join(f"{float(s):g}" for s in snrs), *classifiers, precision])
+        digital = stored(out / "evaluations" / f"digital_{codec}_kn{tag}.json", key,
+                         lambda: digital_accuracy(dataset, ratio, snrs, task, unseen, codec, precision))
         summary = {"data": data, "reports": group + [digital], "comparison": compare(group)}
         (out / f"semantic_kn{tag}.json").write_text(json.dumps(summary, indent=2) + "\n")
         panels.append((f"k/n = {ratio_label(ratio)}", group + [digital]))

@@ -35,17 +35,34 @@ def _encode(image: Image.Image, codec: str, level: float) -> bytes:
 
 def compress_to_budget(image: np.ndarray, budget: int, codec: str = "webp"):
     """Decoded image at the highest quality within ``budget`` bytes, or None when nothing fits."""
+    return compress_to_budgets(image, [budget], codec)[0]
+
+
+def compress_to_budgets(image: np.ndarray, budgets: list, codec: str = "webp") -> list:
+    """``compress_to_budget`` for several budgets (one per SNR), sharing WebP's quality ladder between them."""
     if codec not in CODECS:
         raise ValueError(f"codec must be one of {CODECS}, not {codec!r}")
-    if budget <= 0:
-        return None
     picture = Image.fromarray(image)
+    decoded = [None] * len(budgets)
     if codec == "webp":
-        levels = range(100, -1, -5)
-    else:  # compression ratios from the budget's upwards
-        levels = np.geomspace(image.size / budget, image.size / budget * 30, 40)
-    for level in levels:
-        data = _encode(picture, codec, level)
-        if len(data) <= budget:
-            return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
-    return None
+        open_budgets = {i for i, budget in enumerate(budgets) if budget > 0}
+        for level in range(100, -1, -5):
+            if not open_budgets:
+                break
+            data = _encode(picture, codec, level)
+            fitting = {i for i in open_budgets if len(data) <= budgets[i]}
+            if fitting:
+                image_out = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+                for i in fitting:
+                    decoded[i] = image_out
+                open_budgets -= fitting
+        return decoded
+    for i, budget in enumerate(budgets):  # compression ratios from the budget's upwards
+        if budget <= 0:
+            continue
+        for level in np.geomspace(image.size / budget, image.size / budget * 30, 40):
+            data = _encode(picture, codec, level)
+            if len(data) <= budget:
+                decoded[i] = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+                break
+    return decoded
