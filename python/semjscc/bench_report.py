@@ -122,8 +122,9 @@ def write_report(results: Path) -> str:
         points = json.loads(tradeoff.read_text())["points"]
         parts.append("#### PSNR-accuracy trade-off at k/n = 1/12 (λ sweep; λ = 0 is the MSE control)\n\n" + _table(
             ["loss", "λ", "SNR", "PSNR (dB)", "top-1 %", "unseen top-1 %"],
-            [[p["loss"], f"{p['lambda']:g}", f"{p['snr_db']:g} dB", f"{p['psnr']:.2f}", f"{100 * p['accuracy']:.1f}",
-              f"{100 * p.get('accuracy_unseen', float('nan')):.1f}"] for p in points if p["snr_db"] in (0.0, 5.0, 10.0)]))
+            [[p["loss"], f"{p['lambda']:g}", f"{p['snr_db']:g} dB", f"{p['psnr']:.2f}",
+              f"{100 * p['accuracy']:.1f}", f"{100 * p.get('accuracy_unseen', float('nan')):.1f}"]
+             for p in points if p["snr_db"] in (0.0, 5.0, 10.0)]))
     text = "\n\n".join(parts) + "\n"
     (results / "summary.md").write_text(text)
     return text

@@ -1,8 +1,11 @@
 """Task accuracy against SNR: JSCC models (plain, semantic-importance, TOSC-SR) and the digital baseline.
 
 ``semjscc bench semantic`` writes ``semantic_kn<N>.json`` per bandwidth ratio
-and one figure, ``semantic_accuracy.png``, of them all.  Accuracy is top-1 of the receiver's task network on the
-decoded images; ``accuracy_unseen`` uses a classifier no codec trained with.
+and one figure of them all, ``semantic_accuracy.png``.  Accuracy is top-1 of
+the receiver's task network on the decoded images; ``accuracy_unseen`` uses a
+classifier no codec trained with.  Evaluations are stored under
+``evaluations/`` and reused while the weights, images, SNRs, classifiers and
+precision stay the same.
 """
 
 import hashlib
@@ -18,11 +21,11 @@ from semjscc.codec.checkpoint import load_model
 from semjscc.data import load_dataset
 from semjscc.evaluation import evaluate
 from semjscc.metrics import psnr_per_image
-from semjscc.training import to_tensor
 from semjscc.paths import models_dir, resolve_model
 from semjscc.precision import mixed_precision
 from semjscc.semantic.digital import capacity_bytes, compress_to_budgets
 from semjscc.semantic.task_models import load_task_model
+from semjscc.training import to_tensor
 
 
 @torch.no_grad()
