@@ -45,7 +45,8 @@ def compress_to_budgets(image: np.ndarray, budgets: list, codec: str = "webp") -
     picture = Image.fromarray(image)
     decoded = [None] * len(budgets)
     if codec == "webp":
-        open_budgets = {i for i, budget in enumerate(budgets) if budget > 0}
+        smallest = len(_encode(picture, codec, 0))  # WebP's files shrink with the quality: none fits below this
+        open_budgets = {i for i, budget in enumerate(budgets) if budget >= smallest}
         for level in range(100, -1, -5):
             if not open_budgets:
                 break
