@@ -243,7 +243,7 @@ def plot_accuracy(panels: list, path: Path, data: str) -> None:
             ax.set_ylabel(f"top-1 (%), {who}")
             ax.set_title(f"{title}, {data}", fontsize=9)
             ax.grid(True, alpha=0.3)
-            ax.legend(fontsize=6)
+            ax.legend(fontsize=6, loc="upper left")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
