@@ -14,12 +14,11 @@ from semjscc.codec.card import write_card
 from semjscc.codec.checkpoint import load_model
 from semjscc.data import load_dataset
 from semjscc.evaluation import evaluate, plot_results
-from semjscc.paths import models_dir
+from semjscc.paths import models_dir, shipped_index
 
 
 def shipped_models(filter_text: str = "") -> list:
-    index = json.loads((models_dir() / "index.json").read_text())
-    return [entry for entry in index if filter_text in entry["name"]]
+    return [entry for entry in shipped_index() if filter_text in entry["name"]]
 
 
 def bench_quality(out: Path, data: str, snrs: list, filter_text: str = "", update_cards: bool = True) -> list:

@@ -14,15 +14,14 @@ import numpy as np
 from semjscc.data import load_dataset
 from semjscc.data.images import read_image
 from semjscc.loopback import run_loopback
-from semjscc.paths import models_dir
+from semjscc.paths import models_dir, shipped_index
 
 # 3 multipath taps scaled to unit energy, so the receiver sees the nominal SNR
 DEMO_IMPAIRMENTS = {"cfo": 0.001, "epsilon": 1.00001, "taps": "0.9794,0.1959j,0.0490"}
 
 
 def shipped_names() -> list:
-    index = json.loads((models_dir() / "index.json").read_text()) if (models_dir() / "index.json").is_file() else []
-    return [entry["name"] for entry in index]
+    return [entry["name"] for entry in shipped_index()]
 
 
 def default_task_model() -> str:

@@ -1,5 +1,6 @@
 """Where shipped models live: $SEMJSCC_MODELS, the checkout's models/, or the install prefix."""
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -29,3 +30,9 @@ def resolve_model(name_or_path) -> Path:
     if shipped.is_file():
         return shipped
     raise FileNotFoundError(f"model {name_or_path!r} is neither a file nor a model in {models_dir()}")
+
+
+def shipped_index() -> list:
+    """The entries of the shipped ``index.json`` (none when there is no index)."""
+    path = models_dir() / "index.json"
+    return json.loads(path.read_text()) if path.is_file() else []
