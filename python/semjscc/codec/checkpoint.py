@@ -21,12 +21,17 @@ class CheckpointError(ValueError):
     """A checkpoint file that is missing, corrupt, or does not fit the model."""
 
 
+def _contiguous(state_dict: dict) -> dict:
+    """Weights in the default layout, whatever memory format training used."""
+    return {name: tensor.contiguous() for name, tensor in state_dict.items()}
+
+
 def save_checkpoint(path, model: JSCCModel, meta=None, **extra) -> None:
     """Write atomically (temp file + rename) so a crash never leaves half a checkpoint."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"format": FORMAT, "version": VERSION, "model": model.config(),
-               "state_dict": model.state_dict(), "meta": json.loads(json.dumps(meta or {})), **extra}
+               "state_dict": _contiguous(model.state_dict()), "meta": json.loads(json.dumps(meta or {})), **extra}
     tmp = path.with_suffix(path.suffix + ".tmp")
     torch.save(payload, tmp)
     tmp.replace(path)
