@@ -214,6 +214,23 @@ def add_index_parser(sub) -> None:
     p.set_defaults(func=cmd_index)
 
 
+def cmd_promote(args) -> int:
+    from semjscc.promotion import promote
+
+    meta = promote(args.candidate, args.into)
+    epochs = sum(stage.get("epochs_done", 0) for stage in meta["stages"])
+    print(f"{args.into}: now {len(meta['stages'])} training stages, {epochs} epochs; "
+          "measured tables cleared - re-run the benchmarks (bench/run_all.sh) to refill them")
+    return 0
+
+
+def add_promote_parser(sub) -> None:
+    p = sub.add_parser("promote", help="replace a shipped model by a continuation of its training")
+    p.add_argument("candidate", help="checkpoint trained with --init from the shipped one")
+    p.add_argument("--into", required=True, help="the shipped checkpoint it replaces")
+    p.set_defaults(func=cmd_promote)
+
+
 def cmd_loopback(args) -> int:
     from semjscc.gr.taps import parse_taps
     from semjscc.loopback import run_loopback
@@ -340,7 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="semjscc", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     for add in (add_train_parser, add_train_task_parser, add_eval_parser, add_eval_task_parser, add_loopback_parser,
-                add_demo_parser, add_bench_parser, add_info_parser, add_index_parser):
+                add_demo_parser, add_bench_parser, add_info_parser, add_index_parser, add_promote_parser):
         add(sub)
     return parser
 

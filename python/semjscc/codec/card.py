@@ -11,6 +11,13 @@ def card_path(model_path) -> Path:
     return Path(model_path).with_suffix(".json")
 
 
+def _stage_summary(stage: dict) -> dict:
+    """One training stage in a line of the card: how long, how fast, at what learning rate and precision."""
+    keys = ("epochs_done", "wall_time_s", "lr", "lr_min", "batch_size", "precision", "loss", "snr_min", "snr_max",
+            "channel", "init", "threads")
+    return {key: stage.get(key) for key in keys if key in stage}
+
+
 def write_card(model_path, evaluations=(), notes: str = "") -> dict:
     """Card = what the checkpoint says of itself + measured tables (merged by data/channel)."""
     model_path = Path(model_path)
@@ -22,6 +29,7 @@ def write_card(model_path, evaluations=(), notes: str = "") -> dict:
     for report in evaluations:
         measured[(report["data"], report["channel"])] = {k: v for k, v in report.items() if k != "model"}
     training = meta.get("training", {})
+    stages = meta.get("stages") or [training]
     card.update({
         "name": model_path.stem,
         "file": model_path.name,
@@ -33,12 +41,13 @@ def write_card(model_path, evaluations=(), notes: str = "") -> dict:
         "snr_range_db": meta.get("snr_range_db"),
         "training_data": training.get("train_data"),
         "training_images": training.get("train_images"),
-        "epochs": training.get("epochs_done"),
-        "epochs_planned": training.get("epochs"),
-        "training_wall_time_s": training.get("wall_time_s"),
+        "epochs": sum(stage.get("epochs_done") or 0 for stage in stages),
+        "epochs_planned": sum(stage.get("epochs") or 0 for stage in stages),
+        "training_wall_time_s": round(sum(stage.get("wall_time_s") or 0 for stage in stages), 1),
+        "training_stages": [_stage_summary(stage) for stage in stages],
         "loss": training.get("loss", "mse"),
         "semantic_weight": training.get("semantic_weight", 0.0) if training.get("loss", "mse") != "mse" else 0.0,
-        "fine_tuned_from": Path(training["init"]).stem if training.get("init") else None,
+        "fine_tuned_from": Path(stages[0]["init"]).stem if stages[0].get("init") else None,
         "training": training,
         "measured": list(measured.values()),
     })
@@ -58,6 +67,7 @@ def write_task_card(model_path, accuracy_rows=(), notes: str = "") -> dict:
     measured = {m["data"]: m for m in card.get("measured", [])}
     measured.update({row["data"]: row for row in accuracy_rows})
     training = meta.get("training", {})
+    stages = meta.get("stages") or [training]
     card.update({
         "name": model_path.stem, "file": model_path.name, "family": "task", "task": meta.get("task"),
         "architecture": payload["model"], "k_over_n": None, "channel": None, "snr_range_db": None,
