@@ -11,14 +11,10 @@ import json
 import shutil
 from pathlib import Path
 
+from semjscc.codec.card import training_stages
 from semjscc.codec.checkpoint import CheckpointError, load_model, read_checkpoint, save_checkpoint
 
 ARCHITECTURE_KEYS = ("arch", "k_over_n", "width", "blocks")
-
-
-def training_stages(meta: dict) -> list:
-    """Every stage's training settings, oldest first (one stage for a model trained in one go)."""
-    return list(meta.get("stages") or ([meta["training"]] if meta.get("training") else []))
 
 
 def _check_continuation(candidate: Path, shipped: Path, new: dict, old: dict) -> None:

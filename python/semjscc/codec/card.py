@@ -11,6 +11,11 @@ def card_path(model_path) -> Path:
     return Path(model_path).with_suffix(".json")
 
 
+def training_stages(meta: dict) -> list:
+    """Every stage's training settings, oldest first (one stage for a model trained in one go)."""
+    return list(meta.get("stages") or ([meta["training"]] if meta.get("training") else []))
+
+
 def _stage_summary(stage: dict) -> dict:
     """One training stage in a line of the card: how long, how fast, at what learning rate and precision."""
     keys = ("epochs_done", "wall_time_s", "lr", "lr_min", "batch_size", "precision", "loss", "snr_min", "snr_max",
@@ -29,7 +34,7 @@ def write_card(model_path, evaluations=(), notes: str = "") -> dict:
     for report in evaluations:
         measured[(report["data"], report["channel"])] = {k: v for k, v in report.items() if k != "model"}
     training = meta.get("training", {})
-    stages = meta.get("stages") or [training]
+    stages = training_stages(meta) or [training]
     card.update({
         "name": model_path.stem,
         "file": model_path.name,
@@ -67,7 +72,6 @@ def write_task_card(model_path, accuracy_rows=(), notes: str = "") -> dict:
     measured = {m["data"]: m for m in card.get("measured", [])}
     measured.update({row["data"]: row for row in accuracy_rows})
     training = meta.get("training", {})
-    stages = meta.get("stages") or [training]
     card.update({
         "name": model_path.stem, "file": model_path.name, "family": "task", "task": meta.get("task"),
         "architecture": payload["model"], "k_over_n": None, "channel": None, "snr_range_db": None,
