@@ -78,3 +78,14 @@ def test_shipped_semantic_model_keeps_its_accuracy_gain_on_the_sample(entry, sam
     # 256 of the 1,000 images the card was measured on: allow for the smaller sample
     assert semantic > expected - 0.06
     assert semantic > accuracy_at_0db(plain["file"])
+
+
+def test_main_model_beats_every_baseline_of_its_ratio_on_the_sample(sample_root):
+    from semjscc.bench_codec import main_vs_baselines
+
+    groups = main_vs_baselines(load_dataset("cifar10:test:256", sample_root), [0.0, 10.0, 20.0])
+    assert {round(1 / g["k_over_n"]) for g in groups} == {6, 12}
+    for group in groups:
+        for point in group["points"]:
+            assert point["margin_db"] == pytest.approx(point["main_psnr"] - point["best_baseline_psnr"])
+            assert point["margin_db"] > 0, f"{group['model']} loses to {point['best_baseline']} at {point['snr_db']} dB"

@@ -97,6 +97,13 @@ def write_report(results: Path) -> str:
                      _table(["SNR", "ours", "paper", "gap"], [[f"{r['snr_db']} dB", f"{r['psnr']:.2f}",
                                                               f"{r['paper_psnr']:.1f}", f"{r['gap_db']:+.2f}"]
                                                              for r in rows]))
+        groups = json.loads((results / "baseline_reproduction.json").read_text()).get("main_vs_baselines", [])
+        if groups:
+            parts.append("#### Main model vs the best baseline of its k/n, every whole dB from 0 to 20\n\n" + _table(
+                ["model", "k/n", "smallest margin", "at SNR", "against"],
+                [[g["model"], f"1/{round(1 / g['k_over_n'])}", f"{g['min_margin_db']:+.2f} dB",
+                  f"{worst['snr_db']:g} dB", worst["best_baseline"]]
+                 for g in groups for worst in [min(g["points"], key=lambda p: p["margin_db"])]]))
     if (results / "throughput.json").is_file():
         rows = json.loads((results / "throughput.json").read_text())
         parts.append("#### Codec throughput (CPU, 2 threads)\n\n" + _table(
