@@ -136,25 +136,17 @@ def main_vs_baselines(dataset, snrs: list) -> list:
 
 def plot_baseline_reproduction(report: dict, dataset, path: Path) -> None:
     """Paper's points, ours at the training SNRs, and the 1/12 main model's curve on one axis."""
-    import matplotlib
+    from semjscc.plots import figure, label_axes
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 4))
     rows = report["rows"]
-    ax.plot([r["snr_db"] for r in rows], [r["paper_psnr"] for r in rows], "k^--", label="original deep JSCC (paper)")
-    ax.plot([r["snr_db"] for r in rows], [r["psnr"] for r in rows], "o-", label="baseline, ours (one model per SNR)")
-    for group in report["main_vs_baselines"]:
-        if abs(group["k_over_n"] - 1 / 12) < 1e-9:
-            points = group["points"]
-            ax.plot([p["snr_db"] for p in points], [p["main_psnr"] for p in points], "-",
-                    label=f"{group['model']} (one model)")
-    ax.set_xlabel("SNR (dB)")
-    ax.set_ylabel("PSNR (dB)")
-    ax.set_title(f"k/n = 1/12, AWGN, {report['data']} ({len(dataset)} images)")
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    with figure(path) as (_, ax):
+        ax.plot([r["snr_db"] for r in rows], [r["paper_psnr"] for r in rows], "k^--",
+                label="original deep JSCC (paper)")
+        ax.plot([r["snr_db"] for r in rows], [r["psnr"] for r in rows], "o-", label="baseline, ours (one model per SNR)")
+        for group in report["main_vs_baselines"]:
+            if abs(group["k_over_n"] - 1 / 12) < 1e-9:
+                points = group["points"]
+                ax.plot([p["snr_db"] for p in points], [p["main_psnr"] for p in points], "-",
+                        label=f"{group['model']} (one model)")
+        label_axes(ax, "SNR (dB)", "PSNR (dB)")
+        ax.set_title(f"k/n = 1/12, AWGN, {report['data']} ({len(dataset)} images)")

@@ -121,27 +121,15 @@ def run_rtf_bench(out: str, models: list, small_images: str = "cifar10:test", la
 
 
 def plot_radio(results: dict, out: Path) -> None:
-    import matplotlib
+    from semjscc.plots import figure, label_axes
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     rows = results["implementation_loss"]
-    snr = [r["snr_db"] for r in rows]
-    left.plot(snr, [r["psnr"] for r in rows], "o-", label="flowgraph, impaired channel")
-    left.plot(snr, [r["sim_psnr"] for r in rows], "s--", label="ideal AWGN simulation")
-    left.set_xlabel("SNR (dB)")
-    left.set_ylabel("PSNR (dB)")
-    left.legend(fontsize=8)
-    left.grid(True, alpha=0.3)
     est = results["snr_estimate"]
-    right.plot([r["snr_db"] for r in est], [r["snr_est_db"] for r in est], "o-", label="estimate")
-    right.plot([0, 20], [0, 20], "k:", label="true")
-    right.set_xlabel("true SNR (dB)")
-    right.set_ylabel("estimated SNR (dB)")
-    right.legend(fontsize=8)
-    right.grid(True, alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(out / "radio.png", dpi=120)
-    plt.close(fig)
+    snr = [r["snr_db"] for r in rows]
+    with figure(out / "radio.png", 1, 2, figsize=(10, 4)) as (_, (left, right)):
+        left.plot(snr, [r["psnr"] for r in rows], "o-", label="flowgraph, impaired channel")
+        left.plot(snr, [r["sim_psnr"] for r in rows], "s--", label="ideal AWGN simulation")
+        label_axes(left, "SNR (dB)", "PSNR (dB)", legend_size=8)
+        right.plot([r["snr_db"] for r in est], [r["snr_est_db"] for r in est], "o-", label="estimate")
+        right.plot([0, 20], [0, 20], "k:", label="true")
+        label_axes(right, "true SNR (dB)", "estimated SNR (dB)", legend_size=8)

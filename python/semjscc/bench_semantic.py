@@ -185,31 +185,22 @@ def tradeoff_points(reports: list) -> list:
 
 
 def plot_tradeoff(points: list, path: Path, title: str, snrs=(0.0, 5.0, 10.0)) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from semjscc.plots import figure, label_axes
 
     snrs = [s for s in snrs if any(p["snr_db"] == s for p in points)]
-    fig, axes = plt.subplots(1, len(snrs), figsize=(4.2 * len(snrs), 3.8), squeeze=False)
     control = [p for p in points if p["loss"] == "mse"]
-    for ax, snr in zip(axes[0], snrs):
-        for loss in sorted({p["loss"] for p in points} - {"mse"}):
-            curve = [p for p in control + points if p["snr_db"] == snr and p["loss"] in ("mse", loss)]
-            curve.sort(key=lambda p: p["lambda"])
-            ax.plot([p["psnr"] for p in curve], [100 * p["accuracy"] for p in curve], marker="o", label=loss)
-            for p in curve:
-                ax.annotate(f"{p['lambda']:g}", (p["psnr"], 100 * p["accuracy"]), fontsize=7,
-                            textcoords="offset points", xytext=(3, 3))
-        ax.set_title(f"SNR {snr:g} dB", fontsize=9)
-        ax.set_xlabel("PSNR (dB)")
-        ax.set_ylabel("top-1 accuracy (%)")
-        ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=7, title="lambda at each point", title_fontsize=7)
-    fig.suptitle(f"PSNR-accuracy trade-off, {title}", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    with figure(path, 1, len(snrs), figsize=(4.2 * len(snrs), 3.8), squeeze=False) as (fig, axes):
+        for ax, snr in zip(axes[0], snrs):
+            for loss in sorted({p["loss"] for p in points} - {"mse"}):
+                curve = [p for p in control + points if p["snr_db"] == snr and p["loss"] in ("mse", loss)]
+                curve.sort(key=lambda p: p["lambda"])
+                ax.plot([p["psnr"] for p in curve], [100 * p["accuracy"] for p in curve], marker="o", label=loss)
+                for p in curve:
+                    ax.annotate(f"{p['lambda']:g}", (p["psnr"], 100 * p["accuracy"]), fontsize=7,
+                                textcoords="offset points", xytext=(3, 3))
+            ax.set_title(f"SNR {snr:g} dB", fontsize=9)
+            label_axes(ax, "PSNR (dB)", "top-1 accuracy (%)", title="lambda at each point", title_fontsize=7)
+        fig.suptitle(f"PSNR-accuracy trade-off, {title}", fontsize=9)
 
 
 def describe(report: dict) -> str:
@@ -224,39 +215,28 @@ def describe(report: dict) -> str:
 
 def plot_accuracy(panels: list, path: Path, data: str) -> None:
     """Top-1 against SNR: a column per bandwidth ratio, a row per classifier (receiver's, unseen)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from semjscc.plots import figure, label_axes
 
     rows = [("accuracy", "receiver's classifier")]
     if all("accuracy_unseen" in r["results"][0] for _, reports in panels for r in reports):
         rows.append(("accuracy_unseen", "unseen classifier"))
-    fig, axes = plt.subplots(len(rows), len(panels), figsize=(5.5 * len(panels), 4 * len(rows)), squeeze=False)
-    for column, (title, reports) in enumerate(panels):
-        for row, (key, who) in enumerate(rows):
-            ax = axes[row, column]
-            for report in reports:
-                ax.plot([r["snr_db"] for r in report["results"]], [100 * r[key] for r in report["results"]],
-                        marker="o", label=describe(report))
-            ax.set_xlabel("SNR (dB)")
-            ax.set_ylabel(f"top-1 (%), {who}")
-            ax.set_title(f"{title}, {data}", fontsize=9)
-            ax.grid(True, alpha=0.3)
-            ax.legend(fontsize=6, loc="upper left")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    with figure(path, len(rows), len(panels), figsize=(5.5 * len(panels), 4 * len(rows)),
+                squeeze=False) as (_, axes):
+        for column, (title, reports) in enumerate(panels):
+            for row, (key, who) in enumerate(rows):
+                ax = axes[row, column]
+                for report in reports:
+                    ax.plot([r["snr_db"] for r in report["results"]], [100 * r[key] for r in report["results"]],
+                            marker="o", label=describe(report))
+                ax.set_title(f"{title}, {data}", fontsize=9)
+                label_axes(ax, "SNR (dB)", f"top-1 (%), {who}", legend_size=6, loc="upper left")
 
 
 def importance_figure(task_model: str, data: str, layer: str, path: Path, count: int = 8) -> None:
     """Images above their importance maps (element weights summed over channels, upsampled)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import torch.nn.functional as F
 
+    from semjscc.plots import figure
     from semjscc.semantic.importance import importance_weights
 
     task = load_task_model(resolve_model(task_model))
@@ -264,14 +244,10 @@ def importance_figure(task_model: str, data: str, layer: str, path: Path, count:
     images = torch.from_numpy(np.ascontiguousarray(dataset.images)).permute(0, 3, 1, 2).float() / 255
     weights, _ = importance_weights(task, images, layer, norm="max")
     maps = F.interpolate(weights.sum(dim=1, keepdim=True), size=images.shape[-2:], mode="bilinear")[:, 0]
-    fig, axes = plt.subplots(2, count, figsize=(1.6 * count, 3.4))
-    for i in range(count):
-        axes[0, i].imshow(dataset.images[i])
-        axes[1, i].imshow(maps[i].numpy(), cmap="inferno")
-        for ax in axes[:, i]:
-            ax.axis("off")
-    fig.suptitle(f"semantic importance at {layer} ({task_model})", fontsize=9)
-    fig.tight_layout()
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    with figure(path, 2, count, figsize=(1.6 * count, 3.4), squeeze=False) as (fig, axes):
+        for i in range(count):
+            axes[0, i].imshow(dataset.images[i])
+            axes[1, i].imshow(maps[i].numpy(), cmap="inferno")
+            for ax in axes[:, i]:
+                ax.axis("off")
+        fig.suptitle(f"semantic importance at {layer} ({task_model})", fontsize=9)

@@ -65,23 +65,14 @@ def run_demo(out: str, model: str = "", snrs=(0, 5, 10, 15, 20), data: str = "ci
 
 
 def plot_curve(reports: list, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from semjscc.plots import figure, label_axes
 
     snr = [r["snr_db"] for r in reports]
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(snr, [r["psnr"] for r in reports], "o-", label="GNU Radio flowgraph (CFO, multipath, clock offset)")
-    ax.plot(snr, [r["sim_psnr"] for r in reports], "s--", label="ideal AWGN channel, same model")
-    ax.set_xlabel("SNR Es/N0 (dB)")
-    ax.set_ylabel("PSNR (dB)")
-    ax.set_title(f"{reports[0]['model']} on {reports[0]['data']}")
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    with figure(path) as (_, ax):
+        ax.plot(snr, [r["psnr"] for r in reports], "o-", label="GNU Radio flowgraph (CFO, multipath, clock offset)")
+        ax.plot(snr, [r["sim_psnr"] for r in reports], "s--", label="ideal AWGN channel, same model")
+        label_axes(ax, "SNR Es/N0 (dB)", "PSNR (dB)", legend_size=8)
+        ax.set_title(f"{reports[0]['model']} on {reports[0]['data']}")
 
 
 def gallery(spec: str, reports: list, out: Path, path: Path, count: int = 8) -> None:

@@ -84,20 +84,12 @@ def evaluate(model, dataset: ImageSet, channel: str = "awgn", snrs=(0, 5, 10, 15
 
 def plot_results(reports: list, path, metric: str = "psnr") -> None:
     """One curve per report (metric vs SNR), saved as a PNG."""
-    import matplotlib
+    from semjscc.plots import figure, label_axes
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for report in reports:
-        snr = [r["snr_db"] for r in report["results"]]
-        ax.plot(snr, [r[metric] for r in report["results"]], marker="o", label=report.get("label", report.get("model", "")))
-    ax.set_xlabel("SNR (dB)")
-    ax.set_ylabel(metric.upper().replace("_", "-") + (" (dB)" if metric == "psnr" else ""))
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=7)
-    ax.set_title(f"{reports[0]['data']} — {reports[0]['channel']}")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    with figure(path) as (_, ax):
+        for report in reports:
+            snr = [r["snr_db"] for r in report["results"]]
+            ax.plot(snr, [r[metric] for r in report["results"]], marker="o",
+                    label=report.get("label", report.get("model", "")))
+        label_axes(ax, "SNR (dB)", metric.upper().replace("_", "-") + (" (dB)" if metric == "psnr" else ""))
+        ax.set_title(f"{reports[0]['data']} — {reports[0]['channel']}")
