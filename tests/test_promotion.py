@@ -57,3 +57,16 @@ def test_promote_refuses_another_architecture(tmp_path, sample_root, capsys):
     torch.save(payload, wider)
     assert main(["promote", str(wider), "--into", str(shipped)]) == 2
     assert "k_over_n" in capsys.readouterr().err
+
+
+def test_a_promoted_plain_model_stays_plain_and_its_control_stays_a_control(tmp_path, sample_root):
+    from semjscc.bench_semantic import training_identity
+
+    plain = train(tmp_path / "plain.pt", sample_root, epochs=1)
+    control = train(tmp_path / "control.pt", sample_root, epochs=1, init=str(plain))
+    longer = train(tmp_path / "training" / "plain_longer.pt", sample_root, epochs=1, init=str(plain))
+    assert main(["promote", str(longer), "--into", str(plain)]) == 0
+
+    assert training_identity(plain)["init"] is None
+    assert training_identity(control)["init"] == str(plain)
+    assert training_identity(plain)["loss"] == training_identity(control)["loss"] == "mse"

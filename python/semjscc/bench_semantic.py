@@ -16,8 +16,8 @@ import numpy as np
 import torch
 
 from semjscc.codec.bandwidth import ratio_label
-from semjscc.codec.card import write_card
-from semjscc.codec.checkpoint import load_model
+from semjscc.codec.card import training_stages, write_card
+from semjscc.codec.checkpoint import load_model, read_checkpoint
 from semjscc.data import load_dataset
 from semjscc.evaluation import evaluate
 from semjscc.metrics import psnr_per_image
@@ -85,24 +85,35 @@ def evaluate_stored(name: str, dataset, data: str, snrs, classifiers: dict, stor
                     precision: str = "fp32") -> dict:
     """The model's accuracy/PSNR report, reused from ``store`` when nothing it depends on changed.
 
-    The report names the loss, its lambda and the checkpoint it was fine-tuned
-    from: an ``mse`` model with an ``init`` is an equal-budget control.
+    The report names the loss, its lambda and the checkpoint the model was first
+    fine-tuned from (read afresh from the checkpoint, never from the store): an
+    ``mse`` model with an ``init`` is an equal-budget control.
     """
     path = resolve_model(name)
     key = evaluation_key(path, data, snrs, *classifiers, precision)
 
     def compute():
-        model, payload = load_model(path)
+        model, _ = load_model(path)
         task, unseen = classifiers.values()
-        report = evaluate(model, dataset, "awgn", snrs, task=task, unseen=unseen, precision=precision,
-                          image_quality=precision == "fp32")
-        training = payload["meta"].get("training", {})
-        report.update(model=path.stem, family=payload["meta"].get("family"), loss=training.get("loss", "mse"),
-                      semantic_weight=training.get("semantic_weight", 0.0) if training.get("loss") != "mse" else 0.0,
-                      init=training.get("init"))
-        return report
+        return evaluate(model, dataset, "awgn", snrs, task=task, unseen=unseen, precision=precision,
+                        image_quality=precision == "fp32")
 
-    return stored(store / f"{path.stem}.json", key, compute)
+    store_path = store / f"{path.stem}.json"
+    report = {**stored(store_path, key, compute), **training_identity(path)}
+    store_path.write_text(json.dumps(report, indent=2) + "\n")  # the stored identity follows the checkpoint
+    return report
+
+
+def training_identity(path: Path) -> dict:
+    """Loss and lambda of the latest training stage; ``init`` of the first, so that a plain model trained
+    further from itself (``semjscc promote``) stays plain."""
+    meta = read_checkpoint(path)["meta"]
+    stages = training_stages(meta) or [{}]
+    latest = stages[-1]
+    loss = latest.get("loss", "mse")
+    return {"model": path.stem, "family": meta.get("family"), "loss": loss,
+            "semantic_weight": latest.get("semantic_weight", 0.0) if loss != "mse" else 0.0,
+            "init": stages[0].get("init")}
 
 
 def compare(reports: list, max_snr_db: float = 5.0) -> list:
