@@ -49,3 +49,20 @@ def test_mismatched_weights_and_ratio_are_named(tmp_path, model):
     save_checkpoint(path, model)
     with pytest.raises(CheckpointError, match="k/n"):
         load_model(path, expected_k_over_n=1 / 12)
+
+
+def test_card_keeps_the_image_and_the_task_table_of_the_same_data_apart(tmp_path, model):
+    from semjscc.codec.card import write_card
+
+    path = tmp_path / "m.pt"
+    save_checkpoint(path, model, {"family": "adaptive"})
+
+    def table(psnr, accuracy=None):
+        row = {"snr_db": 10.0, "psnr": psnr} | ({"accuracy": accuracy} if accuracy is not None else {})
+        return {"model": "m", "data": "cifar10:test", "channel": "awgn", "results": [row]}
+
+    write_card(path, [table(27.0, accuracy=0.8)])
+    card = write_card(path, [table(27.5)])  # an image-quality benchmark run afterwards
+    assert sorted(t["results"][0].get("accuracy", -1) for t in card["measured"]) == [-1, 0.8]
+    card = write_card(path, [table(27.6, accuracy=0.85)])  # a newer task table replaces the older one
+    assert sorted(t["results"][0].get("accuracy", -1) for t in card["measured"]) == [-1, 0.85]

@@ -23,16 +23,23 @@ def _stage_summary(stage: dict) -> dict:
     return {key: stage.get(key) for key in keys if key in stage}
 
 
+def _table_key(table: dict) -> tuple:
+    """A newer table replaces the one of the same data, channel and kind; an image-quality table and a
+    task-accuracy table (with ``accuracy`` per row) of the same data sit side by side."""
+    results = table.get("results") or [{}]
+    return table["data"], table["channel"], "accuracy" in results[0]
+
+
 def write_card(model_path, evaluations=(), notes: str = "") -> dict:
-    """Card = what the checkpoint says of itself + measured tables (merged by data/channel)."""
+    """Card = what the checkpoint says of itself + measured tables (merged by data, channel and kind)."""
     model_path = Path(model_path)
     payload = read_checkpoint(model_path)
     meta = payload.get("meta", {})
     path = card_path(model_path)
     card = json.loads(path.read_text()) if path.is_file() else {}
-    measured = {(m["data"], m["channel"]): m for m in card.get("measured", [])}
+    measured = {_table_key(m): m for m in card.get("measured", [])}
     for report in evaluations:
-        measured[(report["data"], report["channel"])] = {k: v for k, v in report.items() if k != "model"}
+        measured[_table_key(report)] = {k: v for k, v in report.items() if k != "model"}
     training = meta.get("training", {})
     stages = training_stages(meta) or [training]
     card.update({
