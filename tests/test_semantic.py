@@ -150,3 +150,20 @@ def test_semantic_bench_compares_with_plain_and_control_and_reuses_evaluations(t
     monkeypatch.setattr(bench, "evaluate", no_evaluation)
     again = bench.run_semantic_bench(str(out), models, str(tmp_path / "task.pt"), "", "cifar10:test:16", [0.0, 10.0])
     assert [r["results"] for r in again] == [r["results"] for r in summary["reports"][:3]]
+
+
+def test_stored_evaluation_is_reused_but_takes_the_checkpoints_current_identity(tmp_path):
+    from semjscc.bench_semantic import stored
+
+    path, calls = tmp_path / "eval.json", []
+
+    def compute():
+        calls.append(1)
+        return {"results": [{"snr_db": 0.0, "accuracy": 0.5}]}
+
+    first = stored(path, "k1", compute, current={"init": "models/plain.pt"})
+    again = stored(path, "k1", compute, current={"init": None})  # the same weights, promoted: now plain
+    assert len(calls) == 1 and again["results"] == first["results"] and again["init"] is None
+    assert stored(path, "k1", compute)["init"] is None  # the file was brought up to date
+    stored(path, "k2", compute)  # other weights: evaluated afresh
+    assert len(calls) == 2

@@ -63,13 +63,22 @@ def digital_accuracy(dataset, k_over_n: float, snrs, task, unseen=None, codec: s
     return {"model": f"digital ({codec} at capacity)", "k_over_n": k_over_n, "results": rows}
 
 
-def stored(path: Path, key: str, compute) -> dict:
-    """``compute()``'s report, or the one stored at ``path`` under the same ``key``."""
+def stored(path: Path, key: str, compute, current: dict | None = None) -> dict:
+    """``compute()``'s report, or the one stored at ``path`` under the same ``key``.
+
+    ``current``: fields read afresh each time (what the checkpoint says of itself); they override the
+    stored ones, and the file is rewritten only when they changed.
+    """
+    current = current or {}
     if path.is_file():
         report = json.loads(path.read_text())
         if report.get("key") == key:
+            if all(report.get(name) == value for name, value in current.items()):
+                return report
+            report.update(current)
+            path.write_text(json.dumps(report, indent=2) + "\n")
             return report
-    report = dict(compute(), key=key)
+    report = dict(compute(), **current, key=key)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=2) + "\n")
     return report
@@ -98,10 +107,7 @@ def evaluate_stored(name: str, dataset, data: str, snrs, classifiers: dict, stor
         return evaluate(model, dataset, "awgn", snrs, task=task, unseen=unseen, precision=precision,
                         image_quality=precision == "fp32")
 
-    store_path = store / f"{path.stem}.json"
-    report = {**stored(store_path, key, compute), **training_identity(path)}
-    store_path.write_text(json.dumps(report, indent=2) + "\n")  # the stored identity follows the checkpoint
-    return report
+    return stored(store / f"{path.stem}.json", key, compute, current=training_identity(path))
 
 
 def training_identity(path: Path) -> dict:
