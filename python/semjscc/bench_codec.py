@@ -99,10 +99,10 @@ def bench_baseline_reproduction(out: Path, data: str) -> dict:
         rows.append({"snr_db": snr, "psnr": psnr, "paper_psnr": paper, "gap_db": psnr - paper})
         print(f"baseline 1/12 @ {snr:2d} dB: {psnr:.2f} dB (paper {paper})", flush=True)
     margins = main_vs_baselines(dataset, [float(snr) for snr in range(21)])
-    report = {"data": data, "rows": rows, "main_vs_baselines": margins}
+    report = {"data": data, "n_images": len(dataset), "rows": rows, "main_vs_baselines": margins}
     out.mkdir(parents=True, exist_ok=True)
     (out / "baseline_reproduction.json").write_text(json.dumps(report, indent=2) + "\n")
-    plot_baseline_reproduction(report, dataset, out / "baseline_reproduction.png")
+    plot_baseline_reproduction(report, out / "baseline_reproduction.png")
     return report
 
 
@@ -134,7 +134,7 @@ def main_vs_baselines(dataset, snrs: list) -> list:
     return groups
 
 
-def plot_baseline_reproduction(report: dict, dataset, path: Path) -> None:
+def plot_baseline_reproduction(report: dict, path: Path) -> None:
     """Paper's points, ours at the training SNRs, and the 1/12 main model's curve on one axis."""
     from semjscc.plots import figure, label_axes
 
@@ -149,4 +149,4 @@ def plot_baseline_reproduction(report: dict, dataset, path: Path) -> None:
                 ax.plot([p["snr_db"] for p in points], [p["main_psnr"] for p in points], "-",
                         label=f"{group['model']} (one model)")
         label_axes(ax, "SNR (dB)", "PSNR (dB)")
-        ax.set_title(f"k/n = 1/12, AWGN, {report['data']} ({len(dataset)} images)")
+        ax.set_title(f"k/n = 1/12, AWGN, {report['data']} ({report['n_images']} images)")
