@@ -69,6 +69,8 @@ def add_train_parser(sub) -> None:
     p.add_argument("--snr", type=float, help="train at one SNR (sets min and max)")
     add_common_training_options(p)
     p.add_argument("--init", help="start from this checkpoint's weights (fine-tuning)")
+    p.add_argument("--grow", action="store_true", default=None,
+                   help="with --init: widen/deepen that adaptive codec to --width/--blocks, same function at the start")
     p.add_argument("--max-images", dest="max_images", type=int)
     p.add_argument("--loss", choices=["mse", "semantic-importance", "tosc-sr"])
     p.add_argument("--task-model", dest="task_model", help="task network checkpoint for the semantic losses")

@@ -1,7 +1,7 @@
 """Replace a shipped model by a continuation of its training, keeping the whole training record.
 
-A model trained in stages (say 6 epochs, then 40 more from that checkpoint at a lower learning rate)
-should still have one card that tells its full story: every stage's settings, the total epochs and
+A model trained in stages (say 6 epochs, then 40 more from that checkpoint at a lower learning rate,
+or a stage that grew it wider) should still have one card that tells its full story: every stage's settings, the total epochs and
 wall time, and one history.  The continuation is trained to ``models/training/<name>_longer.pt``;
 ``promote`` folds it into ``models/<name>.pt`` (checkpoint, resumable state and log) and clears the
 card's measured tables, which described the old weights, so the benchmarks refill them.
@@ -15,10 +15,15 @@ from semjscc.codec.card import training_stages
 from semjscc.codec.checkpoint import CheckpointError, load_model, read_checkpoint, save_checkpoint
 
 ARCHITECTURE_KEYS = ("arch", "k_over_n", "width", "blocks")
+SIZE_KEYS = ("width", "blocks")
 
 
 def _check_continuation(candidate: Path, shipped: Path, new: dict, old: dict) -> None:
+    """Same architecture, trained from the shipped weights; a grown continuation (``--grow``) may be larger."""
+    grown = new.get("meta", {}).get("training", {}).get("grow", False)
     for key in ARCHITECTURE_KEYS:
+        if grown and key in SIZE_KEYS:
+            continue
         if old["model"].get(key) != new["model"].get(key):
             raise CheckpointError(f"{candidate} cannot replace {shipped}: {key} is {new['model'].get(key)!r}, "
                                   f"the shipped model has {old['model'].get(key)!r}")

@@ -17,7 +17,9 @@ import torch
 from tqdm import tqdm
 
 from semjscc.channel import build_channel
-from semjscc.codec.checkpoint import load_training_state, read_checkpoint, save_checkpoint, save_training_state
+from semjscc.codec.checkpoint import (CheckpointError, load_model, load_training_state, read_checkpoint,
+                                     save_checkpoint, save_training_state)
+from semjscc.codec.grow import grow_model
 from semjscc.codec.models import build_model
 from semjscc.data import load_dataset
 from semjscc.metrics import psnr_per_image, quantize
@@ -46,6 +48,7 @@ class TrainConfig:
     val_data: str = "cifar10:test:256"
     val_snr: list = field(default_factory=lambda: [0.0, 10.0, 20.0])
     init: Optional[str] = None
+    grow: bool = False
     threads: int = 0
     max_images: int = 0
     loss: str = "mse"
@@ -77,6 +80,22 @@ def to_tensor(images: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float().div_(255.0)
 
 
+def initial_model(config: TrainConfig):
+    """Fresh weights, the weights of ``config.init``, or (``grow``) those weights grown to the configured size."""
+    model = build_model(config.model_config())
+    if not config.init:
+        return model
+    if config.grow:
+        old, _ = load_model(config.init)
+        return grow_model(old, config.width, config.blocks, seed=config.seed)
+    payload = read_checkpoint(config.init)
+    if payload["model"] != model.config():
+        hint = "; pass --grow to widen or deepen it" if payload["model"].get("arch") == config.arch == "adaptive" else ""
+        raise CheckpointError(f"--init {config.init} holds {payload['model']}, this run trains {model.config()}{hint}")
+    model.load_state_dict(payload["state_dict"])
+    return model
+
+
 class Trainer:
     def __init__(self, config: TrainConfig, out: Path, data_root=None, device="cpu"):
         self.config = config
@@ -96,9 +115,7 @@ class Trainer:
         val = load_dataset(config.val_data, data_root)
         # channels-last is oneDNN's preferred layout for CPU convolutions (faster at large batches); same values
         self.val_images = to_tensor(val.images).to(self.device).contiguous(memory_format=torch.channels_last)
-        self.model = build_model(config.model_config())
-        if config.init:
-            self.model.load_state_dict(read_checkpoint(config.init)["state_dict"])
+        self.model = initial_model(config)
         self.model.to(self.device, memory_format=torch.channels_last)
         self.channel = build_channel(config.channel, **({"pilots": config.pilots} if config.channel == "fading" else {}))
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.lr)

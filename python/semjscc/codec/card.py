@@ -18,8 +18,8 @@ def training_stages(meta: dict) -> list:
 
 def _stage_summary(stage: dict) -> dict:
     """One training stage in a line of the card: how long, how fast, at what learning rate and precision."""
-    keys = ("epochs_done", "wall_time_s", "lr", "lr_min", "batch_size", "precision", "loss", "snr_min", "snr_max",
-            "channel", "init", "threads")
+    keys = ("epochs_done", "wall_time_s", "width", "blocks", "grow", "lr", "lr_min", "batch_size", "precision", "loss",
+            "snr_min", "snr_max", "channel", "init", "threads")
     return {key: stage.get(key) for key in keys if key in stage}
 
 

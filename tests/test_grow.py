@@ -1,0 +1,92 @@
+import pytest
+import torch
+
+from semjscc.channel import build_channel
+from semjscc.cli import main
+from semjscc.codec.checkpoint import CheckpointError, read_checkpoint, save_checkpoint
+from semjscc.codec.grow import grow_model
+from semjscc.codec.models import AdaptiveJSCC, BaselineJSCC
+from semjscc.promotion import promote
+from semjscc.training import TrainConfig, Trainer
+
+
+def trained_like(model: AdaptiveJSCC) -> AdaptiveJSCC:
+    """Perturb every parameter so no weight keeps its special initial value (identity GDN, 0.25 slopes)."""
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.add_(0.05 * torch.randn_like(parameter))
+    return model.eval()
+
+
+@pytest.mark.parametrize("size", [(32, 32), (48, 64)])
+@pytest.mark.parametrize("width, blocks", [(24, 1), (16, 3), (24, 2)])
+def test_a_grown_codec_computes_the_same_symbols_and_images(size, width, blocks):
+    old = trained_like(AdaptiveJSCC(1 / 6, width=16, blocks=1))
+    grown = grow_model(old, width, blocks).eval()
+    assert (grown.width, grown.blocks) == (width, blocks)
+    assert sum(p.numel() for p in grown.parameters()) > sum(p.numel() for p in old.parameters())
+    images = torch.rand(3, 3, *size)
+    with torch.no_grad():
+        for snr in (0.0, 10.0, 20.0):
+            symbols = old.encode(images, snr)
+            torch.testing.assert_close(grown.encode(images, snr), symbols, atol=1e-5, rtol=1e-4)
+            torch.testing.assert_close(grown.decode(symbols, size, snr), old.decode(symbols, size, snr),
+                                       atol=1e-5, rtol=1e-4)
+
+
+def test_the_new_channels_get_gradients_at_once():
+    old = trained_like(AdaptiveJSCC(1 / 12, width=16, blocks=1))
+    grown = grow_model(old, 24, 1).train()
+    images = torch.rand(4, 3, 32, 32)
+    loss = (grown(images, build_channel("awgn"), 10.0) - images).pow(2).mean()
+    loss.backward()
+    head = grown.encoder_net.head.weight.grad
+    assert head[:, 16:].abs().sum() > 0  # weights from the new channels into the latent start at 0 but move
+
+
+def test_shrinking_or_growing_a_baseline_is_refused():
+    old = AdaptiveJSCC(1 / 6, width=32, blocks=2)
+    with pytest.raises(ValueError, match="cannot shrink.*width 32 and 2 block"):
+        grow_model(old, 16, 2)
+    with pytest.raises(ValueError, match="cannot shrink"):
+        grow_model(old, 32, 1)
+    with pytest.raises(ValueError, match="only the adaptive codec"):
+        grow_model(BaselineJSCC(1 / 6), 32, 1)
+
+
+def adaptive_run(out, sample_root, **overrides):
+    values = dict(arch="adaptive", k_over_n=1 / 12, width=8, blocks=1, epochs=1, batch_size=32,
+                  data="cifar10:test:64", val_data="cifar10:test:16", val_snr=[10.0])
+    values.update(overrides)
+    return Trainer(TrainConfig(**values), out, data_root=sample_root)
+
+
+def test_training_from_a_smaller_init_names_grow_and_grows_with_it(tmp_path, sample_root):
+    shipped = tmp_path / "model.pt"
+    small = trained_like(AdaptiveJSCC(1 / 12, width=8, blocks=1))
+    save_checkpoint(shipped, small, {"training": {"epochs_done": 1}})
+    with pytest.raises(CheckpointError, match="pass --grow"):
+        adaptive_run(tmp_path / "wide.pt", sample_root, width=12, init=str(shipped))
+
+    trainer = adaptive_run(tmp_path / "training" / "model_grown.pt", sample_root, width=12, blocks=2,
+                           init=str(shipped), grow=True)
+    images = trainer.val_images.contiguous()
+    with torch.no_grad():
+        torch.testing.assert_close(trainer.model.eval().encode(images), small.encode(images), atol=1e-5, rtol=1e-4)
+    trainer.run()
+
+    promote(trainer.out, shipped)
+    payload = read_checkpoint(shipped)
+    assert (payload["model"]["width"], payload["model"]["blocks"]) == (12, 2)
+    assert payload["meta"]["stages"][-1]["grow"] is True
+
+
+def test_promote_still_refuses_a_wider_model_that_was_not_grown(tmp_path, sample_root):
+    shipped = tmp_path / "model.pt"
+    save_checkpoint(shipped, AdaptiveJSCC(1 / 12, width=8), {"training": {"epochs_done": 1}})
+    wider = adaptive_run(tmp_path / "wider.pt", sample_root, width=12)
+    wider.run()
+    payload = read_checkpoint(wider.out)
+    payload["meta"]["training"]["init"] = str(shipped)
+    torch.save(payload, wider.out)
+    assert main(["promote", str(wider.out), "--into", str(shipped)]) == 2
