@@ -12,6 +12,7 @@ cd "$(dirname "$0")/.."
 SEMJSCC=${SEMJSCC:-.venv/bin/semjscc}
 EPOCHS=${EPOCHS:-4}
 THREADS=${THREADS:-1}
+PRECISION=${PRECISION:-bf16}  # the 1/6 models shipped first were fine-tuned in fp32 (their cards say so)
 
 tasks() {
   "$SEMJSCC" train-task --resume --out models/task_resnet.pt --arch resnet --width 32 --epochs 16 --threads 2
@@ -25,7 +26,8 @@ fine_tune() {  # ratio loss weight out
   local tag; tag=$(echo "$ratio" | tr / -)
   "$SEMJSCC" train --resume --threads "$THREADS" --out "$out" --arch adaptive --k-over-n "$ratio" --width 64 \
       --blocks 1 --snr-min 0 --snr-max 20 --epochs "$EPOCHS" --init "models/adaptive_awgn_kn${tag}.pt" --lr 3e-4 \
-      --loss "$loss" --task-model models/task_resnet.pt --semantic-weight "$weight" --semantic-layer layer2
+      --loss "$loss" --task-model models/task_resnet.pt --semantic-weight "$weight" --semantic-layer layer2 \
+      --precision "$PRECISION"
 }
 
 codecs() {
@@ -33,8 +35,10 @@ codecs() {
   [ ${#ratios[@]} -gt 0 ] || ratios=(1/12 1/6)
   for ratio in "${ratios[@]}"; do
     tag=$(echo "$ratio" | tr / -)
+    # semantic-importance's lambda is halved at 1/6, whose pixel MSE is about half that of 1/12
+    if [ "$ratio" = 1/12 ]; then importance_weight=0.03; else importance_weight=0.015; fi
     fine_tune "$ratio" mse 0 "models/training/mse_control_kn${tag}.pt"
-    fine_tune "$ratio" semantic-importance 0.1 "models/training/semimp_awgn_kn${tag}.pt"
+    fine_tune "$ratio" semantic-importance "$importance_weight" "models/training/semimp_awgn_kn${tag}.pt"
     fine_tune "$ratio" tosc-sr 0.01 "models/training/toscsr_awgn_kn${tag}.pt"
   done
 }
