@@ -28,6 +28,16 @@ def test_short_training_lowers_the_loss_and_resumes(tmp_path, sample_root):
     assert len(out.with_suffix(".log.jsonl").read_text().splitlines()) == 3
 
 
+def test_resuming_another_models_state_names_the_file(tmp_path, sample_root):
+    from semjscc.codec.checkpoint import CheckpointError
+
+    out = tmp_path / "m.pt"
+    Trainer(small_config(epochs=1), out, data_root=sample_root).run()
+    wider = Trainer(small_config(epochs=2, width=24), out, data_root=sample_root)
+    with pytest.raises(CheckpointError, match="m.state.pt was saved by a run of another model"):
+        wider.resume()
+
+
 def test_eval_cli_writes_the_documented_json(tmp_path, sample_root):
     model = tmp_path / "m.pt"
     Trainer(small_config(epochs=1), model, data_root=sample_root).run()

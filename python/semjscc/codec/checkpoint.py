@@ -86,7 +86,11 @@ def save_training_state(path, model, optimizer, epoch: int, wall_s: float, histo
 def load_training_state(path, model, optimizer):
     """Restore what :func:`save_training_state` wrote; returns (epoch, wall_s, history)."""
     state = torch.load(path, map_location="cpu", weights_only=True)
-    model.load_state_dict(state["state_dict"])
-    optimizer.load_state_dict(state["optimizer"])
+    try:
+        model.load_state_dict(state["state_dict"])
+        optimizer.load_state_dict(state["optimizer"])
+    except (RuntimeError, ValueError) as err:
+        raise CheckpointError(f"{path} was saved by a run of another model ({str(err).splitlines()[0]}); "
+                              "train to another --out, or remove it to start afresh") from None
     torch.set_rng_state(state["rng"])
     return state["epoch"], state["wall_s"], state["history"]
