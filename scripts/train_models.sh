@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Trains the shipped CIFAR-10 models.  Two lanes run side by side, one CPU thread
-# each; every run checkpoints per epoch and resumes where it stopped, so this
-# script can be re-run after an interruption (or with more epochs) at any time.
+# Trains the shipped CIFAR-10 models: lane-a and lane-b give each its first stage; the later stages that
+# each card lists (training_stages) come from baseline-longer, adaptive-longer and adaptive-grow + promote.
+# The two lanes run side by side, one CPU thread each; every run checkpoints per epoch and resumes where
+# it stopped, so this script can be re-run after an interruption (or with more epochs) at any time.
 #   usage: scripts/train_models.sh [lane-a|lane-b|all | baseline-longer NAME EPOCHS [LR] | adaptive-longer RATIO EPOCHS
 #                                   | adaptive-grow RATIO WIDTH BLOCKS EPOCHS]
 set -euo pipefail
@@ -12,7 +13,8 @@ train() { "$SEMJSCC" train --resume --threads 1 --data cifar10:train "$@"; }
 lane_a() {
   train --out models/adaptive_awgn_kn1-6.pt --arch adaptive --k-over-n 1/6 --width 64 --blocks 1 \
         --snr-min 0 --snr-max 20 --epochs 22
-  train --out models/adaptive_fading_kn1-6.pt --arch adaptive --k-over-n 1/6 --width 64 --blocks 1 \
+  # fine-tunes (--init) take the width and blocks of the model they start from
+  train --out models/adaptive_fading_kn1-6.pt --arch adaptive --k-over-n 1/6 \
         --channel fading --pilots 16 --snr-min 0 --snr-max 20 --epochs 2 --lr 3e-4 \
         --init models/adaptive_awgn_kn1-6.pt
 }
@@ -39,10 +41,10 @@ baseline_longer() {
 }
 
 # The main AWGN model of ratio 1/RATIO (6 or 12) trained longer the same way: bf16, lr 3e-4 cosine, from the
-# shipped checkpoint, SNR 0..20 dB.
+# shipped checkpoint (and at its width and blocks), SNR 0..20 dB.
 adaptive_longer() {
-  train --out "models/training/adaptive_awgn_kn1-${1}_longer.pt" --arch adaptive --k-over-n "1/$1" --width 64 --blocks 1 \
-        --snr-min 0 --snr-max 20 --epochs "$2" --lr 3e-4 --precision bf16 --init "models/adaptive_awgn_kn1-${1}.pt"
+  train --out "models/training/adaptive_awgn_kn1-${1}_longer.pt" --arch adaptive --k-over-n "1/$1" --snr-min 0 \
+        --snr-max 20 --epochs "$2" --lr 3e-4 --precision bf16 --init "models/adaptive_awgn_kn1-${1}.pt"
 }
 
 # The main AWGN model of ratio 1/RATIO grown to WIDTH channels and BLOCKS residual blocks per stage (the same

@@ -24,8 +24,9 @@ tasks() {
 fine_tune() {  # ratio loss weight out
   local ratio=$1 loss=$2 weight=$3 out=$4
   local tag; tag=$(echo "$ratio" | tr / -)
-  "$SEMJSCC" train --resume --threads "$THREADS" --out "$out" --arch adaptive --k-over-n "$ratio" --width 64 \
-      --blocks 1 --snr-min 0 --snr-max 20 --epochs "$EPOCHS" --init "models/adaptive_awgn_kn${tag}.pt" --lr 3e-4 \
+  # the codec keeps the width and blocks of the model it is fine-tuned from
+  "$SEMJSCC" train --resume --threads "$THREADS" --out "$out" --arch adaptive --k-over-n "$ratio" \
+      --snr-min 0 --snr-max 20 --epochs "$EPOCHS" --init "models/adaptive_awgn_kn${tag}.pt" --lr 3e-4 \
       --loss "$loss" --task-model models/task_resnet.pt --semantic-weight "$weight" --semantic-layer layer2 \
       --precision "$PRECISION"
 }

@@ -90,3 +90,16 @@ def test_promote_still_refuses_a_wider_model_that_was_not_grown(tmp_path, sample
     payload["meta"]["training"]["init"] = str(shipped)
     torch.save(payload, wider.out)
     assert main(["promote", str(wider.out), "--into", str(shipped)]) == 2
+
+
+def test_a_fine_tune_takes_the_size_of_its_init_unless_told(tmp_path):
+    from semjscc.cli import inherit_size_from_init
+
+    init = tmp_path / "wide.pt"
+    save_checkpoint(init, AdaptiveJSCC(1 / 6, width=24, blocks=2), {})
+    config = TrainConfig(init=str(init))
+    inherit_size_from_init(config, given=set())
+    assert (config.width, config.blocks) == (24, 2)
+    told = TrainConfig(init=str(init), width=32)
+    inherit_size_from_init(told, given={"width"})
+    assert (told.width, told.blocks) == (32, 2)

@@ -42,7 +42,10 @@ def add_common_training_options(p) -> None:
 def cmd_train(args) -> int:
     from semjscc.training import TrainConfig, Trainer
 
-    config = apply_overrides(TrainConfig.from_json(args.config) if args.config else TrainConfig(), args)
+    config = TrainConfig.from_json(args.config) if args.config else TrainConfig()
+    given = set(json.loads(Path(args.config).read_text())) if args.config else set()
+    config = apply_overrides(config, args)
+    inherit_size_from_init(config, given | {key for key in ("width", "blocks") if getattr(args, key) is not None})
     if args.snr is not None:
         config.snr_min = config.snr_max = args.snr
     trainer = Trainer(config, Path(args.out), data_root=args.data_root, device=args.device)
@@ -53,6 +56,18 @@ def cmd_train(args) -> int:
     return 0
 
 
+def inherit_size_from_init(config, given: set) -> None:
+    """A fine-tune or continuation of a main model keeps the size its --init has unless told otherwise."""
+    if not config.init or config.grow or config.arch != "adaptive":
+        return
+    from semjscc.codec.checkpoint import read_checkpoint
+
+    model = read_checkpoint(config.init)["model"]
+    for key in ("width", "blocks"):
+        if key not in given and key in model:
+            setattr(config, key, model[key])
+
+
 def add_train_parser(sub) -> None:
     p = sub.add_parser("train", help="train a codec (checkpoint every epoch, resumable)")
     p.add_argument("--out", required=True, help="model checkpoint to write (.pt)")
@@ -60,8 +75,8 @@ def add_train_parser(sub) -> None:
     p.add_argument("--arch", choices=["baseline", "adaptive"])
     p.add_argument("--family", help="family recorded in the card (default: the architecture)")
     p.add_argument("--k-over-n", dest="k_over_n", type=_fraction)
-    p.add_argument("--width", type=int)
-    p.add_argument("--blocks", type=int)
+    p.add_argument("--width", type=int, help="main model's channels (default 64, or the --init model's)")
+    p.add_argument("--blocks", type=int, help="residual blocks per stage (default 1, or the --init model's)")
     p.add_argument("--channel", choices=["awgn", "fading", "identity"])
     p.add_argument("--pilots", type=int, help="pilots per block for the fading channel's estimate")
     p.add_argument("--snr-min", dest="snr_min", type=float)
