@@ -89,3 +89,13 @@ def test_main_model_beats_every_baseline_of_its_ratio_on_the_sample(sample_root)
         for point in group["points"]:
             assert point["margin_db"] == pytest.approx(point["main_psnr"] - point["best_baseline_psnr"])
             assert point["margin_db"] > 0, f"{group['model']} loses to {point['best_baseline']} at {point['snr_db']} dB"
+
+
+def test_codec_benchmarks_skip_the_task_networks(tmp_path):
+    from semjscc.bench_codec import bench_throughput, shipped_models
+
+    assert TASKS, "the index lists the receiver's classifiers"
+    assert {entry["name"] for entry in shipped_models()} == {entry["name"] for entry in CODECS}
+    rows = bench_throughput(tmp_path, batch_sizes=(1,), repeats=1)
+    assert {row["model"] for row in rows} == {entry["name"] for entry in CODECS}
+    assert all(row["encode_symbols_per_s"] > 0 for row in rows)

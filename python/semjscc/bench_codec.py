@@ -18,7 +18,8 @@ from semjscc.paths import models_dir, shipped_index
 
 
 def shipped_models(filter_text: str = "") -> list:
-    return [entry for entry in shipped_index() if filter_text in entry["name"]]
+    """The shipped codecs (not the task networks) whose name contains ``filter_text``."""
+    return [entry for entry in shipped_index() if entry["family"] != "task" and filter_text in entry["name"]]
 
 
 def bench_quality(out: Path, data: str, snrs: list, filter_text: str = "", update_cards: bool = True) -> list:
