@@ -14,12 +14,12 @@ OUT=${OUT:-bench/results}
 "$SEMJSCC" bench baseline --data cifar10:test --out "$OUT"
 "$SEMJSCC" bench throughput --out "$OUT"
 "$SEMJSCC" bench radio --model adaptive_awgn_kn1-6 --data cifar10:test:200 --out "$OUT/radio"
-"$SEMJSCC" bench rtf --models baseline_awgn_kn1-6_snr10,baseline_awgn_kn1-12_snr13,adaptive_awgn_kn1-6,adaptive_awgn_kn1-12,adaptive_fading_kn1-6 --out "$OUT/radio"
+"$SEMJSCC" bench rtf --models baseline_awgn_kn1-6_snr10,baseline_awgn_kn1-12_snr13,adaptive_awgn_kn1-6,adaptive_awgn_kn1-6_w64,adaptive_awgn_kn1-12,adaptive_fading_kn1-6 --out "$OUT/radio"
 # Semantic: plain deep JSCC, the equal-budget MSE controls, semantic-importance, TOSC-SR and WebP at capacity;
 # extra lambdas (models/training/) only for the trade-off curve.  Then the 10,000 JPEG-derived test images for
 # tighter accuracy figures at low SNR, where the targets are (bfloat16, accuracy only).
 SEMANTIC_12=adaptive_awgn_kn1-12,models/training/mse_control_kn1-12.pt,semimp_awgn_kn1-12,toscsr_awgn_kn1-12
-SEMANTIC_6=adaptive_awgn_kn1-6,models/training/mse_control_kn1-6.pt,semimp_awgn_kn1-6,toscsr_awgn_kn1-6
+SEMANTIC_6=adaptive_awgn_kn1-6_w64,models/training/mse_control_kn1-6.pt,semimp_awgn_kn1-6,toscsr_awgn_kn1-6
 SWEEP=models/training/semimp_kn1-12_lambda0.1.pt,models/training/toscsr_kn1-12_lambda0.03.pt
 CLASSIFIERS=(--task-model task_resnet --unseen-model task_vgg_unseen)
 "$SEMJSCC" bench semantic --data cifar10:test --models "$SEMANTIC_12,$SEMANTIC_6" --sweep "$SWEEP" "${CLASSIFIERS[@]}" \
