@@ -1,8 +1,8 @@
 """Replace a shipped model by a continuation of its training, keeping the whole training record.
 
 A model trained in stages (say 6 epochs, then 40 more from that checkpoint at a lower learning rate,
-or a stage that grew it wider) should still have one card that tells its full story: every stage's settings, the total epochs and
-wall time, and one history.  The continuation is trained to ``models/training/<name>_longer.pt``;
+or a stage that grew it wider) should still have one card that tells its full story: every stage's
+settings, the total epochs and wall time, and one history.  The continuation is trained to ``models/training/<name>_longer.pt``;
 ``promote`` folds it into ``models/<name>.pt`` (checkpoint, resumable state and log) and clears the
 card's measured tables, which described the old weights, so the benchmarks refill them.
 """
