@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Trains the shipped CIFAR-10 models: lane-a and lane-b give each its first stage; the later stages that
 # each card lists (training_stages) come from baseline-longer, adaptive-longer and adaptive-grow + promote.
-# The two lanes run side by side, one CPU thread each; every run checkpoints per epoch and resumes where
+# The two lanes run side by side, one CPU thread each (THREADS=N for one run alone); every run checkpoints per epoch and resumes where
 # it stopped, so this script can be re-run after an interruption (or with more epochs) at any time.
 #   usage: scripts/train_models.sh [lane-a|lane-b|all | baseline-longer NAME EPOCHS [LR] | adaptive-longer RATIO EPOCHS
 #                                   | adaptive-grow RATIO WIDTH BLOCKS EPOCHS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SEMJSCC=${SEMJSCC:-.venv/bin/semjscc}
-train() { "$SEMJSCC" train --resume --threads 1 --data cifar10:train "$@"; }
+train() { "$SEMJSCC" train --resume --threads "${THREADS:-1}" --data cifar10:train "$@"; }
 
 lane_a() {
   train --out models/adaptive_awgn_kn1-6.pt --arch adaptive --k-over-n 1/6 --width 64 --blocks 1 \
