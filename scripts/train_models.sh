@@ -3,7 +3,7 @@
 # each card lists (training_stages) come from baseline-longer, adaptive-longer and adaptive-grow + promote.
 # The two lanes run side by side, one CPU thread each (THREADS=N for one run alone); every run checkpoints per epoch and resumes where
 # it stopped, so this script can be re-run after an interruption (or with more epochs) at any time.
-#   usage: scripts/train_models.sh [lane-a|lane-b|all | baseline-longer NAME EPOCHS [LR] | adaptive-longer RATIO EPOCHS
+#   usage: scripts/train_models.sh [lane-a|lane-b|all | baseline-longer NAME EPOCHS [LR] | adaptive-longer RATIO EPOCHS [LR]
 #                                   | adaptive-grow RATIO WIDTH BLOCKS EPOCHS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,11 +40,11 @@ baseline_longer() {
         --epochs "$2" --lr "${3:-3e-4}" --precision bf16 --init "models/${name}.pt"
 }
 
-# The main AWGN model of ratio 1/RATIO (6 or 12) trained longer the same way: bf16, lr 3e-4 cosine, from the
-# shipped checkpoint (and at its width and blocks), SNR 0..20 dB.
+# The main AWGN model of ratio 1/RATIO (6 or 12) trained longer the same way: bf16, cosine from LR (default 3e-4), from
+# the shipped checkpoint (and at its width and blocks), SNR 0..20 dB.
 adaptive_longer() {
   train --out "models/training/adaptive_awgn_kn1-${1}_longer.pt" --arch adaptive --k-over-n "1/$1" --snr-min 0 \
-        --snr-max 20 --epochs "$2" --lr 3e-4 --precision bf16 --init "models/adaptive_awgn_kn1-${1}.pt"
+        --snr-max 20 --epochs "$2" --lr "${3:-3e-4}" --precision bf16 --init "models/adaptive_awgn_kn1-${1}.pt"
 }
 
 # The main AWGN model of ratio 1/RATIO grown to WIDTH channels and BLOCKS residual blocks per stage (the same
@@ -61,8 +61,8 @@ case "${1:-all}" in
   lane-b) lane_b ;;
   all) lane_a & lane_b & wait ;;
   baseline-longer) baseline_longer "$2" "$3" "${4:-}" ;;
-  adaptive-longer) adaptive_longer "$2" "$3" ;;
+  adaptive-longer) adaptive_longer "$2" "$3" "${4:-}" ;;
   adaptive-grow) adaptive_grow "$2" "$3" "$4" "$5" ;;
-  *) echo "usage: $0 [lane-a|lane-b|all|baseline-longer NAME EPOCHS [LR]|adaptive-longer RATIO EPOCHS|adaptive-grow RATIO WIDTH BLOCKS EPOCHS]" >&2
+  *) echo "usage: $0 [lane-a|lane-b|all|baseline-longer NAME EPOCHS [LR]|adaptive-longer RATIO EPOCHS [LR]|adaptive-grow RATIO WIDTH BLOCKS EPOCHS]" >&2
      exit 2 ;;
 esac
