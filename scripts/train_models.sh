@@ -4,7 +4,7 @@
 # The two lanes run side by side, one CPU thread each (THREADS=N for one run alone); every run checkpoints per epoch and resumes where
 # it stopped, so this script can be re-run after an interruption (or with more epochs) at any time.
 #   usage: scripts/train_models.sh [lane-a|lane-b|all | baseline-longer NAME EPOCHS [LR] | adaptive-longer RATIO EPOCHS [LR]
-#                                   | adaptive-grow RATIO WIDTH BLOCKS EPOCHS]
+#                                   | adaptive-grow RATIO WIDTH BLOCKS EPOCHS [LR]]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SEMJSCC=${SEMJSCC:-.venv/bin/semjscc}
@@ -48,11 +48,11 @@ adaptive_longer() {
 }
 
 # The main AWGN model of ratio 1/RATIO grown to WIDTH channels and BLOCKS residual blocks per stage (the same
-# function at the start, see semjscc.codec.grow), then trained like adaptive-longer but from lr 5e-4, since the
-# new channels start untrained.  Promote it like a longer run.
+# function at the start, see semjscc.codec.grow), then trained like adaptive-longer but from LR (default 5e-4), since
+# the new channels start untrained.  Promote it like a longer run.
 adaptive_grow() {
   train --out "models/training/adaptive_awgn_kn1-${1}_grown.pt" --arch adaptive --k-over-n "1/$1" --width "$2" \
-        --blocks "$3" --grow --snr-min 0 --snr-max 20 --epochs "$4" --lr 5e-4 --precision bf16 \
+        --blocks "$3" --grow --snr-min 0 --snr-max 20 --epochs "$4" --lr "${5:-5e-4}" --precision bf16 \
         --init "models/adaptive_awgn_kn1-${1}.pt"
 }
 
@@ -62,7 +62,7 @@ case "${1:-all}" in
   all) lane_a & lane_b & wait ;;
   baseline-longer) baseline_longer "$2" "$3" "${4:-}" ;;
   adaptive-longer) adaptive_longer "$2" "$3" "${4:-}" ;;
-  adaptive-grow) adaptive_grow "$2" "$3" "$4" "$5" ;;
-  *) echo "usage: $0 [lane-a|lane-b|all|baseline-longer NAME EPOCHS [LR]|adaptive-longer RATIO EPOCHS [LR]|adaptive-grow RATIO WIDTH BLOCKS EPOCHS]" >&2
+  adaptive-grow) adaptive_grow "$2" "$3" "$4" "$5" "${6:-}" ;;
+  *) echo "usage: $0 [lane-a|lane-b|all|baseline-longer NAME EPOCHS [LR]|adaptive-longer RATIO EPOCHS [LR]|adaptive-grow RATIO WIDTH BLOCKS EPOCHS [LR]]" >&2
      exit 2 ;;
 esac
