@@ -32,6 +32,14 @@ def test_promote_keeps_every_stage_and_numbers_the_history_on(tmp_path, sample_r
     log = [json.loads(line) for line in shipped.with_suffix(".log.jsonl").read_text().splitlines()]
     assert [row["epoch"] for row in log] == [1, 2, 3, 4, 5]
 
+    state = torch.load(shipped.with_suffix(".state.pt"), weights_only=True)
+    assert state["optimizer"]["state"] == {} and state["epoch"] == 3  # slim: no Adam moments to ship
+    resumed = Trainer(TrainConfig(arch="baseline", k_over_n=1 / 12, epochs=3, data="cifar10:test:64",
+                                  val_data="cifar10:test:16"), shipped, data_root=sample_root)
+    assert resumed.resume() and resumed.epoch == 3
+    for name, tensor in resumed.model.state_dict().items():
+        assert torch.equal(payload["state_dict"][name], tensor)
+
     card_file = shipped.with_suffix(".json")
     assert "measured" not in json.loads(card_file.read_text())  # it described the old weights
     card = write_card(shipped)

@@ -4,12 +4,16 @@ A model trained in stages (say 6 epochs, then 40 more from that checkpoint at a 
 or a stage that grew it wider) should still have one card that tells its full story: every stage's
 settings, the total epochs and wall time, and one history.  The continuation is trained to ``models/training/<name>_longer.pt``;
 ``promote`` folds it into ``models/<name>.pt`` (checkpoint, resumable state and log) and clears the
-card's measured tables, which described the old weights, so the benchmarks refill them.
+card's measured tables, which described the old weights, so the benchmarks refill them.  The shipped
+state keeps the weights, RNG and progress but not Adam's moments (twice the weights' size): the
+promoted stage is finished, so ``--resume`` only sees that it is done, and the next stage starts
+from the checkpoint with ``--init`` and fresh moments anyway.
 """
 
 import json
-import shutil
 from pathlib import Path
+
+import torch
 
 from semjscc.codec.card import training_stages
 from semjscc.codec.checkpoint import CheckpointError, load_model, read_checkpoint, save_checkpoint
@@ -51,10 +55,13 @@ def promote(candidate, shipped) -> dict:
 
 
 def _merge_files(candidate: Path, shipped: Path, earlier_epochs: int) -> None:
-    """The resumable state follows the weights; the log gets the new rows, numbered on from the old ones."""
-    state = candidate.with_suffix(".state.pt")
-    if state.is_file():
-        shutil.copyfile(state, shipped.with_suffix(".state.pt"))
+    """The resumable state follows the weights (without the optimizer's moments); the log gets the new
+    rows, numbered on from the old ones."""
+    state_file = candidate.with_suffix(".state.pt")
+    if state_file.is_file():
+        state = torch.load(state_file, map_location="cpu", weights_only=True)
+        state["optimizer"]["state"] = {}
+        torch.save(state, shipped.with_suffix(".state.pt"))
     new_log = candidate.with_suffix(".log.jsonl")
     if new_log.is_file():
         rows = [json.loads(line) for line in new_log.read_text().splitlines() if line.strip()]
