@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SEMJSCC=${SEMJSCC:-.venv/bin/semjscc}
 train() { "$SEMJSCC" train --resume --threads "${THREADS:-1}" --data cifar10:train "$@"; }
+ema() { if [[ -n "${EMA:-}" ]]; then echo --ema "$EMA"; fi; }
 
 lane_a() {
   train --out models/adaptive_awgn_kn1-6.pt --arch adaptive --k-over-n 1/6 --width 64 --blocks 1 \
@@ -30,21 +31,22 @@ lane_b() {
 }
 
 # A baseline trained longer: bf16, cosine from LR (default 3e-4), from the shipped checkpoint (not --resume with more
-# --epochs, which would restart at the full lr).  NAME is the shipped model's, e.g. baseline_awgn_kn1-12_snr19
+# --epochs, which would restart at the full lr); EMA=DECAY ships a moving average of the weights (--ema).
+# NAME is the shipped model's, e.g. baseline_awgn_kn1-12_snr19
 # (shipped after 40 epochs of this).
 baseline_longer() {
   local name=$1 ratio snr
   ratio=$(sed -E 's/.*_kn1-([0-9]+)_.*/\1/' <<<"$name")
   snr=$((10#$(sed -E 's/.*_snr([0-9]+)$/\1/' <<<"$name")))
   train --out "models/training/${name}_longer.pt" --arch baseline --k-over-n "1/$ratio" --snr "$snr" \
-        --epochs "$2" --lr "${3:-3e-4}" --precision bf16 --init "models/${name}.pt"
+        --epochs "$2" --lr "${3:-3e-4}" --precision bf16 --init "models/${name}.pt" $(ema)
 }
 
 # The main AWGN model of ratio 1/RATIO (6 or 12) trained longer the same way: bf16, cosine from LR (default 3e-4), from
-# the shipped checkpoint (and at its width and blocks), SNR 0..20 dB.
+# the shipped checkpoint (and at its width and blocks), SNR 0..20 dB; EMA as above.
 adaptive_longer() {
   train --out "models/training/adaptive_awgn_kn1-${1}_longer.pt" --arch adaptive --k-over-n "1/$1" --snr-min 0 \
-        --snr-max 20 --epochs "$2" --lr "${3:-3e-4}" --precision bf16 --init "models/adaptive_awgn_kn1-${1}.pt"
+        --snr-max 20 --epochs "$2" --lr "${3:-3e-4}" --precision bf16 --init "models/adaptive_awgn_kn1-${1}.pt" $(ema)
 }
 
 # The main AWGN model of ratio 1/RATIO grown to WIDTH channels and BLOCKS residual blocks per stage (the same

@@ -78,3 +78,16 @@ def test_a_promoted_plain_model_stays_plain_and_its_control_stays_a_control(tmp_
     assert training_identity(plain)["init"] is None
     assert training_identity(control)["init"] == str(plain)
     assert training_identity(plain)["loss"] == training_identity(control)["loss"] == "mse"
+
+
+def test_promoting_an_ema_run_ships_the_average_in_checkpoint_and_state(tmp_path, sample_root):
+    shipped = train(tmp_path / "model.pt", sample_root, epochs=1)
+    longer = train(tmp_path / "training" / "model_longer.pt", sample_root, epochs=1, init=str(shipped), ema=0.9)
+    average = read_checkpoint(longer)["state_dict"]
+    promote(longer, shipped)
+
+    state = torch.load(shipped.with_suffix(".state.pt"), weights_only=True)
+    assert "average" not in state
+    for name, tensor in average.items():
+        assert torch.equal(read_checkpoint(shipped)["state_dict"][name], tensor)
+        assert torch.equal(state["state_dict"][name], tensor)

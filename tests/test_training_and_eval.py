@@ -119,3 +119,29 @@ def test_bf16_evaluation_agrees_with_float32(tmp_path, sample_root):
     fast = evaluate(model, sample, "awgn", [10.0], precision="bf16", image_quality=False)["results"][0]
     assert fast["psnr"] == pytest.approx(full["psnr"], abs=0.3)
     assert "ssim" in full and "ssim" not in fast
+
+
+def test_ema_ships_the_average_and_resumes_it(tmp_path, sample_root):
+    from semjscc.codec.checkpoint import read_checkpoint
+
+    out = tmp_path / "m.pt"
+    trainer = Trainer(small_config(epochs=1, ema=0.9), out, data_root=sample_root)
+    trainer.run()
+    shipped = read_checkpoint(out)["state_dict"]
+    state = torch.load(out.with_suffix(".state.pt"), weights_only=True)
+    name = next(key for key in shipped if key.endswith("weight"))
+    assert torch.equal(shipped[name], trainer.average.module.state_dict()[name])
+    assert not torch.equal(shipped[name], state["state_dict"][name])  # the trained weights are kept to resume
+    assert {"psnr_10dB", "raw_psnr_10dB"} <= set(trainer.history[0])
+    steps = int(trainer.average.n_averaged)
+
+    resumed = Trainer(small_config(epochs=2, ema=0.9), out, data_root=sample_root)
+    assert resumed.resume() and int(resumed.average.n_averaged) == steps
+    assert torch.equal(resumed.shipped_model().state_dict()[name], shipped[name])
+    resumed.run()
+    assert int(resumed.average.n_averaged) == 2 * steps
+
+
+def test_ema_decay_outside_zero_one_is_named(tmp_path, sample_root):
+    with pytest.raises(ValueError, match="--ema is a decay between 0 and 1"):
+        Trainer(small_config(ema=1.5), tmp_path / "m.pt", data_root=sample_root)

@@ -87,6 +87,7 @@ def add_train_parser(sub) -> None:
     p.add_argument("--grow", action="store_true", default=None,
                    help="with --init: widen/deepen that adaptive codec to --width/--blocks, same function at the start")
     p.add_argument("--max-images", dest="max_images", type=int)
+    p.add_argument("--ema", type=float, help="ship a moving average of the weights with this decay per step (e.g. 0.999)")
     p.add_argument("--loss", choices=["mse", "semantic-importance", "tosc-sr"])
     p.add_argument("--task-model", dest="task_model", help="task network checkpoint for the semantic losses")
     p.add_argument("--semantic-weight", dest="semantic_weight", type=float, help="lambda of the semantic term")

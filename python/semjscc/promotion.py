@@ -61,6 +61,8 @@ def _merge_files(candidate: Path, shipped: Path, earlier_epochs: int) -> None:
     if state_file.is_file():
         state = torch.load(state_file, map_location="cpu", weights_only=True)
         state["optimizer"]["state"] = {}
+        state.pop("average", None)  # a run with --ema ships the average: the state holds those weights now
+        state["state_dict"] = read_checkpoint(shipped)["state_dict"]
         torch.save(state, shipped.with_suffix(".state.pt"))
     new_log = candidate.with_suffix(".log.jsonl")
     if new_log.is_file():

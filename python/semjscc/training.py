@@ -3,6 +3,8 @@
 Two files per run: ``<out>`` (the model: state dict + config + meta, what is
 shipped) and ``<out>.state.pt`` (optimizer, scheduler, RNG and epoch, what
 resuming needs).  A JSON-lines log ``<out>.log.jsonl`` gets one row per epoch.
+With ``ema`` the shipped weights are an exponential moving average of the
+trained ones (validated beside them), which smooths the last steps' noise.
 """
 
 import json
@@ -14,6 +16,7 @@ from typing import Optional
 
 import numpy as np
 import torch
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
 from semjscc.channel import build_channel
@@ -59,6 +62,7 @@ class TrainConfig:
     importance_norm: str = "mean"
     divergence: str = "ce"
     precision: str = "fp32"
+    ema: float = 0.0
 
     def model_config(self) -> dict:
         config = {"arch": self.arch, "k_over_n": self.k_over_n}
@@ -119,6 +123,11 @@ class Trainer:
         self.model.to(self.device, memory_format=torch.channels_last)
         self.channel = build_channel(config.channel, **({"pilots": config.pilots} if config.channel == "fading" else {}))
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.lr)
+        self.average = None
+        if config.ema:
+            if not 0.0 < config.ema < 1.0:
+                raise ValueError(f"--ema is a decay between 0 and 1, not {config.ema}")
+            self.average = AveragedModel(self.model, multi_avg_fn=get_ema_multi_avg_fn(config.ema), use_buffers=True)
         self.loss_fn = self._build_loss()
         self.epoch = 0
         self.wall_s = 0.0
@@ -140,8 +149,13 @@ class Trainer:
         """Continue from ``<out>.state.pt`` if it exists; True when it did."""
         if not self.state_path.is_file():
             return False
-        self.epoch, self.wall_s, self.history = load_training_state(self.state_path, self.model, self.optimizer)
+        self.epoch, self.wall_s, self.history = load_training_state(self.state_path, self.model, self.optimizer,
+                                                                    self.average)
         return True
+
+    def shipped_model(self):
+        """The weights the checkpoint holds: the moving average when there is one."""
+        return self.model if self.average is None else self.average.module
 
     def learning_rate(self) -> float:
         """Cosine decay from lr to lr_min over the planned epochs.
@@ -178,20 +192,29 @@ class Trainer:
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             self.optimizer.step()
+            if self.average is not None:
+                self.average.update_parameters(self.model)
             total += parts["mse"].item() * batch.shape[0]
             count += batch.shape[0]
             bar.set_postfix(mse=f"{total / count:.5f}", refresh=False)
         return total / max(count, 1)
 
-    @torch.no_grad()
     def validate(self) -> dict:
-        self.model.eval()
+        """PSNR of the shipped weights (and, with ``ema``, of the trained ones as ``raw_psnr_*``)."""
+        scores = self._psnr(self.shipped_model(), "psnr")
+        if self.average is not None:
+            scores.update(self._psnr(self.model, "raw_psnr"))
+        return scores
+
+    @torch.no_grad()
+    def _psnr(self, model, prefix: str) -> dict:
+        model.eval()
         generator_state = torch.get_rng_state()
         torch.manual_seed(1234)
         scores = {}
         for snr in self.config.val_snr:
-            decoded = self.model(self.val_images, self.channel, float(snr))
-            scores[f"psnr_{snr:g}dB"] = round(psnr_per_image(self.val_images, quantize(decoded)).mean().item(), 3)
+            decoded = model(self.val_images, self.channel, float(snr))
+            scores[f"{prefix}_{snr:g}dB"] = round(psnr_per_image(self.val_images, quantize(decoded)).mean().item(), 3)
         torch.set_rng_state(generator_state)
         return scores
 
@@ -208,8 +231,9 @@ class Trainer:
         }
 
     def save(self) -> None:
-        save_checkpoint(self.out, self.model, self.meta())
-        save_training_state(self.state_path, self.model, self.optimizer, self.epoch, self.wall_s, self.history)
+        save_checkpoint(self.out, self.shipped_model(), self.meta())
+        save_training_state(self.state_path, self.model, self.optimizer, self.epoch, self.wall_s, self.history,
+                            self.average)
 
     def run(self) -> dict:
         while self.epoch < self.config.epochs:

@@ -73,22 +73,29 @@ def load_model(path, device="cpu", expected_k_over_n=None):
     return model.to(device).eval(), payload
 
 
-def save_training_state(path, model, optimizer, epoch: int, wall_s: float, history: list) -> None:
-    """What resuming needs: weights, optimizer moments, RNG, progress (atomic write)."""
+def save_training_state(path, model, optimizer, epoch: int, wall_s: float, history: list, average=None) -> None:
+    """What resuming needs: weights, optimizer moments, the moving average if any, RNG, progress (atomic write)."""
     path = Path(path)
     state = {"state_dict": model.state_dict(), "optimizer": optimizer.state_dict(), "rng": torch.get_rng_state(),
              "epoch": epoch, "wall_s": wall_s, "history": history}
+    if average is not None:
+        state["average"] = average.state_dict()
     tmp = path.with_suffix(path.suffix + ".tmp")
     torch.save(state, tmp)
     tmp.replace(path)
 
 
-def load_training_state(path, model, optimizer):
-    """Restore what :func:`save_training_state` wrote; returns (epoch, wall_s, history)."""
+def load_training_state(path, model, optimizer, average=None):
+    """Restore what :func:`save_training_state` wrote; returns (epoch, wall_s, history).
+
+    A run that keeps a moving average but resumes a state without one starts the average at the
+    resumed weights."""
     state = torch.load(path, map_location="cpu", weights_only=True)
     try:
         model.load_state_dict(state["state_dict"])
         optimizer.load_state_dict(state["optimizer"])
+        if average is not None and "average" in state:
+            average.load_state_dict(state["average"])
     except (RuntimeError, ValueError) as err:
         raise CheckpointError(f"{path} was saved by a run of another model ({str(err).splitlines()[0]}); "
                               "train to another --out, or remove it to start afresh") from None
