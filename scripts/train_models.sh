@@ -30,8 +30,8 @@ lane_b() {
         --snr-min 0 --snr-max 20 --epochs 23
 }
 
-# A baseline trained longer: bf16, cosine from LR (default 3e-4), from the shipped checkpoint (not --resume with more
-# --epochs, which would restart at the full lr); EMA=DECAY ships a moving average of the weights (--ema).
+# A baseline trained longer: bf16 (PRECISION=fp32 on a CPU without AMX, where bf16 is ~10x slower), cosine from LR
+# (default 3e-4), from the shipped checkpoint (not --resume with more --epochs, which would restart at the full lr); EMA=DECAY ships a moving average of the weights (--ema).
 # NAME is the shipped model's, e.g. baseline_awgn_kn1-12_snr19
 # (shipped after 40 epochs of this).
 baseline_longer() {
@@ -39,14 +39,14 @@ baseline_longer() {
   ratio=$(sed -E 's/.*_kn1-([0-9]+)_.*/\1/' <<<"$name")
   snr=$((10#$(sed -E 's/.*_snr([0-9]+)$/\1/' <<<"$name")))
   train --out "models/training/${name}_longer.pt" --arch baseline --k-over-n "1/$ratio" --snr "$snr" \
-        --epochs "$2" --lr "${3:-3e-4}" --precision bf16 --init "models/${name}.pt" $(ema)
+        --epochs "$2" --lr "${3:-3e-4}" --precision "${PRECISION:-bf16}" --init "models/${name}.pt" $(ema)
 }
 
 # The main AWGN model of ratio 1/RATIO (6 or 12) trained longer the same way: bf16, cosine from LR (default 3e-4), from
 # the shipped checkpoint (and at its width and blocks), SNR 0..20 dB; EMA as above.
 adaptive_longer() {
   train --out "models/training/adaptive_awgn_kn1-${1}_longer.pt" --arch adaptive --k-over-n "1/$1" --snr-min 0 \
-        --snr-max 20 --epochs "$2" --lr "${3:-3e-4}" --precision bf16 --init "models/adaptive_awgn_kn1-${1}.pt" $(ema)
+        --snr-max 20 --epochs "$2" --lr "${3:-3e-4}" --precision "${PRECISION:-bf16}" --init "models/adaptive_awgn_kn1-${1}.pt" $(ema)
 }
 
 # The main AWGN model of ratio 1/RATIO grown to WIDTH channels and BLOCKS residual blocks per stage (the same
@@ -54,7 +54,7 @@ adaptive_longer() {
 # the new channels start untrained.  Promote it like a longer run.
 adaptive_grow() {
   train --out "models/training/adaptive_awgn_kn1-${1}_grown.pt" --arch adaptive --k-over-n "1/$1" --width "$2" \
-        --blocks "$3" --grow --snr-min 0 --snr-max 20 --epochs "$4" --lr "${5:-5e-4}" --precision bf16 \
+        --blocks "$3" --grow --snr-min 0 --snr-max 20 --epochs "$4" --lr "${5:-5e-4}" --precision "${PRECISION:-bf16}" \
         --init "models/adaptive_awgn_kn1-${1}.pt"
 }
 

@@ -102,9 +102,24 @@ def test_bf16_training_lowers_the_loss_and_keeps_float32_weights(tmp_path, sampl
 
 
 def test_unknown_precision_is_named(tmp_path, sample_root):
-    trainer = Trainer(small_config(epochs=1, precision="fp8"), tmp_path / "m.pt", data_root=sample_root)
     with pytest.raises(ValueError, match="precision"):
-        trainer.run()
+        Trainer(small_config(epochs=1, precision="fp8"), tmp_path / "m.pt", data_root=sample_root)
+
+
+def test_emulated_bf16_warns_before_a_run_and_native_does_not(monkeypatch):
+    import warnings
+
+    from semjscc import precision
+
+    monkeypatch.setattr(precision, "native_bf16", lambda device: False)
+    with pytest.warns(RuntimeWarning, match="--precision fp32"):
+        precision.check_precision("bf16", "cpu")
+    monkeypatch.setattr(precision, "native_bf16", lambda device: True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        precision.check_precision("bf16", "cpu")
+        monkeypatch.setattr(precision, "native_bf16", lambda device: False)
+        precision.check_precision("fp32", "cpu")
 
 
 def test_bf16_evaluation_agrees_with_float32(tmp_path, sample_root):

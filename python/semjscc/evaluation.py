@@ -8,7 +8,7 @@ from semjscc.codec.bandwidth import symbol_count
 from semjscc.codec.power import papr_db
 from semjscc.data import ImageSet
 from semjscc.metrics import image_metrics, psnr_per_image, quantize
-from semjscc.precision import mixed_precision
+from semjscc.precision import check_precision, mixed_precision
 
 
 def batches(dataset: ImageSet, batch_size: int):
@@ -33,6 +33,7 @@ def evaluate(model, dataset: ImageSet, channel: str = "awgn", snrs=(0, 5, 10, 15
     ``precision`` ``bf16`` runs the networks in bfloat16 (about 3x faster here, for large accuracy
     sweeps); ``image_quality`` False skips SSIM and MS-SSIM.
     """
+    check_precision(precision, device)
     model = model.to(device).eval()
     channel_module = build_channel(channel, **(channel_options or {}))
     torch.manual_seed(seed)

@@ -26,7 +26,7 @@ from semjscc.codec.grow import grow_model
 from semjscc.codec.models import build_model
 from semjscc.data import load_dataset
 from semjscc.metrics import psnr_per_image, quantize
-from semjscc.precision import mixed_precision
+from semjscc.precision import check_precision, mixed_precision
 from semjscc.semantic.losses import build_loss
 from semjscc.semantic.task_models import load_task_model
 
@@ -107,6 +107,7 @@ class Trainer:
         self.state_path = self.out.with_suffix(".state.pt")
         self.log_path = self.out.with_suffix(".log.jsonl")
         self.device = torch.device(device)
+        check_precision(config.precision, self.device)
         if config.threads:
             torch.set_num_threads(config.threads)
         torch.manual_seed(config.seed)
