@@ -31,9 +31,9 @@ lane_b() {
 }
 
 # A baseline trained longer: bf16 (PRECISION=fp32 on a CPU without AMX, where bf16 is ~10x slower), cosine from LR
-# (default 3e-4), from the shipped checkpoint (not --resume with more --epochs, which would restart at the full lr); EMA=DECAY ships a moving average of the weights (--ema).
-# NAME is the shipped model's, e.g. baseline_awgn_kn1-12_snr19
-# (shipped after 40 epochs of this).
+# (default 3e-4), from the shipped checkpoint (not --resume with more --epochs, which would restart at the full lr);
+# EMA=DECAY ships a moving average of the weights (--ema).  NAME is the shipped model's, e.g.
+# baseline_awgn_kn1-12_snr19.
 baseline_longer() {
   local name=$1 ratio snr
   ratio=$(sed -E 's/.*_kn1-([0-9]+)_.*/\1/' <<<"$name")
