@@ -46,7 +46,8 @@ baseline_longer() {
 # the shipped checkpoint (and at its width and blocks), SNR 0..20 dB; EMA as above.
 adaptive_longer() {
   train --out "models/training/adaptive_awgn_kn1-${1}_longer.pt" --arch adaptive --k-over-n "1/$1" --snr-min 0 \
-        --snr-max 20 --epochs "$2" --lr "${3:-3e-4}" --precision "${PRECISION:-bf16}" --init "models/adaptive_awgn_kn1-${1}.pt" $(ema)
+        --snr-max 20 --epochs "$2" --lr "${3:-3e-4}" --precision "${PRECISION:-bf16}" \
+        --init "models/adaptive_awgn_kn1-${1}.pt" $(ema)
 }
 
 # The main AWGN model of ratio 1/RATIO grown to WIDTH channels and BLOCKS residual blocks per stage (the same

@@ -18,10 +18,15 @@ def native_bf16(device) -> bool:
     return not probes or any(probe() for probe in probes)
 
 
-def check_precision(precision: str, device):
-    """Reject an unknown precision; warn once, before a long run, when bf16 would be emulated."""
+def _require_known(precision: str):
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
+
+
+def check_precision(precision: str, device):
+    """Reject an unknown precision and warn, before a long run rather than at its first step, when bf16
+    would be emulated."""
+    _require_known(precision)
     if precision == "bf16" and not native_bf16(device):
         warnings.warn("bf16 on a CPU without AMX or AVX-512 BF16 is emulated and about 10x slower than fp32: "
                       "use --precision fp32 here", RuntimeWarning, stacklevel=2)
@@ -31,6 +36,5 @@ def mixed_precision(precision: str, device: torch.device):
     """Autocast to bfloat16 for ``bf16``: on CPUs with AMX or AVX-512 BF16 the convolutions run about twice
     as fast (measured here: 1.8x per training step, 3x for classifier inference), while weights, optimizer
     state, losses and metrics stay float32."""
-    if precision not in PRECISIONS:
-        raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
+    _require_known(precision)
     return torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=precision == "bf16")
