@@ -26,7 +26,7 @@ from gnuradio import semjscc
 
 class loopback_sim(gr.top_block):
 
-    def __init__(self, model='adaptive_awgn_kn1-6', data='cifar10:test:16', snr=10, cfo=0, epsilon=1.0, taps='1.0', seed=0, out='out/loopback', device='auto', task='', save=1, samp_rate=1e6):
+    def __init__(self, model='adaptive_awgn_kn1-6', data='cifar10:test:16', snr=10, cfo=0, epsilon=1.0, taps='1.0', seed=0, out='out/loopback', device='auto', task='', save=1, samp_rate=1e6, data_root=''):
         gr.top_block.__init__(self, "gr-semjscc: loopback simulation", catch_exceptions=True)
 
         ##################################################
@@ -44,21 +44,23 @@ class loopback_sim(gr.top_block):
         self.task = task
         self.save = save
         self.samp_rate = samp_rate
+        self.data_root = data_root
 
         ##################################################
         # Variables
         ##################################################
         self.sps = sps = 4
+        self.profile = profile = semjscc.LinkProfile(mode='single-carrier', sps=sps, rolloff=0.35, max_payload=4096, pilot_spacing=16, header_repetition=2, equalizer='pilot-ls')
         self.amplitude = amplitude = 0.3
 
         ##################################################
         # Blocks
         ##################################################
 
-        self.tx = semjscc.jscc_tx(model, device, snr, sps, 0.35, amplitude, 4096, 16, 2, 16)
-        self.source = semjscc.image_source(data, 0, False, 0.2, '')
-        self.sink = semjscc.image_sink(out, data, 'metrics.json', '', bool(save), '')
-        self.rx = semjscc.jscc_rx(model, device, sps, 0.35, 4096, 16, 2, 0.3, 31, 1024, 'oldest', task)
+        self.tx = semjscc.jscc_tx(model, device, snr, profile, amplitude, 16)
+        self.source = semjscc.image_source(data, 0, False, 0.2, data_root)
+        self.sink = semjscc.image_sink(out, data, 'metrics.json', '', bool(save), data_root)
+        self.rx = semjscc.jscc_rx(model, device, profile, 0.3, 31, 1024, 'oldest', task)
         self.channel = channels.channel_model(
             noise_voltage=semjscc.noise_voltage(snr, amplitude, sps),
             frequency_offset=cfo,
@@ -155,12 +157,24 @@ class loopback_sim(gr.top_block):
     def set_samp_rate(self, samp_rate):
         self.samp_rate = samp_rate
 
+    def get_data_root(self):
+        return self.data_root
+
+    def set_data_root(self, data_root):
+        self.data_root = data_root
+
     def get_sps(self):
         return self.sps
 
     def set_sps(self, sps):
         self.sps = sps
         self.channel.set_noise_voltage(semjscc.noise_voltage(self.snr, self.amplitude, self.sps))
+
+    def get_profile(self):
+        return self.profile
+
+    def set_profile(self, profile):
+        self.profile = profile
 
     def get_amplitude(self):
         return self.amplitude
@@ -211,13 +225,16 @@ def argument_parser():
     parser.add_argument(
         "--samp-rate", dest="samp_rate", type=eng_float, default=eng_notation.num_to_str(float(1e6)),
         help="Set Sample rate [default=%(default)r]")
+    parser.add_argument(
+        "--data-root", dest="data_root", type=str, default='',
+        help="Set Data folder [default=%(default)r]")
     return parser
 
 
 def main(top_block_cls=loopback_sim, options=None):
     if options is None:
         options = argument_parser().parse_args()
-    tb = top_block_cls(model=options.model, data=options.data, snr=options.snr, cfo=options.cfo, epsilon=options.epsilon, taps=options.taps, seed=options.seed, out=options.out, device=options.device, task=options.task, save=options.save, samp_rate=options.samp_rate)
+    tb = top_block_cls(model=options.model, data=options.data, snr=options.snr, cfo=options.cfo, epsilon=options.epsilon, taps=options.taps, seed=options.seed, out=options.out, device=options.device, task=options.task, save=options.save, samp_rate=options.samp_rate, data_root=options.data_root)
 
     def sig_handler(sig=None, frame=None):
         tb.stop()

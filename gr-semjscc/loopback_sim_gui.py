@@ -95,6 +95,7 @@ class loopback_sim_gui(gr.top_block, Qt.QWidget):
         ##################################################
         self.sps = sps = 4
         self.snr = snr = 10
+        self.profile = profile = semjscc.LinkProfile(mode='single-carrier', sps=sps, rolloff=0.35, max_payload=4096, pilot_spacing=16, header_repetition=2, equalizer='pilot-ls')
         self.amplitude = amplitude = 0.3
 
         ##################################################
@@ -108,7 +109,7 @@ class loopback_sim_gui(gr.top_block, Qt.QWidget):
             self.top_grid_layout.setRowStretch(r, 1)
         for c in range(0, 2):
             self.top_grid_layout.setColumnStretch(c, 1)
-        self.tx = semjscc.jscc_tx(model, device, snr, sps, 0.35, amplitude, 4096, 16, 2, 16)
+        self.tx = semjscc.jscc_tx(model, device, snr, profile, amplitude, 16)
         self.symbols_stream = pdu.pdu_to_stream_c(pdu.EARLY_BURST_DROP, 8)
         self.spectrum = qtgui.freq_sink_c(
             1024, #size
@@ -158,7 +159,7 @@ class loopback_sim_gui(gr.top_block, Qt.QWidget):
             self.top_grid_layout.setColumnStretch(c, 1)
         self.source = semjscc.image_source(data, 2, True, 0.5, '')
         self.sink = semjscc.image_sink(out, data, 'metrics.json', '', True, '')
-        self.rx = semjscc.jscc_rx(model, device, sps, 0.35, 4096, 16, 2, 0.3, 31, 4, 'oldest', task)
+        self.rx = semjscc.jscc_rx(model, device, profile, 0.3, 31, 4, 'oldest', task)
         self.display = semjscc.image_display(6)
         self._display_win = self.display.widget
         self.top_grid_layout.addWidget(self._display_win, 1, 0, 1, 1)
@@ -224,8 +225,8 @@ class loopback_sim_gui(gr.top_block, Qt.QWidget):
         # Connections
         ##################################################
         self.msg_connect((self.rx, 'images'), (self.display, 'images'))
-        self.msg_connect((self.rx, 'stats'), (self.sink, 'stats'))
         self.msg_connect((self.rx, 'images'), (self.sink, 'images'))
+        self.msg_connect((self.rx, 'stats'), (self.sink, 'stats'))
         self.msg_connect((self.rx, 'symbols'), (self.symbols_stream, 'pdus'))
         self.msg_connect((self.source, 'images'), (self.tx, 'images'))
         self.connect((self.channel, 0), (self.rx, 0))
@@ -320,6 +321,12 @@ class loopback_sim_gui(gr.top_block, Qt.QWidget):
         self.snr = snr
         self.tx.set_snr(self.snr)
         self.channel.set_noise_voltage(semjscc.noise_voltage(self.snr, self.amplitude, self.sps))
+
+    def get_profile(self):
+        return self.profile
+
+    def set_profile(self, profile):
+        self.profile = profile
 
     def get_amplitude(self):
         return self.amplitude

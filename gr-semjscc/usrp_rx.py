@@ -49,7 +49,7 @@ class usrp_rx(gr.top_block):
         ##################################################
         # Variables
         ##################################################
-        self.sps = sps = 4
+        self.profile = profile = semjscc.LinkProfile(mode='single-carrier', sps=4, rolloff=0.35, max_payload=4096, pilot_spacing=16, header_repetition=2, equalizer='pilot-ls')
 
         ##################################################
         # Blocks
@@ -70,14 +70,14 @@ class usrp_rx(gr.top_block):
         self.usrp.set_antenna(antenna, 0)
         self.usrp.set_gain(gain, 0)
         self.sink = semjscc.image_sink(out, reference, 'metrics.json', zmq_pub, True, '')
-        self.rx = semjscc.jscc_rx(model, device, sps, 0.35, 4096, 16, 2, threshold, 31, 8, 'oldest', task)
+        self.rx = semjscc.jscc_rx(model, device, profile, threshold, 31, 8, 'oldest', task)
 
 
         ##################################################
         # Connections
         ##################################################
-        self.msg_connect((self.rx, 'stats'), (self.sink, 'stats'))
         self.msg_connect((self.rx, 'images'), (self.sink, 'images'))
+        self.msg_connect((self.rx, 'stats'), (self.sink, 'stats'))
         self.connect((self.usrp, 0), (self.rx, 0))
 
 
@@ -158,11 +158,11 @@ class usrp_rx(gr.top_block):
     def set_task(self, task):
         self.task = task
 
-    def get_sps(self):
-        return self.sps
+    def get_profile(self):
+        return self.profile
 
-    def set_sps(self, sps):
-        self.sps = sps
+    def set_profile(self, profile):
+        self.profile = profile
 
 
 

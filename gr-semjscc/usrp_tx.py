@@ -49,7 +49,7 @@ class usrp_tx(gr.top_block):
         ##################################################
         # Variables
         ##################################################
-        self.sps = sps = 4
+        self.profile = profile = semjscc.LinkProfile(mode='single-carrier', sps=4, rolloff=0.35, max_payload=4096, pilot_spacing=16, header_repetition=2, equalizer='pilot-ls')
 
         ##################################################
         # Blocks
@@ -70,7 +70,7 @@ class usrp_tx(gr.top_block):
         self.usrp.set_center_freq(freq, 0)
         self.usrp.set_antenna(antenna, 0)
         self.usrp.set_gain(gain, 0)
-        self.tx = semjscc.jscc_tx(model, device, snr, sps, 0.35, amplitude, 4096, 16, 2, 16)
+        self.tx = semjscc.jscc_tx(model, device, snr, profile, amplitude, 16)
         self.source = semjscc.image_source(data, rate, bool(repeat), 1.0, '')
 
 
@@ -160,11 +160,11 @@ class usrp_tx(gr.top_block):
     def set_device(self, device):
         self.device = device
 
-    def get_sps(self):
-        return self.sps
+    def get_profile(self):
+        return self.profile
 
-    def set_sps(self, sps):
-        self.sps = sps
+    def set_profile(self, profile):
+        self.profile = profile
 
 
 

@@ -13,8 +13,11 @@ from gr_helpers import image_pdu, post, tiny_checkpoint, wait_for  # noqa: E402
 from semjscc.gr import (equalizer, frame_sync, framer, image_sink, image_source, jscc_decoder,  # noqa: E402
                         jscc_encoder, modulator)
 from semjscc.gr.pdus import make_pdu, parse_pdu  # noqa: E402
+from semjscc.link import LinkProfile, load_link_codec  # noqa: E402
 from semjscc.phy import FrameConfig  # noqa: E402
 from semjscc.phy.pulse import matched_filter  # noqa: E402
+
+PROFILE = LinkProfile()
 
 
 @pytest.fixture
@@ -42,7 +45,7 @@ def test_image_source_emits_every_image_with_metadata(sample_root):
 
 def test_encoder_framer_modulator_chain_produces_tagged_bursts(model):
     tb = gr.top_block()
-    encoder, framer_block, mod = jscc_encoder(model, "cpu", 10.0), framer(4096, 16, 2), modulator(4, 0.35, 0.3)
+    encoder, framer_block, mod = jscc_encoder(model, "cpu", 10.0), framer(PROFILE), modulator(PROFILE, 0.3)
     to_stream = pdu.pdu_to_stream_c(pdu.EARLY_BURST_APPEND, 64)
     frames, sink = blocks.message_debug(), blocks.vector_sink_c()
     tb.msg_connect(encoder, "symbols", framer_block, "symbols")
@@ -54,17 +57,18 @@ def test_encoder_framer_modulator_chain_produces_tagged_bursts(model):
     msg, _ = image_pdu(3)
     post(encoder, "images", msg)
     post(encoder, "images", pmt.intern("not a pdu"))  # dropped and counted, no crash
-    assert wait_for(lambda: mod.bursts == 1 and len(sink.data()) == mod.samples and encoder.rejected == 1)
+    assert wait_for(lambda: mod.bursts == 1 and len(sink.data()) == mod.samples)
     tb.stop()
     tb.wait()
     (meta, symbols), = messages(frames)
-    assert meta["image_id"] == 3 and meta["chunk_count"] == 1 and meta["n_symbols"] == 512
+    assert meta["image_id"] == 3 and meta["chunk_count"] == 1 and meta["payload_length"] == 512
+    assert meta["model_id"] == encoder.model.wire_id
     assert len(symbols) == FrameConfig().frame_symbols(512)
     keys = [(t.offset, pmt.symbol_to_string(t.key)) for t in sink.tags()]
     assert keys == [(0, "tx_sob"), (mod.samples - 1, "tx_eob")]
     active = np.asarray(sink.data())[64:-64]
     assert np.sqrt(np.mean(np.abs(active) ** 2)) == pytest.approx(0.3, rel=0.1)
-    assert encoder.rejected == 1
+    assert encoder.dropped.as_dict() == {"malformed_pdu": 1}
 
 
 def test_frame_sync_and_equalizer_recover_a_frame_from_a_stream(model):
@@ -80,7 +84,7 @@ def test_frame_sync_and_equalizer_recover_a_frame_from_a_stream(model):
     noisy = samples + 0.02 * (rng.standard_normal(len(samples)) + 1j * rng.standard_normal(len(samples)))
     tb = gr.top_block()
     source = blocks.vector_source_c(matched_filter(noisy.astype(np.complex64), config.taps).tolist())
-    sync, eq, debug = frame_sync(4, 0.35, 4096, 16, 2, 0.3), equalizer(16, 31), blocks.message_debug()
+    sync, eq, debug = frame_sync(PROFILE, 0.3), equalizer(PROFILE, 31), blocks.message_debug()
     tb.connect(source, sync)
     tb.msg_connect(sync, "frames", eq, "frames")
     tb.msg_connect(eq, "symbols", debug, "store")
@@ -95,25 +99,21 @@ def test_frame_sync_and_equalizer_recover_a_frame_from_a_stream(model):
     assert sync.counters()["frames_synced"] == 1
 
 
-def equalized_pdu(codec, image_id, snr_db=30.0, model_id=None, chunk=(0, 1)):
+def equalized_pdu(model, image_id, snr_db=30.0, model_id=None, chunk=(0, 1)):
+    """An equalised frame PDU carrying one 32x32 image coded by ``model`` (a LinkCodec)."""
     import torch
-
-    from semjscc.gr.model_loader import model_id as id_of
 
     image = torch.rand(1, 3, 32, 32)
     with torch.no_grad():
-        symbols = codec.encode(image, snr_db)[0].numpy().astype(np.complex64)
+        symbols = model.codec.encode(image, snr_db)[0].numpy().astype(np.complex64)
     meta = {"image_id": image_id, "chunk_index": chunk[0], "chunk_count": chunk[1], "height": 32, "width": 32,
-            "model_id": id_of(codec.path) if model_id is None else model_id, "snr_est_db": snr_db,
+            "model_id": model.wire_id if model_id is None else model_id, "snr_est_db": snr_db,
             "payload_length": len(symbols)}
     return make_pdu(meta, symbols)
 
 
 def test_decoder_decodes_drops_and_counts(model, tmp_path):
-    from semjscc.codec.checkpoint import load_model
-
-    codec, _ = load_model(model)
-    codec.path = model
+    codec = load_link_codec(model, "cpu")
     tb = gr.top_block()
     decoder = jscc_decoder(model, "cpu", 8, "oldest")
     sink = image_sink(str(tmp_path / "rx"), "", "metrics.json", "", True, "")
@@ -121,7 +121,7 @@ def test_decoder_decodes_drops_and_counts(model, tmp_path):
     tb.msg_connect(decoder, "stats", sink, "stats")
     tb.start()
     post(decoder, "symbols", equalized_pdu(codec, 1))
-    post(decoder, "symbols", equalized_pdu(codec, 2, model_id=(decoder.model_id + 1) % 256))
+    post(decoder, "symbols", equalized_pdu(codec, 2, model_id=(decoder.model.wire_id + 1) % 256))
     post(decoder, "symbols", equalized_pdu(codec, 3, chunk=(0, 2)))  # its second chunk never comes
     # all three PDUs handled, the one complete image decoded and delivered
     assert wait_for(lambda: decoder.counters()["frames_received"] == 3 and sink.received == 1 and decoder.idle())
@@ -131,14 +131,15 @@ def test_decoder_decodes_drops_and_counts(model, tmp_path):
     report = json.loads((tmp_path / "rx" / "metrics.json").read_text())
     assert report["images_received"] == 1
     assert report["counters"]["jscc_decoder"]["dropped"]["model_mismatch"] == 1
-    decoder.reassembler.flush()
+    assert decoder.counters()["dropped"]["missing_chunks"] == 0
+    decoder.receiver.flush()
     assert decoder.counters()["dropped"]["missing_chunks"] == 1
 
 
 def test_encoder_batches_queued_images_of_one_size_with_consecutive_ids():
     import collections
 
-    from semjscc.gr.jscc_encoder import take_batch
+    from semjscc.link.transmitter import take_batch
 
     small, large = np.zeros((32, 32, 3)), np.zeros((64, 32, 3))
     queue = collections.deque([({"image_id": i}, image) for i, image in
@@ -150,10 +151,7 @@ def test_encoder_batches_queued_images_of_one_size_with_consecutive_ids():
 
 
 def test_decoder_splits_a_frame_shared_by_several_images(model, tmp_path):
-    from semjscc.codec.checkpoint import load_model
-
-    codec, _ = load_model(model)
-    codec.path = model
+    codec = load_link_codec(model, "cpu")
     parts = [parse_pdu(equalized_pdu(codec, 9)) for _ in range(3)]
     meta = dict(parts[0][0], image_id=65535, image_count=3, payload_length=3 * 512)
     tb = gr.top_block()
@@ -172,12 +170,11 @@ def test_decoder_splits_a_frame_shared_by_several_images(model, tmp_path):
 
 
 def test_decoder_with_a_task_network_reports_class_and_the_sink_accuracy(model, tmp_path):
-    from semjscc.codec.checkpoint import load_model, save_checkpoint
+    from semjscc.codec.checkpoint import save_checkpoint
     from semjscc.semantic.task_models import build_task_model
 
     save_checkpoint(tmp_path / "task.pt", build_task_model({"arch": "vgg", "width": 4}), {"family": "task"})
-    codec, _ = load_model(model)
-    codec.path = model
+    codec = load_link_codec(model, "cpu")
     decoder = jscc_decoder(model, "cpu", 8, "oldest", task_model=str(tmp_path / "task.pt"))
     sink = image_sink(str(tmp_path / "rx"), "cifar10:test:4", "m.json", "", False, "")
     tb = gr.top_block()
@@ -189,18 +186,25 @@ def test_decoder_with_a_task_network_reports_class_and_the_sink_accuracy(model, 
     tb.wait()
     row = sink.summary()["images"][0]
     assert 0 <= row["predicted_class"] < 10 and 0 < row["confidence"] <= 1
-    assert sink.summary()["accuracy"] in (0.0, 1.0)
+    assert row["label"] == 3  # the sink knows the reference's label: cifar10 test image 0 is a cat
+    assert sink.summary()["accuracy"] == float(row["predicted_class"] == 3)
 
 
 def test_decoder_queue_drops_by_policy_when_full(model):
-    from semjscc.codec.checkpoint import load_model
-
-    codec, _ = load_model(model)
-    codec.path = model
+    codec = load_link_codec(model, "cpu")
     decoder = jscc_decoder(model, "cpu", 2, "newest")  # not started: nothing drains the queue
     for image_id in range(5):
         decoder._handle(equalized_pdu(codec, image_id))
     assert [meta["image_id"] for meta, _, _ in decoder.worker.queue] == [0, 1]
+    assert decoder.counters()["dropped"]["decoder_backlog"] == 3
+
+
+def test_decoder_queue_drops_the_oldest_when_so_configured(model):
+    codec = load_link_codec(model, "cpu")
+    decoder = jscc_decoder(model, "cpu", 2, "oldest")
+    for image_id in range(5):
+        decoder._handle(equalized_pdu(codec, image_id))
+    assert [meta["image_id"] for meta, _, _ in decoder.worker.queue] == [3, 4]
     assert decoder.counters()["dropped"]["decoder_backlog"] == 3
 
 
@@ -311,3 +315,19 @@ def test_batch_worker_stop_drains_only_when_asked(drain):
     stopper.join(10)
     assert processed == ([1, 2, 3] if drain else [1])
     assert worker.idle() == drain
+
+
+@pytest.mark.parametrize("make", [
+    lambda model: framer(PROFILE),
+    lambda model: modulator(PROFILE, 0.3),
+    lambda model: equalizer(PROFILE, 31),
+    lambda model: jscc_encoder(model, "cpu"),
+    lambda model: jscc_decoder(model, "cpu"),
+    lambda model: image_sink("", "", "", "", False, ""),
+], ids=["framer", "modulator", "equalizer", "jscc_encoder", "jscc_decoder", "image_sink"])
+def test_every_block_counts_the_malformed_pdus_it_drops(model, make):
+    block = make(model)
+    handle = block._handle_image if isinstance(block, image_sink) else block._handle
+    handle(pmt.intern("not a pdu"))
+    handle(make_pdu({"image_id": 1}, np.zeros(4, np.complex64)))  # a PDU without the fields it needs
+    assert sum(block.dropped.as_dict().values()) == (2 if not isinstance(block, modulator) else 1)

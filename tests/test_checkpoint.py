@@ -1,7 +1,9 @@
 import pytest
 import torch
 
-from semjscc.codec.checkpoint import CheckpointError, load_model, save_checkpoint
+from semjscc.codec.checkpoint import load_model, save_checkpoint
+
+from semjscc.store.checkpoint import CheckpointError
 from semjscc.codec.models import build_model
 
 

@@ -4,7 +4,7 @@ import sys
 import pytest
 
 from semjscc.cli import main, parse_snr_list
-from semjscc.gr.taps import parse_taps
+from semjscc.phy.taps import parse_taps
 
 
 def test_snr_lists():
@@ -35,7 +35,7 @@ def test_info_reports_versions_and_models(python_env):
 
 
 def test_bench_report_splices_between_the_readme_markers(tmp_path):
-    from semjscc.bench_report import README_BEGIN, README_END, splice_into_readme
+    from semjscc.bench.report import README_BEGIN, README_END, splice_into_readme
 
     readme = tmp_path / "README.md"
     readme.write_text(f"intro\n{README_BEGIN}\nold tables\n{README_END}\n\noutro\n")

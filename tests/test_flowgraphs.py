@@ -32,7 +32,7 @@ def test_grc_compiles_and_matches_the_shipped_python(grc, tmp_path, python_env):
 
 @pytest.mark.slow
 def test_loopback_flowgraph_decodes_above_a_psnr_floor(tmp_path, sample_root, monkeypatch):
-    from semjscc.loopback import run_loopback
+    from semjscc.run.loopback import run_loopback
 
     monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
     report = run_loopback(str(SHIPPED_BASELINE), "cifar10:test:6", 15.0, cfo=0.001, epsilon=1.00001,
@@ -48,7 +48,7 @@ def test_loopback_flowgraph_decodes_above_a_psnr_floor(tmp_path, sample_root, mo
 def test_demo_writes_images_metrics_plots_and_the_receivers_accuracy(tmp_path, sample_root, monkeypatch):
     import json
 
-    from semjscc.demo import run_demo
+    from semjscc.run.demo import run_demo
 
     monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
     run_demo(str(tmp_path), snrs=(15.0,), data="cifar10:test:4", kodak="", device="cpu")
@@ -76,27 +76,34 @@ class StandIn:
 
 
 def load(name):
-    from semjscc.flowgraphs import load_flowgraph
+    from semjscc.run.flowgraphs import load_flowgraph
 
     return load_flowgraph(name)
 
 
-def test_usrp_tx_runs_with_a_stand_in_sink(monkeypatch, sample_root):
+def run_usrp_tx(monkeypatch, spec, images):
+    """The shipped usrp_tx flowgraph, its USRP sink replaced by a stand-in: (flowgraph, stand-in)."""
     from gnuradio import blocks, uhd
 
-    monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
     captured = StandIn(blocks.vector_sink_c())
     monkeypatch.setattr(uhd, "usrp_sink", lambda *args, **kwargs: captured)
     module = load("usrp_tx")
     tb = module.usrp_tx(args="type=b200", freq=915e6, gain=50, samp_rate=1e6, model=str(SHIPPED_BASELINE),
-                        data="cifar10:test:2", rate=0, repeat=0, device="cpu")
+                        data=spec, rate=0, repeat=0, device="cpu")
     tb.start()
     deadline = time.time() + 30
-    while time.time() < deadline and tb.tx.counters()["images_encoded"] < 2:
+    while time.time() < deadline and (tb.tx.counters()["images_encoded"] < images or not tb.tx.idle()
+                                      or len(captured.block.data()) < tb.tx.counters()["samples_sent"]):
         time.sleep(0.05)
-    time.sleep(0.3)
+    time.sleep(0.2)
     tb.stop()
     tb.wait()
+    return tb, captured
+
+
+def test_usrp_tx_runs_with_a_stand_in_sink(monkeypatch, sample_root):
+    monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
+    tb, captured = run_usrp_tx(monkeypatch, "cifar10:test:2", 2)
     assert ("set_center_freq", (915e6, 0)) in captured.calls and ("set_gain", (50, 0)) in captured.calls
     tags = [t.key for t in captured.block.tags()]
     counters = tb.tx.counters()
@@ -104,14 +111,15 @@ def test_usrp_tx_runs_with_a_stand_in_sink(monkeypatch, sample_root):
     assert len(captured.block.data()) == counters["samples_sent"]
 
 
-def test_usrp_rx_decodes_a_recorded_signal_through_a_stand_in_source(monkeypatch, tmp_path, sample_root):
+def test_usrp_rx_decodes_what_usrp_tx_sent_through_a_stand_in_source(monkeypatch, tmp_path, sample_root):
     from gnuradio import blocks, uhd
 
     from semjscc.phy.channel_sim import simulate_channel
     from semjscc.phy.levels import noise_voltage
 
     monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
-    signal = record_bursts("cifar10:test:3", sample_root)
+    _, captured = run_usrp_tx(monkeypatch, "cifar10:test:3", 3)
+    signal = np.concatenate([np.zeros(3000, np.complex64), np.asarray(captured.block.data(), np.complex64)])
     noisy = simulate_channel(signal, noise_voltage(20.0, 0.3, 4), 0.0005, seed=1)
     padded = np.concatenate([noisy, np.zeros(20000, np.complex64)])
     source = StandIn(blocks.vector_source_c(padded.tolist(), True))  # a radio streams until stopped
@@ -128,28 +136,6 @@ def test_usrp_rx_decodes_a_recorded_signal_through_a_stand_in_source(monkeypatch
     summary = tb.sink.summary()
     assert {row["image_id"] for row in summary["images"]} == {0, 1, 2}
     assert summary["psnr"] > 20
-
-
-def record_bursts(spec, sample_root):
-    """What usrp_tx would send: the TX chain offline, bursts concatenated with gaps."""
-    import torch
-
-    from semjscc.codec.checkpoint import load_model
-    from semjscc.data import load_dataset
-    from semjscc.gr.model_loader import model_id
-    from semjscc.phy import FrameConfig, Header
-    from semjscc.phy.frame import burst, frame_symbols
-
-    codec, _ = load_model(SHIPPED_BASELINE)
-    config = FrameConfig()
-    parts = [np.zeros(3000, np.complex64)]
-    for index, image in enumerate(load_dataset(spec, sample_root).images):
-        with torch.no_grad():
-            symbols = codec.encode(torch.from_numpy(image).permute(2, 0, 1)[None].float() / 255)[0].numpy()
-        header = Header(model_id(SHIPPED_BASELINE), index, 0, 1, len(symbols), 32, 32)
-        parts += [burst(frame_symbols(header, symbols.astype(np.complex64), config), config) * 0.3 * 2,
-                  np.zeros(500, np.complex64)]
-    return np.concatenate(parts)
 
 
 def test_qt_gui_loopback_shows_decoded_images_offscreen(monkeypatch, tmp_path, sample_root):

@@ -3,11 +3,12 @@ import torch
 
 from semjscc.channel import build_channel
 from semjscc.cli import main
-from semjscc.codec.checkpoint import CheckpointError, read_checkpoint, save_checkpoint
+from semjscc.codec.checkpoint import save_checkpoint
+from semjscc.store.checkpoint import CheckpointError, read_checkpoint
 from semjscc.codec.grow import grow_model
 from semjscc.codec.models import AdaptiveJSCC, BaselineJSCC
-from semjscc.promotion import promote
-from semjscc.training import TrainConfig, Trainer
+from semjscc.train.promotion import promote
+from semjscc.train.trainer import TrainConfig, Trainer
 
 
 def trained_like(model: AdaptiveJSCC) -> AdaptiveJSCC:

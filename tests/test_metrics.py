@@ -2,7 +2,7 @@ import pytest
 import torch
 from pytorch_msssim import ms_ssim
 
-from semjscc.metrics import image_metrics, ms_ssim_per_image, psnr_per_image, quantize
+from semjscc.data.metrics import image_metrics, ms_ssim_per_image, psnr_per_image, quantize
 
 
 def test_own_ms_ssim_equals_the_library_where_the_library_applies():

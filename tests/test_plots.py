@@ -3,7 +3,7 @@
 import matplotlib.pyplot as plt
 import pytest
 
-from semjscc.plots import figure, label_axes
+from semjscc.evaluate.plots import figure, label_axes
 
 
 def test_figure_writes_a_png_into_a_new_folder(tmp_path):

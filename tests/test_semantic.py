@@ -70,7 +70,7 @@ def test_loss_factory_requires_a_task_for_semantic_losses():
 def test_digital_baseline_respects_the_capacity_budget():
     import numpy as np
 
-    from semjscc.semantic.digital import capacity_bytes, compress_to_budget
+    from semjscc.digital.capacity import capacity_bytes, compress_to_budget
 
     assert capacity_bytes(32, 32, 1 / 6, 10.0) == int(3 / 6 * np.log2(11) * 1024 // 8)
     image = (np.random.default_rng(0).random((32, 32, 3)) * 255).astype(np.uint8)
@@ -84,7 +84,7 @@ def test_digital_baseline_respects_the_capacity_budget():
 @pytest.mark.parametrize("codec", ["webp", "jpeg2000"])
 def test_several_budgets_at_once_match_one_at_a_time(codec, sample_root):
     from semjscc.data import load_dataset
-    from semjscc.semantic.digital import compress_to_budget, compress_to_budgets
+    from semjscc.digital.capacity import compress_to_budget, compress_to_budgets
 
     image = load_dataset("cifar10:test:1", sample_root).images[0]
     budgets = [0, 60, 300, 900, 3000]
@@ -117,7 +117,7 @@ def test_eval_task_writes_top1_into_the_card_and_the_index_lists_it(tmp_path, sa
 def test_semantic_bench_compares_with_plain_and_control_and_reuses_evaluations(tmp_path, sample_root, monkeypatch):
     import json
 
-    import semjscc.bench_semantic as bench
+    import semjscc.bench.semantic as bench
     from semjscc.codec.checkpoint import save_checkpoint
     from semjscc.codec.models import build_model
 
@@ -153,7 +153,7 @@ def test_semantic_bench_compares_with_plain_and_control_and_reuses_evaluations(t
 
 
 def test_stored_evaluation_is_reused_but_takes_the_checkpoints_current_identity(tmp_path):
-    from semjscc.bench_semantic import stored
+    from semjscc.bench.semantic import stored
 
     path, calls = tmp_path / "eval.json", []
 

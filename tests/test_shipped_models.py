@@ -7,7 +7,7 @@ import pytest
 
 from semjscc.codec.checkpoint import load_model
 from semjscc.data import load_dataset
-from semjscc.evaluation import evaluate
+from semjscc.evaluate.quality import evaluate
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 INDEX = json.loads((MODELS / "index.json").read_text())
@@ -81,7 +81,7 @@ def test_shipped_semantic_model_keeps_its_accuracy_gain_on_the_sample(entry, sam
 
 
 def test_main_model_beats_every_baseline_of_its_ratio_on_the_sample(sample_root):
-    from semjscc.bench_codec import main_vs_baselines
+    from semjscc.bench.codec import main_vs_baselines
 
     groups = main_vs_baselines(load_dataset("cifar10:test:256", sample_root), [0.0, 10.0, 20.0])
     assert {round(1 / g["k_over_n"]) for g in groups} == {6, 12}
@@ -92,7 +92,7 @@ def test_main_model_beats_every_baseline_of_its_ratio_on_the_sample(sample_root)
 
 
 def test_codec_benchmarks_skip_the_task_networks(tmp_path):
-    from semjscc.bench_codec import bench_throughput, shipped_models
+    from semjscc.bench.codec import bench_throughput, shipped_models
 
     assert TASKS, "the index lists the receiver's classifiers"
     assert {entry["name"] for entry in shipped_models()} == {entry["name"] for entry in CODECS}

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from semjscc.cli import main
-from semjscc.training import TrainConfig, Trainer
+from semjscc.train.trainer import TrainConfig, Trainer
 
 
 def small_config(**overrides):
@@ -29,7 +29,7 @@ def test_short_training_lowers_the_loss_and_resumes(tmp_path, sample_root):
 
 
 def test_resuming_another_models_state_names_the_file(tmp_path, sample_root):
-    from semjscc.codec.checkpoint import CheckpointError
+    from semjscc.store.checkpoint import CheckpointError
 
     out = tmp_path / "m.pt"
     Trainer(small_config(epochs=1), out, data_root=sample_root).run()
@@ -109,7 +109,7 @@ def test_unknown_precision_is_named(tmp_path, sample_root):
 def test_emulated_bf16_warns_before_a_run_and_native_does_not(monkeypatch):
     import warnings
 
-    from semjscc import precision
+    from semjscc.codec import precision
 
     monkeypatch.setattr(precision, "native_bf16", lambda device: False)
     with pytest.warns(RuntimeWarning, match="--precision fp32"):
@@ -125,7 +125,7 @@ def test_emulated_bf16_warns_before_a_run_and_native_does_not(monkeypatch):
 def test_bf16_evaluation_agrees_with_float32(tmp_path, sample_root):
     from semjscc.codec.checkpoint import load_model
     from semjscc.data import load_dataset
-    from semjscc.evaluation import evaluate
+    from semjscc.evaluate.quality import evaluate
 
     Trainer(small_config(epochs=1), tmp_path / "m.pt", data_root=sample_root).run()
     model, _ = load_model(tmp_path / "m.pt")
@@ -137,7 +137,7 @@ def test_bf16_evaluation_agrees_with_float32(tmp_path, sample_root):
 
 
 def test_ema_ships_the_average_and_resumes_it(tmp_path, sample_root):
-    from semjscc.codec.checkpoint import read_checkpoint
+    from semjscc.store.checkpoint import read_checkpoint
 
     out = tmp_path / "m.pt"
     trainer = Trainer(small_config(epochs=1, ema=0.9), out, data_root=sample_root)

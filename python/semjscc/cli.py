@@ -40,7 +40,7 @@ def add_common_training_options(p) -> None:
 
 
 def cmd_train(args) -> int:
-    from semjscc.training import TrainConfig, Trainer
+    from semjscc.train.trainer import TrainConfig, Trainer
 
     config = TrainConfig.from_json(args.config) if args.config else TrainConfig()
     given = set(json.loads(Path(args.config).read_text())) if args.config else set()
@@ -60,7 +60,7 @@ def inherit_size_from_init(config, given: set) -> None:
     """A fine-tune or continuation of a main model keeps the size its --init has unless told otherwise."""
     if not config.init or config.grow or config.arch != "adaptive":
         return
-    from semjscc.codec.checkpoint import read_checkpoint
+    from semjscc.store.checkpoint import read_checkpoint
 
     model = read_checkpoint(config.init)["model"]
     for key in ("width", "blocks"):
@@ -106,7 +106,7 @@ def _fraction(text: str) -> float:
 
 
 def cmd_train_task(args) -> int:
-    from semjscc.semantic.task_training import TaskTrainConfig, TaskTrainer
+    from semjscc.train.task_trainer import TaskTrainConfig, TaskTrainer
 
     config = apply_overrides(TaskTrainConfig(), args)
     trainer = TaskTrainer(config, Path(args.out), data_root=args.data_root, device=args.device)
@@ -129,7 +129,7 @@ def cmd_eval_task(args) -> int:
     """Top-1 of a classifier on each dataset; the table goes into its model card."""
     from semjscc.codec.card import write_task_card
     from semjscc.data import load_dataset
-    from semjscc.paths import resolve_model
+    from semjscc.store.paths import resolve_model
     from semjscc.semantic.task_models import dataset_accuracy, load_task_model
 
     path = resolve_model(args.model)
@@ -159,8 +159,8 @@ def cmd_eval(args) -> int:
     from semjscc.codec.card import write_card
     from semjscc.codec.checkpoint import load_model
     from semjscc.data import load_dataset
-    from semjscc.evaluation import evaluate, plot_results
-    from semjscc.paths import resolve_model
+    from semjscc.evaluate.quality import evaluate, plot_results
+    from semjscc.store.paths import resolve_model
 
     model_path = resolve_model(args.model)
     model, _ = load_model(model_path, device=args.device)
@@ -205,7 +205,7 @@ def add_eval_parser(sub) -> None:
 
 
 def cmd_info(args) -> int:
-    from semjscc.info import report
+    from semjscc.run.info import report
 
     print(report(find_devices=not args.no_devices))
     return 0
@@ -219,7 +219,7 @@ def add_info_parser(sub) -> None:
 
 def cmd_index(args) -> int:
     from semjscc.codec.card import write_index
-    from semjscc.paths import models_dir
+    from semjscc.store.paths import models_dir
 
     index = write_index(args.models or models_dir())
     print(json.dumps(index, indent=2))
@@ -233,7 +233,7 @@ def add_index_parser(sub) -> None:
 
 
 def cmd_promote(args) -> int:
-    from semjscc.promotion import promote
+    from semjscc.train.promotion import promote
 
     meta = promote(args.candidate, args.into)
     epochs = sum(stage.get("epochs_done", 0) for stage in meta["stages"])
@@ -250,8 +250,8 @@ def add_promote_parser(sub) -> None:
 
 
 def cmd_loopback(args) -> int:
-    from semjscc.gr.taps import parse_taps
-    from semjscc.loopback import run_loopback
+    from semjscc.phy.taps import parse_taps
+    from semjscc.run.loopback import run_loopback
 
     parse_taps(args.taps)  # a clear error before the flowgraph starts
     report = run_loopback(args.model, args.data, args.snr, args.cfo, args.epsilon, args.taps, args.seed, args.out,
@@ -262,6 +262,9 @@ def cmd_loopback(args) -> int:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(text + "\n")
     print(text)
+    if report["timed_out"]:
+        print(f"semjscc loopback: error: timed out after {args.timeout:g} s", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -286,7 +289,7 @@ def add_loopback_parser(sub) -> None:
 
 
 def cmd_demo(args) -> int:
-    from semjscc.demo import run_demo
+    from semjscc.run.demo import run_demo
 
     run_demo(args.out, args.model, parse_snr_list(args.snr), args.data, args.kodak, args.device, args.task_model)
     return 0
@@ -308,40 +311,40 @@ def add_demo_parser(sub) -> None:
 def cmd_bench(args) -> int:
     out = Path(args.out)
     if args.what == "codec":
-        from semjscc.bench_codec import bench_quality
+        from semjscc.bench.codec import bench_quality
 
         bench_quality(out, args.data, parse_snr_list(args.snr), args.filter, update_cards=not args.no_cards)
     elif args.what == "baseline":
-        from semjscc.bench_codec import bench_baseline_reproduction
+        from semjscc.bench.codec import bench_baseline_reproduction
 
         bench_baseline_reproduction(out, args.data)
     elif args.what == "semantic":
-        from semjscc.bench_semantic import run_semantic_bench
+        from semjscc.bench.semantic import run_semantic_bench
 
         run_semantic_bench(str(out), args.models.split(","), args.task_model, args.unseen_model, args.data,
                            parse_snr_list(args.snr), args.digital_codec, tuple(filter(None, args.sweep.split(","))),
                            update_cards=not args.no_cards, precision=args.precision)
     elif args.what == "importance":
-        from semjscc.bench_semantic import importance_figure
+        from semjscc.bench.semantic import importance_figure
 
         importance_figure(args.task_model, args.data, args.layer, out / "importance_maps.png")
     elif args.what == "throughput":
-        from semjscc.bench_codec import bench_throughput
+        from semjscc.bench.codec import bench_throughput
 
         bench_throughput(out)
     elif args.what == "report":
-        from semjscc.bench_report import splice_into_readme, write_report
+        from semjscc.bench.report import splice_into_readme, write_report
 
         text = write_report(out)
         if args.readme:
             splice_into_readme(text, Path(args.readme))
         print(text)
     elif args.what == "rtf":
-        from semjscc.bench_radio import run_rtf_bench
+        from semjscc.bench.radio import run_rtf_bench
 
         run_rtf_bench(str(out), args.models.split(",") if args.models else [args.model])
     else:
-        from semjscc.bench_radio import run_radio_bench
+        from semjscc.bench.radio import run_radio_bench
 
         run_radio_bench(str(out), args.model, args.data, args.detect_data, args.noise_samples)
     return 0

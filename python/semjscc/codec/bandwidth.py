@@ -29,6 +29,11 @@ def symbol_count(height: int, width: int, k_over_n: float) -> int:
     return (height // DOWNSAMPLE) * (width // DOWNSAMPLE) * c // REAL_PER_COMPLEX
 
 
+def padded_size(size: int) -> int:
+    """An image side padded up to the codec's downsampling multiple (the link pads, codes, then crops)."""
+    return size + (-size) % DOWNSAMPLE
+
+
 def check_image_size(height: int, width: int) -> None:
     if height % DOWNSAMPLE or width % DOWNSAMPLE:
         raise ValueError(f"image size {height}x{width} must be a multiple of {DOWNSAMPLE} in both dimensions")

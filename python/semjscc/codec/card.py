@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 from semjscc.codec.bandwidth import ratio_label
-from semjscc.codec.checkpoint import read_checkpoint
+from semjscc.store.checkpoint import read_checkpoint
 
 
 def card_path(model_path) -> Path:

@@ -20,7 +20,7 @@ import numpy as np
 from semjscc.data.images import ImageSet, load_folder, read_image
 
 SAMPLE_ROOT = Path(__file__).resolve().parent / "sample"
-from semjscc.paths import CHECKOUT_ROOT
+from semjscc.store.paths import CHECKOUT_ROOT
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 
 NPZ_FILES = {

@@ -2,13 +2,11 @@
 
 TX: image_source -> jscc_encoder -> framer -> modulator (-> pdu.pdu_to_stream_c), or jscc_tx as one block.
 RX: (matched filter) -> frame_sync -> equalizer -> jscc_decoder -> image_sink, or jscc_rx as one block.
+Every block of both chains takes one :class:`LinkProfile` (in GRC: one variable).
 
-The blocks' linear algebra is small (a 5-tap equaliser fit per frame), so BLAS
-runs single-threaded here: its worker threads only compete with the
-flowgraph's own (measured: 5x slower synchronisation on a busy 2-core CPU).
+``image_display`` (Qt) is imported only when a flowgraph asks for it, so
+headless flowgraphs and the command line never load Qt.
 """
-
-from threadpoolctl import threadpool_limits
 
 from semjscc.gr.equalizer import equalizer
 from semjscc.gr.frame_sync import frame_sync
@@ -20,12 +18,17 @@ from semjscc.gr.jscc_encoder import jscc_encoder
 from semjscc.gr.jscc_rx import jscc_rx
 from semjscc.gr.jscc_tx import jscc_tx
 from semjscc.gr.modulator import modulator
-from semjscc.gr.qt_display import image_display
-from semjscc.gr.taps import parse_taps
+from semjscc.link.profile import LinkProfile
 from semjscc.phy.levels import noise_voltage
+from semjscc.phy.taps import parse_taps
 
-threadpool_limits(limits=1, user_api="blas")
+__all__ = ["LinkProfile", "image_source", "jscc_encoder", "framer", "modulator", "jscc_tx", "frame_sync",
+           "equalizer", "jscc_decoder", "jscc_rx", "image_sink", "noise_voltage", "parse_taps"]
 
-__all__ = ["image_source", "jscc_encoder", "framer", "modulator", "jscc_tx",
-           "frame_sync", "equalizer", "jscc_decoder", "jscc_rx", "image_sink",
-           "image_display", "noise_voltage", "parse_taps"]
+
+def __getattr__(name):
+    if name == "image_display":
+        from semjscc.gr.qt_display import image_display
+
+        return image_display
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

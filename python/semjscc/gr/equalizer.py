@@ -1,24 +1,28 @@
-"""Equaliser block: frame PDU (payload with pilots) -> equalised JSCC symbols + SNR estimate."""
+"""Equaliser block: synced frame PDU (payload with pilots) -> equalised JSCC symbols + SNR estimate."""
 
 import pmt
 from gnuradio import gr
 
+from semjscc.gr.accounting import DropCounter
 from semjscc.gr.pdus import make_pdu, parse_pdu
-from semjscc.phy.equalize import equalize
+from semjscc.link.meta import FrameMeta
+from semjscc.link.profile import LinkProfile
+from semjscc.link.receiver import equalize_frame
 
 
 class equalizer(gr.basic_block):
-    """Pilot-based channel tracking and single-tap equalisation; adds ``snr_est_db`` to the metadata.
+    """The profile's payload equaliser; adds ``snr_est_db`` and ``channel_gain`` to the metadata.
 
     ``smoothing``: pilots averaged per channel estimate (more = less noise,
     fewer = faster tracking of phase noise on real radios).
     """
 
-    def __init__(self, pilot_spacing=16, smoothing=31):
+    def __init__(self, profile=LinkProfile(), smoothing=31):
         gr.basic_block.__init__(self, name="semjscc_equalizer", in_sig=None, out_sig=None)
-        self.pilot_spacing = int(pilot_spacing)
+        self.profile = profile
         self.smoothing = int(smoothing)
         self.equalized = 0
+        self.dropped = DropCounter("equalizer")
         self.message_port_register_in(pmt.intern("frames"))
         self.message_port_register_out(pmt.intern("symbols"))
         self.set_msg_handler(pmt.intern("frames"), self._handle)
@@ -29,11 +33,9 @@ class equalizer(gr.basic_block):
     def _handle(self, msg):
         try:
             meta, payload = parse_pdu(msg)
-            result = equalize(payload, int(meta["payload_length"]), self.pilot_spacing, self.smoothing,
-                              meta.get("training_snr_db"), int(meta.get("training_count", 0)))
-        except (ValueError, KeyError) as err:
-            gr.log.warn(f"semjscc equalizer: dropped a malformed frame PDU ({err})")
+            frame, data = equalize_frame(FrameMeta.from_pdu(meta), payload, self.profile, self.smoothing)
+        except (ValueError, KeyError, TypeError) as err:
+            self.dropped.drop("malformed_pdu", err)
             return
-        meta.update(snr_est_db=result.snr_db, channel_gain=result.gain)
         self.equalized += 1
-        self.message_port_pub(pmt.intern("symbols"), make_pdu(meta, result.data))
+        self.message_port_pub(pmt.intern("symbols"), make_pdu(frame.to_pdu(), data))

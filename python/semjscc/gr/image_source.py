@@ -9,6 +9,7 @@ from gnuradio import gr
 
 from semjscc.data import load_dataset
 from semjscc.data.images import read_image
+from semjscc.gr.accounting import DropCounter
 from semjscc.gr.pdus import make_pdu
 
 
@@ -30,6 +31,7 @@ class image_source(gr.basic_block):
         self.start_delay = float(start_delay)
         self.data_root = data_root or None
         self.sent = 0
+        self.dropped = DropCounter("image_source")
         self._stop = threading.Event()
         self._thread = None
         if not source.startswith("zmq:"):
@@ -97,7 +99,7 @@ class image_source(gr.basic_block):
                 try:
                     image = np.asarray(Image.open(io.BytesIO(payload)).convert("RGB"))
                 except Exception as err:  # a bad upload must not stop the source
-                    gr.log.warn(f"semjscc image_source: dropped an undecodable image ({err})")
+                    self.dropped.drop("zmq_rejected", err)
                     continue
                 self._emit(image, -1, f"zmq-{self.sent}")
         finally:

@@ -6,7 +6,7 @@ from gnuradio import filter, gr
 from semjscc.gr.equalizer import equalizer
 from semjscc.gr.frame_sync import frame_sync
 from semjscc.gr.jscc_decoder import jscc_decoder
-from semjscc.gr.phy_params import frame_config
+from semjscc.link.profile import LinkProfile
 
 
 class jscc_rx(gr.hier_block2):
@@ -17,20 +17,18 @@ class jscc_rx(gr.hier_block2):
     equalised JSCC symbols, e.g. for a constellation display).
     """
 
-    def __init__(self, model="adaptive_awgn_kn1-6", device="auto", sps=4, rolloff=0.35, max_payload=4096,
-                 pilot_spacing=16, header_repetition=2, threshold=0.3, smoothing=31, queue_size=32,
-                 drop_policy="oldest", task_model=""):
+    def __init__(self, model="adaptive_awgn_kn1-6", device="auto", profile=LinkProfile(), threshold=0.3,
+                 smoothing=31, queue_size=32, drop_policy="oldest", task_model=""):
         gr.hier_block2.__init__(self, "semjscc_jscc_rx", gr.io_signature(1, 1, gr.sizeof_gr_complex),
                                 gr.io_signature(0, 0, 0))
         self.message_port_register_hier_out("images")
         self.message_port_register_hier_out("stats")
         self.message_port_register_hier_out("symbols")
-        config = frame_config(sps, rolloff, max_payload, pilot_spacing, header_repetition)
-        self.matched = filter.fir_filter_ccf(1, np.asarray(config.taps[::-1], dtype=float).tolist())
+        self.matched = filter.fir_filter_ccf(1, np.asarray(profile.frame.taps[::-1], dtype=float).tolist())
         # large chunks for the synchroniser: fewer Python work() calls per second
         self.matched.set_min_output_buffer(1 << 16)
-        self.sync = frame_sync(sps, rolloff, max_payload, pilot_spacing, header_repetition, threshold)
-        self.equalizer = equalizer(pilot_spacing, smoothing)
+        self.sync = frame_sync(profile, threshold)
+        self.equalizer = equalizer(profile, smoothing)
         self.decoder = jscc_decoder(model, device, queue_size, drop_policy, task_model=task_model)
         self.connect(self, self.matched, self.sync)
         self.msg_connect(self.sync, "frames", self.equalizer, "frames")
@@ -44,4 +42,5 @@ class jscc_rx(gr.hier_block2):
         self.sync.set_threshold(threshold)
 
     def counters(self) -> dict:
-        return {**self.sync.counters(), **{"decoder": self.decoder.counters()}}
+        return {**self.sync.counters(), "decoder": self.decoder.counters(),
+                "equalizer_dropped": self.equalizer.dropped.as_dict()}

@@ -1,27 +1,25 @@
 """The whole transmitter as one block: image PDUs in, burst-tagged complex samples out."""
 
-import numpy as np
-import pmt
 from gnuradio import gr, pdu
 
 from semjscc.gr.framer import framer
 from semjscc.gr.jscc_encoder import jscc_encoder
 from semjscc.gr.modulator import modulator
+from semjscc.link.profile import LinkProfile
 
 
 class jscc_tx(gr.hier_block2):
     """encoder -> framer -> modulator -> pdu_to_stream_c (tx_sob/tx_eob tags for the UHD sink)."""
 
-    def __init__(self, model="adaptive_awgn_kn1-6", device="auto", snr_db=10.0, sps=4, rolloff=0.35,
-                 amplitude=0.3, max_payload=4096, pilot_spacing=16, header_repetition=2, max_batch=16,
-                 queue_size=1024):
+    def __init__(self, model="adaptive_awgn_kn1-6", device="auto", snr_db=10.0, profile=LinkProfile(),
+                 amplitude=0.3, max_batch=16, queue_size=1024):
         gr.hier_block2.__init__(self, "semjscc_jscc_tx", gr.io_signature(0, 0, 0),
                                 gr.io_signature(1, 1, gr.sizeof_gr_complex))
         self.message_port_register_hier_in("images")
         # Python blocks are kept as attributes: the flowgraph must hold a reference while it runs.
         self.encoder = jscc_encoder(model, device, snr_db, max_batch)
-        self.framer = framer(max_payload, pilot_spacing, header_repetition)
-        self.modulator = modulator(sps, rolloff, amplitude)
+        self.framer = framer(profile)
+        self.modulator = modulator(profile, amplitude)
         self.to_stream = pdu.pdu_to_stream_c(pdu.EARLY_BURST_APPEND, int(queue_size))
         self.msg_connect(self, "images", self.encoder, "images")
         self.msg_connect(self.encoder, "symbols", self.framer, "symbols")
@@ -40,5 +38,8 @@ class jscc_tx(gr.hier_block2):
         return self.encoder.idle()
 
     def counters(self) -> dict:
+        dropped = {name: block.dropped.as_dict() for name, block in
+                   (("jscc_encoder", self.encoder), ("framer", self.framer), ("modulator", self.modulator))}
         return {"images_encoded": self.encoder.encoded, "frames_sent": self.framer.frames,
-                "bursts": self.modulator.bursts, "samples_sent": self.modulator.samples}
+                "bursts": self.modulator.bursts, "samples_sent": self.modulator.samples,
+                "dropped": {name: counts for name, counts in dropped.items() if counts}}

@@ -8,9 +8,8 @@
    fractional timing, multipath and the channel gain; the header is decoded
    with pilot tracking; once its CRC passes, the known header symbols refine
    the CFO, and the equaliser is retrained on everything known in the frame
-   (preamble, header, payload pilots) with taps that vary linearly over the
-   frame: a sample-clock offset makes the timing drift (0.4 samples over a
-   4,096-symbol frame at 20 ppm), which fixed taps would turn into ISI.
+   (preamble, header, payload pilots) with taps that drift linearly over the
+   frame (:mod:`semjscc.phy.equalizers.fse`).
 """
 
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from semjscc.phy import fec
-from semjscc.phy.equalize import equalize
+from semjscc.phy.equalizers import FractionallySpacedEqualizer, PilotEqualizer, equalize_pilots
 from semjscc.phy.frame import FrameConfig, header_symbols, header_whitening
 from semjscc.phy.frequency import ml_frequency
 from semjscc.phy.header import Header, HeaderError
@@ -63,7 +62,9 @@ class FrameSynchronizer:
         self.detect_threshold = detect_threshold
         self.timing_threshold = timing_threshold
         self.half_taps = fse_half_taps
-        self.header_smoothing = header_smoothing
+        self.preamble_fse = FractionallySpacedEqualizer(fse_half_taps)
+        self.frame_fse = FractionallySpacedEqualizer(fse_half_taps, drift=True)
+        self.header_equalizer = PilotEqualizer(header_smoothing)
         self.lag = config.zc_length * config.sps
         self.window = (config.preamble_repeats - 1) * self.lag
         self.n_preamble = len(config.preamble)
@@ -141,12 +142,18 @@ class FrameSynchronizer:
         return "more", None  # header decoded: the frame is pending until its payload has arrived
 
     # -- one frame ------------------------------------------------------------
-    def _derotated(self, start: int, stop: int, cfo: float) -> np.ndarray:
-        """buffer[start:stop] with the CFO removed (phase wrapped in float64, rotated in float32: 2x faster)."""
-        angle = ((np.arange(start, stop) * cfo) % 1.0).astype(np.float32) * np.float32(-2 * np.pi)
-        rotation = np.empty(stop - start, dtype=np.complex64)
+    def _derotated(self, start: int, stop: int, cfo: float, step: int = 1) -> np.ndarray:
+        """buffer[start:stop:step] with the CFO removed (phase wrapped in float64, rotated in float32: 2x faster)."""
+        angle = ((np.arange(start, stop, step) * cfo) % 1.0).astype(np.float32) * np.float32(-2 * np.pi)
+        rotation = np.empty(len(angle), dtype=np.complex64)
         rotation.real, rotation.imag = np.cos(angle), np.sin(angle)
-        return self.buffer[start:stop] * rotation
+        return self.buffer[start:stop:step] * rotation
+
+    def _half_symbol_samples(self, start: int, count: int, cfo: float) -> np.ndarray:
+        """The T/2-spaced, derotated samples a fractionally spaced equaliser needs for ``count`` symbols."""
+        half = self.config.sps // 2
+        return self._derotated(start - self.half_taps * half, start + (count - 1) * self.config.sps
+                               + self.half_taps * half + 1, cfo, half)
 
     def _fine_timing(self, coarse: int, cfo: float):
         """Best symbol-spaced match of the known preamble within half a repeat of ``coarse``.
@@ -167,43 +174,6 @@ class FrameSynchronizer:
         best = int(np.argmax(rho))
         return first + best, float(rho[best])
 
-    def _taps_matrix(self, start: int, count: int, cfo: float) -> np.ndarray:
-        """Rows: the T/2-spaced samples around each of ``count`` symbols from ``start``."""
-        sps, half = self.config.sps, self.config.sps // 2
-        lo = start - self.half_taps * half
-        hi = start + (count - 1) * sps + self.half_taps * half + 1
-        segment = self._derotated(lo, hi, cfo)
-        index = (np.arange(count) * sps)[:, None] + (np.arange(2 * self.half_taps + 1) * half)[None, :]
-        return segment[index].astype(np.complex128)  # BLAS products need one dtype
-
-    def _drifting_fse(self, start: int, count: int, cfo: float, positions: np.ndarray, known: np.ndarray):
-        """Fit taps w0 + t*w1 (t = symbol index / count) on the known symbols at ``positions``.
-
-        Returns (output for all ``count`` symbols from ``start``, output at ``positions``, parameters fitted).
-        """
-        sps, half, n_taps = self.config.sps, self.config.sps // 2, 2 * self.half_taps + 1
-        lo = start - self.half_taps * half
-        segment = self._derotated(lo, start + (count - 1) * sps + self.half_taps * half + 1, cfo)
-        rows = segment[(positions * sps)[:, None] + (np.arange(n_taps) * half)[None, :]].astype(np.complex128)
-        time = positions / count
-        weights = self._train(np.hstack([rows, rows * time[:, None]]), known)
-        fixed, drift = weights[:n_taps], weights[n_taps:]
-        span = (count - 1) * sps + 1
-        out_fixed = np.zeros(count, dtype=np.complex128)
-        out_drift = np.zeros(count, dtype=np.complex128)
-        for tap in range(n_taps):
-            taps_signal = segment[tap * half:tap * half + span:sps]
-            out_fixed += fixed[tap] * taps_signal
-            out_drift += drift[tap] * taps_signal
-        out = out_fixed + out_drift * (np.arange(count) / count)
-        return out, out[positions], len(weights)
-
-    @staticmethod
-    def _train(rows: np.ndarray, known: np.ndarray) -> np.ndarray:
-        gram = rows.conj().T @ rows
-        gram += 1e-6 * np.trace(gram).real / len(gram) * np.eye(len(gram))
-        return np.linalg.solve(gram, rows.conj().T @ known)
-
     def _refine_cfo(self, outputs: np.ndarray, known: np.ndarray, positions: np.ndarray, cfo: float) -> float:
         """Add the ML residual offset seen on known symbols (cycles/symbol) to ``cfo`` (cycles/sample)."""
         residual = ml_frequency(outputs * np.conj(known), positions, max_offset=4 * self.config.sps * 1e-3)
@@ -221,14 +191,15 @@ class FrameSynchronizer:
         coded = config.header_coded_symbols
         _, pilot_index, _ = pilot_layout(coded, config.pilot_spacing)
         # Preamble + header pilots are known before decoding: a first fine CFO estimate.
-        rows = self._taps_matrix(start, n_pre + self.n_header, cfo)
-        outputs = rows @ self._train(rows[:n_pre], pre)
+        count = n_pre + self.n_header
+        outputs = self.preamble_fse.equalize(self._half_symbol_samples(start, count, cfo), np.arange(n_pre), pre,
+                                             count).data
         known_pos = np.concatenate([np.arange(n_pre), n_pre + pilot_index])
         known = np.concatenate([pre, pilot_symbols(len(pilot_index))])
         cfo = self._refine_cfo(outputs[known_pos], known, known_pos, cfo)
-        rows = self._taps_matrix(start, n_pre + self.n_header, cfo)
-        outputs = rows @ self._train(rows[:n_pre], pre)
-        eq = equalize(outputs[n_pre:], coded, config.pilot_spacing, smoothing=self.header_smoothing)
+        outputs = self.preamble_fse.equalize(self._half_symbol_samples(start, count, cfo), np.arange(n_pre), pre,
+                                             count).data
+        eq = equalize_pilots(outputs[n_pre:], coded, config.pilot_spacing, self.header_equalizer)
         soft = fec.combine_repeats(eq.data.real, config.header_repetition)
         soft = soft * header_whitening(len(soft))
         try:
@@ -258,14 +229,8 @@ class FrameSynchronizer:
         _, pilot_index, _ = pilot_layout(header.payload_length, config.pilot_spacing)
         positions = np.concatenate([np.arange(len(known)), len(known) + pilot_index])
         targets = np.concatenate([known, pilot_symbols(len(pilot_index))])
-        out, at_known, n_params = self._drifting_fse(start, len(known) + n_payload, cfo, positions, targets)
-        payload = out[len(known):]
-        return RxFrame(header, payload.astype(np.complex64), self.base + start, float(cfo), rho,
-                       self._training_snr(at_known, targets, n_params), len(targets))
-
-    @staticmethod
-    def _training_snr(outputs: np.ndarray, known: np.ndarray, n_taps: int) -> float:
-        """Unbiased SNR of the equaliser output on its training symbols (residual corrected for the fit)."""
-        gain = np.vdot(known, outputs) / np.vdot(known, known)
-        residual = np.sum(np.abs(outputs - gain * known) ** 2) / (len(known) - n_taps - 1)
-        return float(10 * np.log10(abs(gain) ** 2 / max(residual, 1e-12)))
+        count = len(known) + n_payload
+        fitted = self.frame_fse.equalize(self._half_symbol_samples(start, count, cfo), positions, targets, count)
+        payload = fitted.data[len(known):]
+        return RxFrame(header, payload.astype(np.complex64), self.base + start, float(cfo), rho, fitted.snr_db,
+                       len(targets))

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-from semjscc.codec.checkpoint import CheckpointError, read_checkpoint
+from semjscc.store.checkpoint import CheckpointError, read_checkpoint
 
 CIFAR_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR_STD = (0.2470, 0.2435, 0.2616)

@@ -1,0 +1,1 @@
+"""Benchmarks (``semjscc bench ...``): codec quality and speed, the radio link, the semantic methods, the report."""

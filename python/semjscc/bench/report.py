@@ -1,0 +1,151 @@
+"""``semjscc bench report``: the benchmark JSONs as the Markdown tables of the README."""
+
+import json
+from pathlib import Path
+
+
+def _table(header: list, rows: list) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def quality_table(path: Path, metric: str = "psnr") -> str:
+    reports = json.loads(path.read_text())
+    snrs = [r["snr_db"] for r in reports[0]["results"]]
+    rows = [[r["model"], r["channel"]] + [f"{row[metric]:.2f}" for row in r["results"]] for r in reports]
+    return _table(["model", "channel"] + [f"{s:g} dB" for s in snrs], rows)
+
+
+def radio_tables(radio: dict) -> str:
+    loss = _table(["SNR", "PSNR flowgraph", "PSNR ideal channel", "implementation loss", "frames"],
+                  [[f"{r['snr_db']:g} dB", f"{r['psnr']:.2f}", f"{r['sim_psnr']:.2f}", f"{r['impl_loss_db']:.3f} dB",
+                    f"{r['frames_detected']}/{r['frames_sent']}"] for r in radio["implementation_loss"]])
+    detect = radio["detection_0db"]
+    noise = radio["false_alarms"]
+    estimates = radio["snr_estimate"]
+    worst = max(abs(r["error_db"]) for r in estimates)
+    return "\n\n".join([
+        loss,
+        f"Detection at 0 dB (same impairments): {detect['frames_detected']}/{detect['frames_sent']} frames detected "
+        f"({100 * detect['detection_rate']:.1f} %), {detect['frames_decoded']} with a valid header "
+        f"({100 * detect['decode_rate']:.1f} %). Noise alone: {noise['frames_detected']} frames detected in "
+        f"{noise['samples']:,} samples. SNR estimate over 0..20 dB (flat channel, CFO and clock offset "
+        f"absent): worst error {worst:.2f} dB.",
+    ])
+
+
+def rtf_table(rows: list) -> str:
+    return _table(["model", "images", "real-time factor at 1 Msps (median, range)", "overhead (air time)",
+                   "total k/n on air"],
+                  [[r["model"], f"{r['data']} ({r['images']})",
+                    f"{r['rtf']:.2f} ({r.get('rtf_min', r['rtf']):.2f}–{r.get('rtf_max', r['rtf']):.2f})",
+                    f"{100 * r['overhead']:.1f} %", f"{r['k_over_n_air']:.3f}"] for r in rows])
+
+
+def _psnr_cell(row: dict) -> str:
+    if "psnr" in row:
+        return f"{row['psnr']:.2f}"
+    if "psnr_delivered" not in row:
+        return "—"
+    return f"{row['psnr_delivered']:.2f} ({100 * row['delivered']:.1f} %)"
+
+
+def semantic_tables(summaries: list, with_psnr: bool = True) -> str:
+    """Top-1 (and PSNR) against SNR for each model and the digital baseline, all ratios in one table each;
+    then the semantic models' gains over plain deep JSCC and the MSE control."""
+    from semjscc.bench.semantic import describe
+
+    snrs = [r["snr_db"] for r in summaries[0][1]["reports"][0]["results"]]
+    header = ["k/n", "model"] + [f"{s:g} dB" for s in snrs]
+
+    def table(cell, keep=lambda report: True):
+        return _table(header, [[ratio, describe(r)] + [cell(row) for row in r["results"]]
+                               for ratio, summary in summaries for r in summary["reports"] if keep(r)])
+
+    parts = [table(lambda row: f"{100 * row['accuracy']:.1f}")]
+    if all("accuracy_unseen" in r["results"][0] for _, summary in summaries for r in summary["reports"]):
+        parts.append("Unseen classifier (never used in training), top-1 %:\n\n" +
+                     table(lambda row: f"{100 * row['accuracy_unseen']:.1f}"))
+    if with_psnr:
+        parts.append("PSNR (dB; digital: of the images the capacity delivers, with their share):\n\n" +
+                     table(_psnr_cell))
+    comparison = [(ratio, row) for ratio, summary in summaries for row in summary.get("comparison", [])]
+    if comparison:
+        keys = [("accuracy_x_plain", "top-1 × plain"), ("accuracy_x_control", "top-1 × control"),
+                ("unseen_x_control", "unseen × control"), ("psnr_minus_plain_db", "PSNR − plain (dB)"),
+                ("psnr_minus_control_db", "PSNR − control (dB)")]
+        keys = [(key, title) for key, title in keys if any(key in row for _, row in comparison)
+                and (with_psnr or not key.startswith("psnr"))]
+        parts.append("Semantic models at SNR ≤ 5 dB against plain deep JSCC and the MSE control:\n\n" + _table(
+            ["k/n", "model", "SNR"] + [title for _, title in keys],
+            [[ratio, f"{row['model']} (λ {row['lambda']:g})", f"{row['snr_db']:g} dB"] +
+             [f"{row[key]:+.2f}" if key.startswith("psnr") else f"{row[key]:.3f}" for key, _ in keys]
+             for ratio, row in comparison]))
+    return "\n\n".join(parts)
+
+
+def write_report(results: Path) -> str:
+    parts = []
+    for name, title in (("quality_cifar10_test.json", "CIFAR-10, 1,000 lossless test images, PSNR (dB)"),
+                        ("quality_kodak.json", "Kodak, 24 images, k/n = 1/6, PSNR (dB)")):
+        if (results / name).is_file():
+            parts.append(f"#### {title}\n\n" + quality_table(results / name))
+    if (results / "baseline_reproduction.json").is_file():
+        rows = json.loads((results / "baseline_reproduction.json").read_text())["rows"]
+        parts.append("#### Baseline vs the original deep JSCC (k/n = 1/12, each model at its training SNR)\n\n" +
+                     _table(["SNR", "ours", "paper", "gap"], [[f"{r['snr_db']} dB", f"{r['psnr']:.2f}",
+                                                              f"{r['paper_psnr']:.1f}", f"{r['gap_db']:+.2f}"]
+                                                             for r in rows]))
+        groups = json.loads((results / "baseline_reproduction.json").read_text()).get("main_vs_baselines", [])
+        if groups:
+            parts.append("#### Main model vs the best baseline of its k/n, every whole dB from 0 to 20\n\n" + _table(
+                ["model", "k/n", "smallest margin", "at SNR", "against"],
+                [[g["model"], f"1/{round(1 / g['k_over_n'])}", f"{g['min_margin_db']:+.2f} dB",
+                  f"{worst['snr_db']:g} dB", worst["best_baseline"]]
+                 for g in groups for worst in [min(g["points"], key=lambda p: p["margin_db"])]]))
+    if (results / "throughput.json").is_file():
+        rows = json.loads((results / "throughput.json").read_text())
+        parts.append("#### Codec throughput (CPU, 2 threads)\n\n" + _table(
+            ["model", "batch", "encode img/s", "decode img/s", "encode Msym/s", "decode Msym/s"],
+            [[r["model"], r["batch"], f"{r['encode_images_per_s']:.0f}", f"{r['decode_images_per_s']:.0f}",
+              f"{r['encode_symbols_per_s'] / 1e6:.2f}", f"{r['decode_symbols_per_s'] / 1e6:.2f}"] for r in rows]))
+    radio = results / "radio"
+    if (radio / "radio.json").is_file():
+        data = json.loads((radio / "radio.json").read_text())
+        parts.append(f"#### Radio link through the GNU Radio flowgraph ({data['model']}, {data['data']}, "
+                     f"CFO 1 % of the symbol rate, 20 ppm clock offset, 3-tap multipath)\n\n" + radio_tables(data))
+    if (radio / "rtf.json").is_file():
+        parts.append("#### Real-time factor (TX + channel + RX in one process)\n\n" +
+                     rtf_table(json.loads((radio / "rtf.json").read_text())))
+    for folder, label, with_psnr in (("semantic", "1,000 lossless test images", True),
+                                     ("semantic_jpeg10k", "10,000 JPEG-derived test images, accuracy only", False)):
+        paths = sorted((results / folder).glob("semantic_kn*.json"), key=lambda p: -int(p.stem.split("_kn")[1]))
+        if paths:
+            summaries = [("1/" + path.stem.split("_kn")[1], json.loads(path.read_text())) for path in paths]
+            parts.append(f"#### Task accuracy (top-1 %), CIFAR-10 {label}\n\n" + semantic_tables(summaries, with_psnr))
+    tradeoff = results / "semantic" / "tradeoff_kn12.json"
+    if tradeoff.is_file():
+        points = json.loads(tradeoff.read_text())["points"]
+        parts.append("#### PSNR-accuracy trade-off at k/n = 1/12 (λ sweep; λ = 0 is the MSE control)\n\n" + _table(
+            ["loss", "λ", "SNR", "PSNR (dB)", "top-1 %", "unseen top-1 %"],
+            [[p["loss"], f"{p['lambda']:g}", f"{p['snr_db']:g} dB", f"{p['psnr']:.2f}",
+              f"{100 * p['accuracy']:.1f}", f"{100 * p.get('accuracy_unseen', float('nan')):.1f}"]
+             for p in points if p["snr_db"] in (0.0, 5.0, 10.0)]))
+    text = "\n\n".join(parts) + "\n"
+    (results / "summary.md").write_text(text)
+    return text
+
+
+README_BEGIN, README_END = "<!-- bench report: begin -->", "<!-- bench report: end -->"
+
+
+def splice_into_readme(text: str, readme: Path) -> None:
+    """Replace the README's tables between the two markers with the report (one heading level up)."""
+    content = readme.read_text()
+    if README_BEGIN not in content or README_END not in content:
+        raise ValueError(f"{readme}: no '{README_BEGIN}' ... '{README_END}' markers to splice the report between")
+    head, rest = content.split(README_BEGIN, 1)
+    _, tail = rest.split(README_END, 1)
+    tables = text.replace("#### ", "### ").strip()
+    readme.write_text(f"{head}{README_BEGIN}\n{tables}\n{README_END}{tail}")

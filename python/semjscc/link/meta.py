@@ -1,0 +1,118 @@
+"""What travels with the symbols: the one place that knows the header fields, the PDU keys and the id wrap.
+
+Three kinds of PDU cross the blocks, each described here:
+
+- image PDUs (source -> encoder, decoder -> sink): uint8 pixels (H*W*3) with ``image_id``, ``height``,
+  ``width`` (from the source also ``label``, ``name``; from the decoder ``model_id``, ``chunk_count``,
+  ``snr_est_db``, ``decoder_snr_db`` and, with a task network, ``predicted_class``, ``confidence``);
+- a symbol batch (encoder -> framer): :class:`SymbolBatch`, the code of ``count`` equal-size images;
+- frame PDUs (framer -> modulator, synchroniser -> equaliser -> decoder): :class:`FrameMeta`, the
+  header's fields plus what the receiver measured on the way (``reception``).
+
+Image ids go on air in :data:`IMAGE_ID_BITS` bits and wrap; :func:`wrap_id` is the only place that wraps.
+"""
+
+from dataclasses import asdict, dataclass, field, fields
+
+import numpy as np
+
+from semjscc.phy.header import Header
+
+IMAGE_ID_BITS = 16
+MODEL_ID_BITS = 8
+
+
+def wrap_id(image_id: int) -> int:
+    """An image id as the header carries it."""
+    return int(image_id) % (1 << IMAGE_ID_BITS)
+
+
+def image_from_pdu(meta: dict, pixels: np.ndarray) -> np.ndarray:
+    """The HxWx3 uint8 image an image PDU carries; ValueError/KeyError/TypeError for a malformed one."""
+    height, width = int(meta["height"]), int(meta["width"])
+    int(meta["image_id"])
+    if height < 1 or width < 1:
+        raise ValueError(f"image size {height}x{width} is empty")
+    if np.asarray(pixels).dtype != np.uint8:
+        raise ValueError(f"image PDUs carry uint8 pixels, not {np.asarray(pixels).dtype}")
+    return np.asarray(pixels).reshape(height, width, 3)
+
+
+def wire_model_id(uid: str) -> int:
+    """The header's model field for a model identity (``store.checkpoint.weights_id``)."""
+    return int(uid, 16) % (1 << MODEL_ID_BITS)
+
+
+@dataclass(frozen=True)
+class SymbolBatch:
+    """``count`` equal-size images coded together: ids ``first_id`` .. ``first_id + count - 1``."""
+
+    model_id: int
+    first_id: int
+    count: int
+    height: int  # the images' size before padding to the codec's multiple
+    width: int
+    symbols_per_image: int
+    tx_snr_db: float
+
+    def to_pdu(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_pdu(cls, values: dict) -> "SymbolBatch":
+        batch = cls(**{name: int(values[name]) for name in ("model_id", "first_id", "count", "height", "width",
+                                                            "symbols_per_image")},
+                    tx_snr_db=float(values["tx_snr_db"]))
+        if batch.count < 1 or batch.symbols_per_image < 1:
+            raise ValueError(f"a batch of {batch.count} images of {batch.symbols_per_image} symbols is empty")
+        return batch
+
+
+@dataclass(frozen=True)
+class FrameMeta:
+    """A frame's header fields, and what the receiver measured of it (``reception``: start, CFO, SNR ...)."""
+
+    model_id: int
+    image_id: int
+    height: int
+    width: int
+    payload_length: int
+    chunk_index: int = 0
+    chunk_count: int = 1
+    image_count: int = 1
+    reception: dict = field(default_factory=dict, compare=False)
+
+    def to_header(self) -> Header:
+        return Header(model_id=self.model_id, image_id=wrap_id(self.image_id), chunk_index=self.chunk_index,
+                      chunk_count=self.chunk_count, payload_length=self.payload_length, height=self.height,
+                      width=self.width, image_count=self.image_count)
+
+    @classmethod
+    def from_header(cls, header: Header, **reception) -> "FrameMeta":
+        return cls(model_id=header.model_id, image_id=header.image_id, height=header.height, width=header.width,
+                   payload_length=header.payload_length, chunk_index=header.chunk_index,
+                   chunk_count=header.chunk_count, image_count=header.image_count, reception=dict(reception))
+
+    def to_pdu(self) -> dict:
+        values = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "reception"}
+        return {**self.reception, **values}
+
+    @classmethod
+    def from_pdu(cls, values: dict) -> "FrameMeta":
+        """From a frame PDU's metadata; ValueError (or KeyError) when a header field is missing or impossible."""
+        header_fields = [f.name for f in fields(cls) if f.name != "reception"]
+        meta = cls(**{name: int(values[name]) for name in header_fields if name in values or name in
+                      ("model_id", "image_id", "height", "width", "payload_length")},
+                   reception={k: v for k, v in values.items() if k not in header_fields})
+        problem = meta.to_header().problem()
+        if problem:
+            raise ValueError(problem)
+        return meta
+
+    def with_reception(self, **values) -> "FrameMeta":
+        return FrameMeta(**{f.name: getattr(self, f.name) for f in fields(self) if f.name != "reception"},
+                         reception={**self.reception, **values})
+
+    def image_ids(self) -> list:
+        """The ids of the images this frame carries (one, or ``image_count`` sharing it), as on air."""
+        return [wrap_id(self.image_id + offset) for offset in range(self.image_count)]

@@ -1,0 +1,47 @@
+"""The codec a link end runs: resolved by name or path, on a device, with its on-air identity."""
+
+import logging
+from dataclasses import dataclass
+
+import torch
+
+from semjscc.codec.checkpoint import load_model
+from semjscc.codec.models import JSCCModel
+from semjscc.link.meta import wire_model_id
+from semjscc.store.checkpoint import weights_id
+from semjscc.store.paths import resolve_model
+
+log = logging.getLogger("semjscc")
+
+
+def pick_device(device: str) -> torch.device:
+    """``auto`` takes CUDA when available; ``cuda`` without a GPU falls back to the CPU with a warning."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        log.warning("semjscc: CUDA requested but not available; using the CPU")
+        return torch.device("cpu")
+    try:
+        return torch.device(device)
+    except RuntimeError:
+        raise ValueError(f"unknown torch device {device!r} (use auto, cpu, cuda or cuda:N)") from None
+
+
+@dataclass
+class LinkCodec:
+    codec: JSCCModel
+    device: torch.device
+    uid: str  # identity of the weights (store.checkpoint.weights_id), stable under renaming
+    name: str
+
+    @property
+    def wire_id(self) -> int:
+        """The header's model field: a receiver refuses frames coded by another model."""
+        return wire_model_id(self.uid)
+
+
+def load_link_codec(model, device: str = "auto") -> LinkCodec:
+    path = resolve_model(model)
+    dev = pick_device(device)
+    codec, payload = load_model(path, device=dev)
+    return LinkCodec(codec, dev, weights_id(payload), path.stem)

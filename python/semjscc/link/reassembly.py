@@ -1,0 +1,61 @@
+"""Reassembly of an image's chunks (frames) into its full symbol vector, with loss accounting."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from semjscc.link.meta import FrameMeta
+
+
+def pooled_snr_db(snrs_db) -> float:
+    """The SNR of symbols pooled from parts received at different SNRs (their noise powers average)."""
+    noise = np.mean([10 ** (-s / 10) for s in snrs_db])
+    return float(-10 * np.log10(noise))
+
+
+@dataclass
+class PendingImage:
+    meta: FrameMeta
+    chunks: dict = field(default_factory=dict)
+    snrs: dict = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        return len(self.chunks) == self.meta.chunk_count
+
+
+class Reassembler:
+    """Collects chunks per image id; keeps at most ``max_pending`` incomplete images.
+
+    When a new image would exceed that, the oldest incomplete one is given up
+    and counted in ``lost`` (its missing frames were never received).
+    """
+
+    def __init__(self, max_pending: int = 4):
+        self.max_pending = max_pending
+        self.pending = {}
+        self.lost = 0
+
+    def add(self, meta: FrameMeta, symbols: np.ndarray, snr_db: float):
+        """Returns (first chunk's meta, symbols, pooled SNR dB) when the image is complete, else None."""
+        key = (meta.image_id, meta.chunk_count, meta.height, meta.width)
+        if key not in self.pending:
+            while len(self.pending) >= self.max_pending:
+                self.pending.pop(next(iter(self.pending)))
+                self.lost += 1
+            self.pending[key] = PendingImage(meta=meta)
+        image = self.pending[key]
+        image.chunks[meta.chunk_index] = symbols
+        image.snrs[meta.chunk_index] = snr_db
+        if not image.complete:
+            return None
+        del self.pending[key]
+        ordered = np.concatenate([image.chunks[i] for i in range(len(image.chunks))])
+        return image.meta, ordered, pooled_snr_db(image.snrs.values())
+
+    def flush(self) -> int:
+        """Give up every incomplete image (end of stream); returns how many."""
+        count = len(self.pending)
+        self.pending.clear()
+        self.lost += count
+        return count

@@ -1,0 +1,140 @@
+"""The receiving end of the image link: samples -> frames -> equalised symbols -> images.
+
+- :class:`Demodulator`: matched-filtered samples in, equalised frames out
+  (synchroniser + payload equaliser; the ``frame_sync`` and ``equalizer``
+  blocks are its two halves);
+- :class:`Receiver`: frames in, images out: splits frames shared by several
+  images, reassembles images that span frames, checks sizes against the
+  codec, decodes in batches with each image's SNR, crops the padding and runs
+  the receiver's task network (the ``jscc_decoder`` block around it adds only
+  the queue and the worker thread).
+
+Every frame and image handed in is either delivered or counted in ``dropped``
+under a reason.
+"""
+
+import collections
+import math
+
+import numpy as np
+import torch
+
+from semjscc.codec.bandwidth import padded_size, symbol_count
+from semjscc.link.meta import FrameMeta, wrap_id
+from semjscc.link.models import LinkCodec
+from semjscc.link.profile import LinkProfile
+from semjscc.link.reassembly import Reassembler
+from semjscc.phy.equalizers import make_equalizer, equalize_pilots
+from semjscc.phy.sync import FrameSynchronizer, RxFrame
+from semjscc.semantic.task_models import predict
+
+DEFAULT_SNR_DB = 10.0  # a frame whose SNR nobody estimated is decoded as if at this SNR
+
+
+def synced_frame(frame: RxFrame) -> tuple:
+    """(FrameMeta, payload) of a frame the synchroniser found, with what it measured."""
+    meta = FrameMeta.from_header(frame.header, start=int(frame.start), cfo=frame.cfo,
+                                 preamble_corr=frame.preamble_corr, training_snr_db=frame.training_snr_db,
+                                 training_count=frame.training_count)
+    return meta, frame.payload
+
+
+def equalize_frame(meta: FrameMeta, payload: np.ndarray, profile: LinkProfile, smoothing: int = 31) -> tuple:
+    """(FrameMeta with ``snr_est_db`` and ``channel_gain``, data symbols) of a synced frame."""
+    equalizer = make_equalizer(profile.equalizer, smoothing=smoothing)
+    result = equalize_pilots(payload, meta.payload_length, profile.pilot_spacing, equalizer,
+                             meta.reception.get("training_snr_db"), int(meta.reception.get("training_count", 0)))
+    return meta.with_reception(snr_est_db=result.snr_db, channel_gain=result.gain), result.data
+
+
+class Demodulator:
+    """Matched-filtered samples in (any chunking), equalised frames out: ``push`` returns (FrameMeta, data)."""
+
+    def __init__(self, profile: LinkProfile = LinkProfile(), threshold: float = 0.3, smoothing: int = 31):
+        self.profile = profile
+        self.smoothing = smoothing
+        self.sync = FrameSynchronizer(profile.frame, detect_threshold=threshold)
+
+    def push(self, samples: np.ndarray) -> list:
+        return [equalize_frame(*synced_frame(frame), self.profile, self.smoothing)
+                for frame in self.sync.push(samples)]
+
+
+def take_same_size(queue: collections.deque, max_batch: int) -> list:
+    """The head of ``queue`` and the images right behind it of the same size, at most ``max_batch``."""
+    batch = [queue.popleft()]
+    size = (batch[0][0]["height"], batch[0][0]["width"])
+    while queue and len(batch) < max_batch and (queue[0][0]["height"], queue[0][0]["width"]) == size:
+        batch.append(queue.popleft())
+    return batch
+
+
+class Receiver:
+    """Equalised frames in, decoded images out.
+
+    ``accept`` returns the images a frame completes, as (image meta, symbols,
+    SNR dB), ready for ``decode``; ``snr_override_db`` (not NaN) replaces the
+    estimate at the decoder.  ``task`` is the receiver's classifier, if any.
+    """
+
+    def __init__(self, model: LinkCodec, task=None, max_pending: int = 4, snr_override_db: float = math.nan):
+        self.model = model
+        self.task = task
+        self.snr_override_db = float(snr_override_db)
+        self.reassembler = Reassembler(max_pending)
+        self.dropped = collections.Counter()
+        self.decoded = 0
+
+    def _drop(self, reason: str, count: int = 1) -> list:
+        self.dropped[reason] += count
+        return []
+
+    def expected_symbols(self, height: int, width: int) -> int:
+        return symbol_count(padded_size(height), padded_size(width), self.model.codec.k_over_n)
+
+    def accept(self, meta: FrameMeta, symbols: np.ndarray) -> list:
+        if meta.model_id != self.model.wire_id:
+            return self._drop("model_mismatch")
+        snr = float(meta.reception.get("snr_est_db", DEFAULT_SNR_DB))
+        if meta.image_count > 1:
+            parts = np.split(np.asarray(symbols), meta.image_count)
+            return [image for image_id, part in zip(meta.image_ids(), parts)
+                    for image in self._complete(meta, image_id, part, snr)]
+        done = self.reassembler.add(meta, np.asarray(symbols), snr)
+        return [] if done is None else self._complete(done[0], meta.image_id, done[1], done[2])
+
+    def _complete(self, meta: FrameMeta, image_id: int, symbols: np.ndarray, snr: float) -> list:
+        if len(symbols) != self.expected_symbols(meta.height, meta.width):
+            return self._drop("size_mismatch")
+        image = {"image_id": wrap_id(image_id), "height": meta.height, "width": meta.width,
+                 "model_id": meta.model_id, "chunk_count": meta.chunk_count, "snr_est_db": snr}
+        return [(image, symbols, snr)]
+
+    def decode(self, batch: list) -> list:
+        """(image meta, HxWx3 uint8 pixels) for images of one size from ``take_same_size``."""
+        height, width = batch[0][0]["height"], batch[0][0]["width"]
+        snrs = [snr if math.isnan(self.snr_override_db) else self.snr_override_db for _, _, snr in batch]
+        tensor = torch.from_numpy(np.stack([symbols for _, symbols, _ in batch])).to(self.model.device)
+        with torch.no_grad():
+            images = self.model.codec.decode(tensor, (padded_size(height), padded_size(width)),
+                                             torch.tensor(snrs)).clamp(0, 1)
+            pixels = (images * 255).round().byte()
+            if self.task is not None:
+                predicted, confidence = predict(self.task, pixels[:, :, :height, :width].float().div(255))
+        pixels = pixels.permute(0, 2, 3, 1).cpu().numpy()[:, :height, :width]
+        decoded = []
+        for index, (meta, _, _) in enumerate(batch):
+            meta = dict(meta, decoder_snr_db=snrs[index])
+            if self.task is not None:
+                meta.update(predicted_class=int(predicted[index]), confidence=float(confidence[index]))
+            decoded.append((meta, np.ascontiguousarray(pixels[index])))
+        self.decoded += len(decoded)
+        return decoded
+
+    def flush(self) -> int:
+        """End of stream: images still missing chunks are lost; returns how many."""
+        return self.reassembler.flush()
+
+    def counters(self) -> dict:
+        return {"images_decoded": self.decoded,
+                "dropped": {**self.dropped, "missing_chunks": self.reassembler.lost}}

@@ -1,0 +1,106 @@
+"""The transmitting end of the image link: images -> padded batches -> JSCC symbols -> frames -> bursts.
+
+The GNU Radio blocks (``jscc_encoder``, ``framer``, ``modulator``) call these
+same functions; :class:`Transmitter` chains them for offline use.
+"""
+
+import collections
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from semjscc.codec.bandwidth import padded_size
+from semjscc.link.meta import FrameMeta, SymbolBatch, wrap_id
+from semjscc.link.models import LinkCodec
+from semjscc.link.profile import LinkProfile
+from semjscc.phy.frame import burst, frame_symbols, plan_frames
+
+
+def pad_to_multiple(image: np.ndarray) -> np.ndarray:
+    """Edge-pad H and W up to a multiple of the codec's downsampling (the receiver crops it off)."""
+    pad_h, pad_w = padded_size(image.shape[0]) - image.shape[0], padded_size(image.shape[1]) - image.shape[1]
+    if pad_h or pad_w:
+        image = np.pad(image, ((0, pad_h), (0, pad_w), (0, 0)), mode="edge")
+    return image
+
+
+def take_batch(queue: collections.deque, max_batch: int) -> list:
+    """The head of ``queue`` and the images right behind it that can share its batch (and frames).
+
+    A batch holds images of one size with consecutive ids, as the header
+    announces them by the first id and a count.
+    """
+    batch = [queue.popleft()]
+    while queue and len(batch) < max_batch:
+        meta, image = queue[0]
+        last_meta, last_image = batch[-1]
+        if image.shape != last_image.shape or int(meta["image_id"]) != int(last_meta["image_id"]) + 1:
+            break
+        batch.append(queue.popleft())
+    return batch
+
+
+@dataclass
+class Encoder:
+    """The neural encoder at a design SNR (SNR-adaptive models shape the code for it)."""
+
+    model: LinkCodec
+    snr_db: float = 10.0
+
+    def encode(self, batch: list):
+        """(SymbolBatch, complex64 symbols (count, n)) for a batch of (image meta, image) from ``take_batch``."""
+        images = np.stack([pad_to_multiple(image) for _, image in batch])
+        tensor = torch.from_numpy(images).permute(0, 3, 1, 2).float().div(255.0).to(self.model.device)
+        with torch.no_grad():
+            symbols = self.model.codec.encode(tensor, self.snr_db).cpu().numpy().astype(np.complex64)
+        first_meta, first_image = batch[0]
+        described = SymbolBatch(model_id=self.model.wire_id, first_id=int(first_meta["image_id"]), count=len(batch),
+                                height=first_image.shape[0], width=first_image.shape[1],
+                                symbols_per_image=symbols.shape[1], tx_snr_db=float(self.snr_db))
+        return described, symbols
+
+
+def frames(batch: SymbolBatch, symbols: np.ndarray, profile: LinkProfile) -> list:
+    """(FrameMeta, frame symbols) for every frame of a batch: small images share frames, large ones span several."""
+    symbols = np.asarray(symbols, dtype=np.complex64).reshape(-1)
+    if len(symbols) != batch.count * batch.symbols_per_image:
+        raise ValueError(f"{len(symbols)} symbols do not make {batch.count} images of {batch.symbols_per_image}")
+    out = []
+    for slot in plan_frames(batch.count, batch.symbols_per_image, profile.max_payload):
+        meta = FrameMeta(model_id=batch.model_id, image_id=wrap_id(batch.first_id + slot.first_image),
+                         height=batch.height, width=batch.width, payload_length=slot.stop - slot.start,
+                         chunk_index=slot.chunk_index, chunk_count=slot.chunk_count, image_count=slot.image_count)
+        out.append((meta, frame_symbols(meta.to_header(), symbols[slot.start:slot.stop], profile.frame)))
+    return out
+
+
+def modulate(symbols: np.ndarray, profile: LinkProfile, amplitude: float) -> np.ndarray:
+    """RRC-shaped burst with zero guards, scaled to an RMS sample ``amplitude`` (guards excluded).
+
+    The taps have unit energy, so a unit-power symbol stream has sample power
+    1/sps; keep peaks below the radio's full scale (RRC peak-to-RMS is about 2.5).
+    """
+    samples = burst(np.asarray(symbols, dtype=np.complex64), profile.frame)
+    return (samples * (amplitude * np.sqrt(profile.sps))).astype(np.complex64)
+
+
+@dataclass
+class Transmitter:
+    """The whole transmitting chain offline: what ``jscc_tx`` does in a flowgraph, with the same results."""
+
+    encoder: Encoder
+    profile: LinkProfile = LinkProfile()
+    amplitude: float = 0.3
+    max_batch: int = 16
+
+    def transmit(self, images: list, first_id: int = 0) -> list:
+        """(FrameMeta, burst samples) for every frame that sends ``images`` (HxWx3 uint8), ids from ``first_id``."""
+        queue = collections.deque(({"image_id": first_id + i}, np.asarray(image, dtype=np.uint8))
+                                  for i, image in enumerate(images))
+        bursts = []
+        while queue:
+            batch, symbols = self.encoder.encode(take_batch(queue, self.max_batch))
+            bursts += [(meta, modulate(frame, self.profile, self.amplitude))
+                       for meta, frame in frames(batch, symbols, self.profile)]
+        return bursts

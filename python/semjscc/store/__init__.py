@@ -1,0 +1,1 @@
+"""Where things live and how they are stored: the checkpoint format and the paths of shipped models."""

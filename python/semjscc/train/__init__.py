@@ -1,0 +1,1 @@
+"""Training workflows: the codec trainer, the task-network trainer, promotion of a continuation."""

@@ -1,0 +1,252 @@
+"""Training of the JSCC codecs: seeded, resumable, checkpointed every epoch.
+
+Two files per run: ``<out>`` (the model: state dict + config + meta, what is
+shipped) and ``<out>.state.pt`` (optimizer, scheduler, RNG and epoch, what
+resuming needs).  A JSON-lines log ``<out>.log.jsonl`` gets one row per epoch.
+With ``ema`` the shipped weights are an exponential moving average of the
+trained ones (validated beside them), which smooths the last steps' noise.
+"""
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import torch
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from tqdm import tqdm
+
+from semjscc.channel import build_channel
+from semjscc.codec.checkpoint import load_model, save_checkpoint
+from semjscc.codec.grow import grow_model
+from semjscc.codec.models import build_model
+from semjscc.codec.precision import check_precision, mixed_precision
+from semjscc.data import load_dataset
+from semjscc.data.metrics import psnr_per_image, quantize
+from semjscc.semantic.losses import build_loss
+from semjscc.semantic.task_models import load_task_model
+from semjscc.store.checkpoint import CheckpointError, load_training_state, read_checkpoint, save_training_state
+
+
+@dataclass
+class TrainConfig:
+    arch: str = "adaptive"
+    family: str = ""
+    k_over_n: float = 1 / 6
+    width: int = 64
+    blocks: int = 1
+    channel: str = "awgn"
+    pilots: int = 16
+    snr_min: float = 0.0
+    snr_max: float = 20.0
+    epochs: int = 10
+    batch_size: int = 64
+    lr: float = 1e-3
+    lr_min: float = 1e-5
+    seed: int = 0
+    data: str = "cifar10:train"
+    val_data: str = "cifar10:test:256"
+    val_snr: list = field(default_factory=lambda: [0.0, 10.0, 20.0])
+    init: Optional[str] = None
+    grow: bool = False
+    threads: int = 0
+    max_images: int = 0
+    loss: str = "mse"
+    task_model: Optional[str] = None
+    semantic_weight: float = 0.0
+    semantic_layer: str = "layer2"
+    importance_reduce: str = "element"
+    importance_norm: str = "mean"
+    divergence: str = "ce"
+    precision: str = "fp32"
+    ema: float = 0.0
+
+    def model_config(self) -> dict:
+        config = {"arch": self.arch, "k_over_n": self.k_over_n}
+        if self.arch != "baseline":
+            config.update(width=self.width, blocks=self.blocks)
+        return config
+
+    @classmethod
+    def from_json(cls, path) -> "TrainConfig":
+        values = json.loads(Path(path).read_text())
+        unknown = set(values) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"{path}: unknown training options {sorted(unknown)}")
+        return cls(**values)
+
+
+def to_tensor(images: np.ndarray) -> torch.Tensor:
+    """uint8 (N, H, W, 3) -> float (N, 3, H, W) in [0, 1]."""
+    return torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float().div_(255.0)
+
+
+def initial_model(config: TrainConfig):
+    """Fresh weights, the weights of ``config.init``, or (``grow``) those weights grown to the configured size."""
+    model = build_model(config.model_config())
+    if not config.init:
+        return model
+    if config.grow:
+        old, _ = load_model(config.init)
+        return grow_model(old, config.width, config.blocks, seed=config.seed)
+    payload = read_checkpoint(config.init)
+    if payload["model"] != model.config():
+        hint = "; pass --grow to widen or deepen it" if payload["model"].get("arch") == config.arch == "adaptive" else ""
+        raise CheckpointError(f"--init {config.init} holds {payload['model']}, this run trains {model.config()}{hint}")
+    model.load_state_dict(payload["state_dict"])
+    return model
+
+
+class Trainer:
+    def __init__(self, config: TrainConfig, out: Path, data_root=None, device="cpu"):
+        self.config = config
+        self.out = Path(out)
+        self.state_path = self.out.with_suffix(".state.pt")
+        self.log_path = self.out.with_suffix(".log.jsonl")
+        self.device = torch.device(device)
+        check_precision(config.precision, self.device)
+        if config.threads:
+            torch.set_num_threads(config.threads)
+        torch.manual_seed(config.seed)
+        train = load_dataset(config.data, data_root)
+        if config.max_images:
+            train = train.subset(config.max_images)
+        self.train_images = torch.from_numpy(np.ascontiguousarray(train.images)).permute(0, 3, 1, 2).contiguous()
+        self.train_labels = None if train.labels is None else torch.from_numpy(np.asarray(train.labels))
+        self.train_name = train.name
+        val = load_dataset(config.val_data, data_root)
+        # channels-last is oneDNN's preferred layout for CPU convolutions (faster at large batches); same values
+        self.val_images = to_tensor(val.images).to(self.device).contiguous(memory_format=torch.channels_last)
+        self.model = initial_model(config)
+        self.model.to(self.device, memory_format=torch.channels_last)
+        self.channel = build_channel(config.channel, **({"pilots": config.pilots} if config.channel == "fading" else {}))
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.lr)
+        self.average = None
+        if config.ema:
+            if not 0.0 < config.ema < 1.0:
+                raise ValueError(f"--ema is a decay between 0 and 1, not {config.ema}")
+            self.average = AveragedModel(self.model, multi_avg_fn=get_ema_multi_avg_fn(config.ema), use_buffers=True)
+        self.loss_fn = self._build_loss()
+        self.epoch = 0
+        self.wall_s = 0.0
+        self.history = []
+
+    def _build_loss(self):
+        config = self.config
+        if config.loss == "mse":
+            return build_loss("mse")
+        if not config.task_model:
+            raise ValueError(f"the {config.loss!r} loss needs --task-model")
+        task = load_task_model(config.task_model, self.device)
+        if config.loss == "semantic-importance":
+            return build_loss(config.loss, task, weight=config.semantic_weight, layer=config.semantic_layer,
+                              reduce=config.importance_reduce, norm=config.importance_norm)
+        return build_loss(config.loss, task, weight=config.semantic_weight, divergence=config.divergence)
+
+    def resume(self) -> bool:
+        """Continue from ``<out>.state.pt`` if it exists; True when it did."""
+        if not self.state_path.is_file():
+            return False
+        self.epoch, self.wall_s, self.history = load_training_state(self.state_path, self.model, self.optimizer,
+                                                                    self.average)
+        return True
+
+    def shipped_model(self):
+        """The weights the checkpoint holds: the moving average when there is one."""
+        return self.model if self.average is None else self.average.module
+
+    def learning_rate(self) -> float:
+        """Cosine decay from lr to lr_min over the planned epochs.
+
+        Computed from the epoch number, so a resumed run may extend ``epochs``.
+        """
+        progress = min(self.epoch / max(self.config.epochs, 1), 1.0)
+        low, high = self.config.lr_min, self.config.lr
+        return low + 0.5 * (high - low) * (1 + math.cos(math.pi * progress))
+
+    def sample_snr(self, batch: int) -> torch.Tensor:
+        low, high = self.config.snr_min, self.config.snr_max
+        return low + (high - low) * torch.rand(batch, device=self.device)
+
+    def train_epoch(self) -> float:
+        self.model.train()
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.learning_rate()
+        order = torch.randperm(len(self.train_images))
+        size = self.config.batch_size
+        total, count = 0.0, 0
+        bar = tqdm(range(0, len(order) - size + 1, size), desc=f"epoch {self.epoch + 1}/{self.config.epochs}",
+                   leave=False, mininterval=5)
+        for start in bar:
+            index = order[start:start + size]
+            batch = self.train_images[index].to(self.device).float().div_(255.0)
+            batch = batch.contiguous(memory_format=torch.channels_last)
+            labels = None if self.train_labels is None else self.train_labels[index].to(self.device)
+            flip = torch.rand(batch.shape[0], device=self.device) < 0.5
+            batch = torch.where(flip[:, None, None, None], batch.flip(-1), batch)
+            with mixed_precision(self.config.precision, self.device):
+                decoded = self.model(batch, self.channel, self.sample_snr(batch.shape[0]))
+                loss, parts = self.loss_fn(decoded.float(), batch, labels)
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            self.optimizer.step()
+            if self.average is not None:
+                self.average.update_parameters(self.model)
+            total += parts["mse"].item() * batch.shape[0]
+            count += batch.shape[0]
+            bar.set_postfix(mse=f"{total / count:.5f}", refresh=False)
+        return total / max(count, 1)
+
+    def validate(self) -> dict:
+        """PSNR of the shipped weights (and, with ``ema``, of the trained ones as ``raw_psnr_*``)."""
+        scores = self._psnr(self.shipped_model(), "psnr")
+        if self.average is not None:
+            scores.update(self._psnr(self.model, "raw_psnr"))
+        return scores
+
+    @torch.no_grad()
+    def _psnr(self, model, prefix: str) -> dict:
+        model.eval()
+        generator_state = torch.get_rng_state()
+        torch.manual_seed(1234)
+        scores = {}
+        for snr in self.config.val_snr:
+            decoded = model(self.val_images, self.channel, float(snr))
+            scores[f"{prefix}_{snr:g}dB"] = round(psnr_per_image(self.val_images, quantize(decoded)).mean().item(), 3)
+        torch.set_rng_state(generator_state)
+        return scores
+
+    def meta(self) -> dict:
+        return {
+            "family": self.config.family or (self.config.loss if self.config.loss != "mse" else self.config.arch),
+            "channel": self.config.channel,
+            "snr_range_db": [self.config.snr_min, self.config.snr_max],
+            "training": {**asdict(self.config), "train_images": len(self.train_images),
+                         "train_data": self.train_name, "epochs_done": self.epoch,
+                         "wall_time_s": round(self.wall_s, 1), "torch": torch.__version__,
+                         "threads": torch.get_num_threads()},
+            "history": self.history,
+        }
+
+    def save(self) -> None:
+        save_checkpoint(self.out, self.shipped_model(), self.meta())
+        save_training_state(self.state_path, self.model, self.optimizer, self.epoch, self.wall_s, self.history,
+                            self.average)
+
+    def run(self) -> dict:
+        while self.epoch < self.config.epochs:
+            started = time.time()
+            train_mse = self.train_epoch()
+            self.epoch += 1
+            self.wall_s += time.time() - started
+            row = {"epoch": self.epoch, "train_mse": round(train_mse, 6),
+                   "lr": self.optimizer.param_groups[0]["lr"], "wall_s": round(self.wall_s, 1), **self.validate()}
+            self.history.append(row)
+            self.save()
+            with open(self.log_path, "a") as log:
+                log.write(json.dumps(row) + "\n")
+            print(json.dumps(row), flush=True)
+        return self.meta()
