@@ -3,7 +3,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 GRC_BLOCKS := $(CURDIR)/$(VENV)/share/gnuradio/grc/blocks
 
-.PHONY: setup demo test bench grc flowgraphs train-models clean
+.PHONY: setup demo test test-slow bench grc flowgraphs train-models clean
 
 setup:
 	@bash scripts/setup.sh
@@ -11,8 +11,13 @@ setup:
 demo: setup
 	$(PY) -m semjscc demo --out out/demo
 
+# The fast suite (about half a minute); `make test-slow` runs the rest (end-to-end flowgraphs, GRC compiles,
+# the CMake install, shipped-model quality checks). CI runs both.
 test: setup
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -m "not slow" tests
+
+test-slow: setup
+	$(PY) -m pytest -q -m slow tests
 
 bench: setup
 	bash bench/run_all.sh

@@ -125,15 +125,14 @@ def test_decoder_decodes_drops_and_counts(model, tmp_path):
     post(decoder, "symbols", equalized_pdu(codec, 3, chunk=(0, 2)))  # its second chunk never comes
     # all three PDUs handled, the one complete image decoded and delivered
     assert wait_for(lambda: decoder.counters()["frames_received"] == 3 and sink.received == 1 and decoder.idle())
+    assert decoder.counters()["dropped"]["missing_chunks"] == 0  # image 3 may still be completed
     tb.stop()
     tb.wait()
     assert (tmp_path / "rx" / "00001.png").is_file()
     report = json.loads((tmp_path / "rx" / "metrics.json").read_text())
     assert report["images_received"] == 1
     assert report["counters"]["jscc_decoder"]["dropped"]["model_mismatch"] == 1
-    assert decoder.counters()["dropped"]["missing_chunks"] == 0
-    decoder.receiver.flush()
-    assert decoder.counters()["dropped"]["missing_chunks"] == 1
+    assert decoder.counters()["dropped"]["missing_chunks"] == 1  # counted when the flowgraph stopped
 
 
 def test_encoder_batches_queued_images_of_one_size_with_consecutive_ids():

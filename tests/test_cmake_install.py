@@ -9,7 +9,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
-pytestmark = pytest.mark.skipif(shutil.which("cmake") is None, reason="cmake not installed")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("cmake") is None, reason="cmake not installed")]
 
 
 def test_install_into_a_temporary_prefix(tmp_path, python_env):
@@ -18,8 +18,8 @@ def test_install_into_a_temporary_prefix(tmp_path, python_env):
                     f"-DPYTHON_EXECUTABLE={sys.executable}"], check=True, capture_output=True)
     subprocess.run(["cmake", "--install", str(build)], check=True, capture_output=True)
     site = next(prefix.glob("lib/python3*/site-packages"))
-    assert list((prefix / "share/gnuradio/grc/blocks").glob("semjscc_*.block.yml")) or not list(
-        (REPO / "grc").glob("*.block.yml"))
+    installed = sorted(path.name for path in (prefix / "share/gnuradio/grc/blocks").glob("semjscc_*.block.yml"))
+    assert installed == sorted(path.name for path in (REPO / "grc").glob("*.block.yml")) and installed
     env = dict(python_env, PYTHONPATH=str(site))
     probe = "from gnuradio import semjscc as blocks; import semjscc; print(semjscc.__file__); print(blocks.jscc_rx)"
     out = subprocess.run([sys.executable, "-c", probe], env=env, cwd=tmp_path, check=True,

@@ -163,3 +163,14 @@ def test_no_frame_is_detected_in_noise():
         assert sync.push(matched_filter(noise, CONFIG.taps)) == []
     assert sync.stats.detected == 0
     assert len(sync.buffer) < 10_000  # the buffer does not grow without bound
+
+
+def test_a_header_of_another_version_is_refused_by_name():
+    import binascii
+    import struct
+
+    body = bytearray(make_header().to_bytes()[:-2])
+    body[0] = (1 << 4) | (body[0] & 0xF)  # version 1, with a valid CRC
+    data = bytes(body) + struct.pack(">H", binascii.crc_hqx(bytes(body), 0xFFFF))
+    with pytest.raises(HeaderError, match="version 1, this receiver speaks 2"):
+        Header.from_bytes(data)

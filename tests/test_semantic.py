@@ -110,7 +110,11 @@ def test_eval_task_writes_top1_into_the_card_and_the_index_lists_it(tmp_path, sa
     card = json.loads(path.with_suffix(".json").read_text())
     (row,) = card["measured"]
     assert card["family"] == "task" and row["data"] == "cifar10:test:64" and row["n_images"] == 64
-    assert 0.0 <= row["top1"] <= 1.0
+    from semjscc.data import load_dataset
+    from semjscc.semantic.task_models import dataset_accuracy, load_task_model
+
+    expected = dataset_accuracy(load_task_model(path), load_dataset("cifar10:test:64", sample_root))
+    assert row["top1"] == pytest.approx(expected, abs=1e-4)
     assert [entry["family"] for entry in write_index(tmp_path)] == ["task"]
 
 
@@ -167,3 +171,21 @@ def test_stored_evaluation_is_reused_but_takes_the_checkpoints_current_identity(
     assert stored(path, "k1", compute)["init"] is None  # the file was brought up to date
     stored(path, "k2", compute)  # other weights: evaluated afresh
     assert len(calls) == 2
+
+
+def test_task_trainer_learns_checkpoints_and_resumes(tmp_path, sample_root):
+    from semjscc.semantic.task_models import load_task_model
+    from semjscc.store.checkpoint import read_checkpoint
+    from semjscc.train.task_trainer import TaskTrainConfig, TaskTrainer
+
+    config = TaskTrainConfig(arch="vgg", width=8, epochs=2, batch_size=16, lr=0.01, data="cifar10:test:256",
+                             val_data="cifar10:test:64")
+    out = tmp_path / "task.pt"
+    TaskTrainer(config, out, data_root=sample_root).run()
+    history = read_checkpoint(out)["meta"]["history"]
+    assert [row["epoch"] for row in history] == [1, 2]
+    assert history[1]["train_loss"] < history[0]["train_loss"]
+    assert load_task_model(out).config() == {"arch": "vgg", "width": 8, "classes": 10}
+    longer = TaskTrainer(TaskTrainConfig(**{**config.__dict__, "epochs": 3}), out, data_root=sample_root)
+    assert longer.resume() and longer.epoch == 2
+    assert [row["epoch"] for row in longer.run()["history"]] == [1, 2, 3]

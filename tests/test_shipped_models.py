@@ -58,6 +58,7 @@ def test_shipped_classifier_labels_the_sample_above_its_floor(entry, sample_root
 SEMANTIC = [entry for entry in INDEX if entry["family"] in ("semantic-importance", "tosc-sr")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("entry", SEMANTIC, ids=[e["name"] for e in SEMANTIC])
 def test_shipped_semantic_model_keeps_its_accuracy_gain_on_the_sample(entry, sample_root):
     from semjscc.semantic.task_models import load_task_model
@@ -80,6 +81,7 @@ def test_shipped_semantic_model_keeps_its_accuracy_gain_on_the_sample(entry, sam
     assert semantic > accuracy_at_0db(plain["file"])
 
 
+@pytest.mark.slow
 def test_main_model_beats_every_baseline_of_its_ratio_on_the_sample(sample_root):
     from semjscc.bench.codec import main_vs_baselines
 

@@ -160,3 +160,18 @@ def test_ema_ships_the_average_and_resumes_it(tmp_path, sample_root):
 def test_ema_decay_outside_zero_one_is_named(tmp_path, sample_root):
     with pytest.raises(ValueError, match="--ema is a decay between 0 and 1"):
         Trainer(small_config(ema=1.5), tmp_path / "m.pt", data_root=sample_root)
+
+
+def test_eval_pads_and_crops_images_of_any_size_as_the_link_does(tmp_path, sample_root):
+    import numpy as np
+
+    from semjscc.codec.checkpoint import load_model
+    from semjscc.data import ImageSet
+    from semjscc.evaluate.quality import evaluate
+
+    model = tmp_path / "m.pt"
+    Trainer(small_config(epochs=1), model, data_root=sample_root).run()
+    codec, _ = load_model(model)
+    odd = ImageSet("odd", [np.random.default_rng(0).integers(0, 256, (30, 41, 3), dtype=np.uint8)])
+    report = evaluate(codec, odd, "awgn", [20.0])
+    assert report["results"][0]["psnr"] > 10

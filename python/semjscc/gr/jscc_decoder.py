@@ -8,7 +8,8 @@ worker decodes up to ``max_batch`` queued images of one size in one pass.
 ``drop_policy`` says which image to drop when the queue is full: ``oldest``
 (keep the stream fresh) or ``newest``.  With a ``task_model`` (a classifier
 checkpoint) each decoded image also gets ``predicted_class`` and
-``confidence``: the machine task at the receiver.
+``confidence``: the machine task at the receiver.  When the flowgraph stops,
+images still missing chunks are counted as lost (``missing_chunks``).
 """
 
 import math
@@ -56,6 +57,13 @@ class jscc_decoder(WorkerBlock, gr.basic_block):
     def set_snr_override(self, snr_db):
         """Decode with this SNR instead of the estimate (NaN: use the estimate)."""
         self.receiver.snr_override_db = float(snr_db)
+
+    def stop(self):
+        """Decode what is queued, then count the images still missing chunks as lost."""
+        super().stop()
+        with self.worker.lock:
+            self.receiver.flush()
+        return True
 
     def counters(self) -> dict:
         with self.worker.lock:

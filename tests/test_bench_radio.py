@@ -1,0 +1,28 @@
+"""The radio benchmark's pieces, on a few images (the benchmark itself runs them at full size)."""
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("gnuradio.gr")
+
+from semjscc.bench import radio  # noqa: E402
+
+SHIPPED_BASELINE = Path(__file__).resolve().parents[1] / "models" / "baseline_awgn_kn1-6_snr10.pt"
+
+
+def test_noise_alone_makes_no_frame():
+    result = radio.false_alarms(300_000)
+    assert result["samples"] == 300_000 and result["frames_detected"] == 0
+
+
+@pytest.mark.slow
+def test_impairment_and_snr_rows_feed_the_plot(tmp_path, sample_root, monkeypatch):
+    monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
+    rows = radio.impairment_table(str(SHIPPED_BASELINE), "cifar10:test:8", [15], tmp_path)
+    (row,) = rows
+    assert row["images_decoded"] == 8 and abs(row["impl_loss_db"]) < 1.0
+    estimates = radio.snr_estimates(str(SHIPPED_BASELINE), "cifar10:test:8", [10], tmp_path)
+    assert abs(estimates[0]["error_db"]) < 1.0
+    radio.plot_radio({"implementation_loss": rows, "snr_estimate": estimates}, tmp_path)
+    assert (tmp_path / "radio.png").stat().st_size > 10_000

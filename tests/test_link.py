@@ -1,0 +1,133 @@
+"""The image-level link without GNU Radio: metadata, profile, transmitter, receiver, offline loopback."""
+
+import collections
+
+import numpy as np
+import pytest
+
+from gr_helpers import tiny_checkpoint
+from semjscc.data import ImageSet
+from semjscc.link import Encoder, FrameMeta, LinkProfile, Receiver, SymbolBatch, Transmitter, load_link_codec
+from semjscc.link.loopback import simulate_link
+from semjscc.link.meta import IMAGE_ID_BITS, wrap_id
+from semjscc.link.receiver import take_same_size
+from semjscc.link.transmitter import frames
+from semjscc.phy import Header
+from semjscc.phy.frame import plan_frames
+
+
+@pytest.fixture
+def model(tmp_path):
+    return load_link_codec(tiny_checkpoint(tmp_path / "tiny.pt"), "cpu")
+
+
+def random_images(count, size, seed=0):
+    return np.random.default_rng(seed).integers(0, 256, (count, *size, 3), dtype=np.uint8)
+
+
+def test_frame_meta_round_trips_through_header_and_pdu():
+    meta = FrameMeta(model_id=7, image_id=65535, height=30, width=41, payload_length=3 * 200, image_count=3)
+    assert FrameMeta.from_header(Header.from_bytes(meta.to_header().to_bytes())) == meta
+    received = meta.with_reception(snr_est_db=12.5, cfo=1e-4)
+    values = received.to_pdu()
+    assert values["snr_est_db"] == 12.5 and values["image_id"] == 65535
+    back = FrameMeta.from_pdu(values)
+    assert back == meta and back.reception == {"snr_est_db": 12.5, "cfo": 1e-4}
+    assert meta.image_ids() == [65535, 0, 1]  # ids wrap on air
+
+
+@pytest.mark.parametrize("values, problem", [
+    ({"model_id": 1, "image_id": 0, "height": 32, "width": 32}, "payload_length"),
+    ({"model_id": 1, "image_id": 0, "height": 32, "width": 32, "payload_length": 10, "chunk_index": 2,
+      "chunk_count": 2}, "impossible"),
+    ({"model_id": 1, "image_id": 0, "height": 32, "width": 32, "payload_length": 10, "image_count": 3},
+     "equal size"),
+])
+def test_a_malformed_frame_pdu_names_its_problem(values, problem):
+    with pytest.raises((KeyError, ValueError), match=problem):
+        FrameMeta.from_pdu(values)
+
+
+def test_ids_wrap_in_one_place():
+    assert wrap_id((1 << IMAGE_ID_BITS) + 5) == 5
+    batch = SymbolBatch(model_id=1, first_id=(1 << IMAGE_ID_BITS) - 1, count=2, height=32, width=32,
+                        symbols_per_image=512, tx_snr_db=10.0)
+    metas = [meta for meta, _ in frames(batch, np.zeros(1024, np.complex64), LinkProfile())]
+    assert [(m.image_id, m.image_count) for m in metas] == [((1 << IMAGE_ID_BITS) - 1, 2)]
+    assert metas[0].image_ids() == [(1 << IMAGE_ID_BITS) - 1, 0]
+
+
+def test_profile_validates_and_round_trips():
+    profile = LinkProfile(sps=8, max_payload=2048)
+    assert LinkProfile.from_dict(profile.to_dict()) == profile
+    assert profile.frame.sps == 8 and profile.frame.max_payload == 2048
+    for bad in ({"mode": "ofdm-x"}, {"sps": 3}, {"equalizer": "fse"}, {"rolloff": 0}):
+        with pytest.raises(ValueError):
+            LinkProfile(**bad)
+    with pytest.raises(ValueError, match="unknown link profile fields: colour"):
+        LinkProfile.from_dict({"colour": "blue"})
+
+
+def test_model_identity_follows_the_weights_not_the_file_name(tmp_path, model):
+    import shutil
+
+    renamed = tmp_path / "another_name.pt"
+    shutil.copy(tmp_path / "tiny.pt", renamed)
+    assert load_link_codec(renamed, "cpu").uid == model.uid
+    other = load_link_codec(tiny_checkpoint(tmp_path / "tiny.pt"), "cpu")  # freshly initialised weights
+    assert other.uid != model.uid
+
+
+def test_a_multi_frame_image_of_odd_size_is_reassembled_and_cropped(model):
+    profile = LinkProfile(max_payload=100)
+    images = random_images(2, (30, 41))  # padded to 32x44: 88 * 16 / 2 = 704 symbols, 8 frames each
+    transmitter = Transmitter(Encoder(model, 10.0), profile)
+    receiver = Receiver(model)
+    bursts = transmitter.transmit(list(images))
+    assert len(bursts) == 16 and {meta.chunk_count for meta, _ in bursts} == {8}
+    batch, symbols = Encoder(model, 10.0).encode([({"image_id": i}, image) for i, image in enumerate(images)])
+    metas = [meta for meta, _ in frames(batch, symbols, profile)]
+    payloads = np.split(symbols.reshape(-1), np.cumsum([m.payload_length for m in metas])[:-1])
+    ready = []
+    for meta, payload in reversed(list(zip(metas, payloads))):  # chunks may arrive in any order
+        ready += receiver.accept(meta.with_reception(snr_est_db=30.0), payload)
+    assert sorted(image["image_id"] for image, _, _ in ready) == [0, 1]
+    decoded = receiver.decode(take_same_size(collections.deque(ready), 16))
+    assert all(pixels.shape == (30, 41, 3) and pixels.dtype == np.uint8 for _, pixels in decoded)
+    assert receiver.counters() == {"images_decoded": 2, "dropped": {"missing_chunks": 0}}
+
+
+def test_receiver_drops_and_counts_what_it_cannot_use(model):
+    receiver = Receiver(model)
+    good = FrameMeta(model_id=model.wire_id, image_id=1, height=32, width=32, payload_length=512)
+    assert len(receiver.accept(good, np.zeros(512, np.complex64))) == 1
+    assert receiver.accept(FrameMeta(**{**good.__dict__, "model_id": (model.wire_id + 1) % 256,
+                                        "reception": {}}), np.zeros(512, np.complex64)) == []
+    assert receiver.accept(FrameMeta(**{**good.__dict__, "height": 64, "reception": {}}),
+                           np.zeros(512, np.complex64)) == []
+    first_half = FrameMeta(**{**good.__dict__, "image_id": 2, "chunk_count": 2, "payload_length": 256,
+                              "reception": {}})
+    assert receiver.accept(first_half, np.zeros(256, np.complex64)) == []
+    assert receiver.flush() == 1
+    assert receiver.counters()["dropped"] == {"model_mismatch": 1, "size_mismatch": 1, "missing_chunks": 1}
+
+
+def test_frames_pack_small_images_as_the_frame_plan_says(model):
+    profile = LinkProfile()
+    batch, symbols = Encoder(model, 10.0).encode([({"image_id": i}, image) for i, image in
+                                                  enumerate(random_images(10, (32, 32)))])
+    framed = frames(batch, symbols, profile)
+    plan = plan_frames(10, 512, profile.max_payload)
+    assert [(m.image_id, m.image_count, m.payload_length) for m, _ in framed] == \
+        [(s.first_image, s.image_count, s.stop - s.start) for s in plan]
+    assert all(len(f) == profile.frame.frame_symbols(m.payload_length) for m, f in framed)
+
+
+def test_offline_link_decodes_everything_it_sends(model):
+    images = ImageSet("random", random_images(10, (32, 32)))
+    report = simulate_link(model, images, 20.0, cfo=0.001, taps=(0.98, 0.2j), seed=2)
+    assert report["frames_sent"] == report["frames_detected"] == report["frames_decoded"] == 2
+    assert report["images_sent"] == report["images_decoded"] == 10
+    assert report["images_dropped"] == {"missing_chunks": 0} and report["frames_missed"] == 0
+    assert abs(report["snr_est_db"] - 20.0) < 1.5
+    assert [row["image_id"] for row in report["images"]] == list(range(10))
