@@ -131,3 +131,10 @@ def test_offline_link_decodes_everything_it_sends(model):
     assert report["images_dropped"] == {"missing_chunks": 0} and report["frames_missed"] == 0
     assert abs(report["snr_est_db"] - 20.0) < 1.5
     assert [row["image_id"] for row in report["images"]] == list(range(10))
+
+
+def test_the_card_and_the_index_record_the_identity_the_receiver_checks(tmp_path, model):
+    from semjscc.codec.card import write_card, write_index
+
+    assert write_card(tmp_path / "tiny.pt")["uid"] == model.uid
+    assert [entry["uid"] for entry in write_index(tmp_path)] == [model.uid]

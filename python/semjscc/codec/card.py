@@ -1,10 +1,15 @@
-"""Model cards (``models/<name>.json``) and the model index (``models/index.json``)."""
+"""Model cards (``models/<name>.json``) and the model index (``models/index.json``).
+
+A card's ``uid`` is the model's identity (a hash of its config and weights,
+``store.checkpoint.weights_id``): the header carries its low byte, and a
+receiver drops frames coded by any other model.
+"""
 
 import json
 from pathlib import Path
 
 from semjscc.codec.bandwidth import ratio_label
-from semjscc.store.checkpoint import read_checkpoint
+from semjscc.store.checkpoint import read_checkpoint, weights_id
 
 
 def card_path(model_path) -> Path:
@@ -45,6 +50,7 @@ def write_card(model_path, evaluations=(), notes: str = "") -> dict:
     card.update({
         "name": model_path.stem,
         "file": model_path.name,
+        "uid": weights_id(payload),
         "family": meta.get("family", payload["model"].get("arch")),
         "architecture": payload["model"],
         "k_over_n": payload["model"].get("k_over_n"),
@@ -80,7 +86,8 @@ def write_task_card(model_path, accuracy_rows=(), notes: str = "") -> dict:
     measured.update({row["data"]: row for row in accuracy_rows})
     training = meta.get("training", {})
     card.update({
-        "name": model_path.stem, "file": model_path.name, "family": "task", "task": meta.get("task"),
+        "name": model_path.stem, "file": model_path.name, "uid": weights_id(payload), "family": "task",
+        "task": meta.get("task"),
         "architecture": payload["model"], "k_over_n": None, "channel": None, "snr_range_db": None,
         "training_data": training.get("train_data"), "training_images": training.get("train_images"),
         "epochs": training.get("epochs_done"), "epochs_planned": training.get("epochs"),
@@ -107,7 +114,8 @@ def write_index(models_dir) -> list:
         card = json.loads(path.read_text())
         if "file" not in card or not (models_dir / card["file"]).is_file():
             continue
-        index.append({key: card.get(key) for key in ("name", "file", "family", "k_over_n", "channel", "snr_range_db")}
+        index.append({key: card.get(key) for key in ("name", "file", "uid", "family", "k_over_n", "channel",
+                                                     "snr_range_db")}
                      | {"card": path.name})
     (models_dir / "index.json").write_text(json.dumps(index, indent=2) + "\n")
     return index
