@@ -28,4 +28,4 @@ CLASSIFIERS=(--task-model task_resnet --unseen-model task_vgg_unseen)
     "${CLASSIFIERS[@]}" --snr=0,5 --out "$OUT/semantic_jpeg10k"
 "$SEMJSCC" bench importance --task-model task_resnet --data cifar10:test:8 --out "$OUT/semantic"
 "$SEMJSCC" index
-"$SEMJSCC" bench report --out "$OUT" --readme README.md
+"$SEMJSCC" bench report --out "$OUT"  # bench/results/summary.md

@@ -1,8 +1,6 @@
 import subprocess
 import sys
 
-import pytest
-
 from semjscc.cli import main, parse_snr_list
 from semjscc.phy.taps import parse_taps
 
@@ -34,13 +32,16 @@ def test_info_reports_versions_and_models(python_env):
     assert "adaptive_awgn_kn1-6" in out
 
 
-def test_bench_report_splices_between_the_readme_markers(tmp_path):
-    from semjscc.bench.report import README_BEGIN, README_END, splice_into_readme
+def test_bench_report_writes_the_summary_tables(tmp_path):
+    import shutil
+    from pathlib import Path
 
-    readme = tmp_path / "README.md"
-    readme.write_text(f"intro\n{README_BEGIN}\nold tables\n{README_END}\n\noutro\n")
-    splice_into_readme("#### Table\n\n| a |\n", readme)
-    assert readme.read_text() == f"intro\n{README_BEGIN}\n### Table\n\n| a |\n{README_END}\n\noutro\n"
-    (tmp_path / "plain.md").write_text("no markers")
-    with pytest.raises(ValueError, match="markers"):
-        splice_into_readme("x", tmp_path / "plain.md")
+    from semjscc.bench.report import write_report
+
+    results = Path(__file__).resolve().parents[1] / "bench" / "results"
+    shutil.copy(results / "quality_cifar10_test.json", tmp_path)
+    (tmp_path / "radio").mkdir()
+    shutil.copy(results / "radio" / "radio.json", tmp_path / "radio")
+    text = write_report(tmp_path)
+    assert (tmp_path / "summary.md").read_text() == text
+    assert "| adaptive_awgn_kn1-6 | awgn |" in text and "implementation loss" in text

@@ -333,12 +333,9 @@ def cmd_bench(args) -> int:
 
         bench_throughput(out)
     elif args.what == "report":
-        from semjscc.bench.report import splice_into_readme, write_report
+        from semjscc.bench.report import write_report
 
-        text = write_report(out)
-        if args.readme:
-            splice_into_readme(text, Path(args.readme))
-        print(text)
+        print(write_report(out))
     elif args.what == "rtf":
         from semjscc.bench.radio import run_rtf_bench
 
@@ -359,7 +356,6 @@ def add_bench_parser(sub) -> None:
     p.add_argument("--snr", default="0,5,10,15,20")
     p.add_argument("--filter", default="", help="codec: only models whose name contains this")
     p.add_argument("--no-cards", action="store_true", help="codec, semantic: leave the model cards alone")
-    p.add_argument("--readme", default="", help="report: also splice the tables into this README")
     p.add_argument("--model", default="baseline_awgn_kn1-6_snr10", help="radio: the model for the link tests")
     p.add_argument("--detect-data", default="cifar10:test-jpeg:4000", help="radio: images for the 0 dB detection count")
     p.add_argument("--noise-samples", type=int, default=10_000_000)

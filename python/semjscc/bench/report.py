@@ -1,4 +1,4 @@
-"""``semjscc bench report``: the benchmark JSONs as the Markdown tables of the README."""
+"""``semjscc bench report``: the benchmark JSONs as Markdown tables in ``bench/results/summary.md``."""
 
 import json
 from pathlib import Path
@@ -135,17 +135,3 @@ def write_report(results: Path) -> str:
     text = "\n\n".join(parts) + "\n"
     (results / "summary.md").write_text(text)
     return text
-
-
-README_BEGIN, README_END = "<!-- bench report: begin -->", "<!-- bench report: end -->"
-
-
-def splice_into_readme(text: str, readme: Path) -> None:
-    """Replace the README's tables between the two markers with the report (one heading level up)."""
-    content = readme.read_text()
-    if README_BEGIN not in content or README_END not in content:
-        raise ValueError(f"{readme}: no '{README_BEGIN}' ... '{README_END}' markers to splice the report between")
-    head, rest = content.split(README_BEGIN, 1)
-    _, tail = rest.split(README_END, 1)
-    tables = text.replace("#### ", "### ").strip()
-    readme.write_text(f"{head}{README_BEGIN}\n{tables}\n{README_END}{tail}")
