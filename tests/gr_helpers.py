@@ -35,3 +35,11 @@ def image_pdu(image_id=0, size=(32, 32), seed=0):
     image = np.random.default_rng(seed).integers(0, 256, (*size, 3), dtype=np.uint8)
     meta = {"image_id": image_id, "height": size[0], "width": size[1], "label": -1, "name": f"img{image_id}"}
     return make_pdu(meta, image.reshape(-1)), image
+
+
+def read_rows(folder) -> list:
+    """The per-image rows an image sink streamed to ``<folder>/images.jsonl``."""
+    import json
+    from pathlib import Path
+
+    return [json.loads(line) for line in (Path(folder) / "images.jsonl").read_text().splitlines()]

@@ -9,7 +9,7 @@ import pytest
 gr = pytest.importorskip("gnuradio.gr")
 from gnuradio import blocks, pdu  # noqa: E402
 
-from gr_helpers import image_pdu, post, tiny_checkpoint, wait_for  # noqa: E402
+from gr_helpers import image_pdu, post, read_rows, tiny_checkpoint, wait_for  # noqa: E402
 from semjscc.gr import (equalizer, frame_sync, framer, image_sink, image_source, jscc_decoder,  # noqa: E402
                         jscc_encoder, modulator)
 from semjscc.gr.pdus import make_pdu, parse_pdu  # noqa: E402
@@ -106,6 +106,7 @@ def equalized_pdu(model, image_id, snr_db=30.0, model_id=None, chunk=(0, 1)):
     image = torch.rand(1, 3, 32, 32)
     with torch.no_grad():
         symbols = model.codec.encode(image, snr_db)[0].numpy().astype(np.complex64)
+    symbols = np.array_split(symbols, chunk[1])[chunk[0]]
     meta = {"image_id": image_id, "chunk_index": chunk[0], "chunk_count": chunk[1], "height": 32, "width": 32,
             "model_id": model.wire_id if model_id is None else model_id, "snr_est_db": snr_db,
             "payload_length": len(symbols)}
@@ -115,16 +116,17 @@ def equalized_pdu(model, image_id, snr_db=30.0, model_id=None, chunk=(0, 1)):
 def test_decoder_decodes_drops_and_counts(model, tmp_path):
     codec = load_link_codec(model, "cpu")
     tb = gr.top_block()
-    decoder = jscc_decoder(model, "cpu", 8, "oldest")
+    decoder = jscc_decoder(model, "cpu", 8, "oldest", profile=LinkProfile(max_payload=256))  # 2 frames an image
     sink = image_sink(str(tmp_path / "rx"), "", "metrics.json", "", True, "")
     tb.msg_connect(decoder, "images", sink, "images")
     tb.msg_connect(decoder, "stats", sink, "stats")
     tb.start()
-    post(decoder, "symbols", equalized_pdu(codec, 1))
+    post(decoder, "symbols", equalized_pdu(codec, 1, chunk=(0, 2)))
+    post(decoder, "symbols", equalized_pdu(codec, 1, chunk=(1, 2)))
     post(decoder, "symbols", equalized_pdu(codec, 2, model_id=(decoder.model.wire_id + 1) % 256))
     post(decoder, "symbols", equalized_pdu(codec, 3, chunk=(0, 2)))  # its second chunk never comes
-    # all three PDUs handled, the one complete image decoded and delivered
-    assert wait_for(lambda: decoder.counters()["frames_received"] == 3 and sink.received == 1 and decoder.idle())
+    # all four PDUs handled, the one complete image decoded and delivered
+    assert wait_for(lambda: decoder.counters()["frames_received"] == 4 and sink.received == 1 and decoder.idle())
     assert decoder.counters()["dropped"]["missing_chunks"] == 0  # image 3 may still be completed
     tb.stop()
     tb.wait()
@@ -152,7 +154,7 @@ def test_encoder_batches_queued_images_of_one_size_with_consecutive_ids():
 def test_decoder_splits_a_frame_shared_by_several_images(model, tmp_path):
     codec = load_link_codec(model, "cpu")
     parts = [parse_pdu(equalized_pdu(codec, 9)) for _ in range(3)]
-    meta = dict(parts[0][0], image_id=65535, image_count=3, payload_length=3 * 512)
+    meta = dict(parts[0][0], image_id=(1 << 32) - 1, image_count=3, payload_length=3 * 512)
     tb = gr.top_block()
     decoder = jscc_decoder(model, "cpu", 8, "oldest")
     images = blocks.message_debug()
@@ -163,7 +165,7 @@ def test_decoder_splits_a_frame_shared_by_several_images(model, tmp_path):
     tb.stop()
     tb.wait()
     decoded = messages(images)
-    assert sorted(meta["image_id"] for meta, _ in decoded) == [0, 1, 65535]
+    assert sorted(meta["image_id"] for meta, _ in decoded) == [0, 1, (1 << 32) - 1]
     assert all(len(pixels) == 32 * 32 * 3 for _, pixels in decoded)
     assert decoder.counters()["frames_received"] == 1 and decoder.counters()["images_decoded"] == 3
 
@@ -183,10 +185,11 @@ def test_decoder_with_a_task_network_reports_class_and_the_sink_accuracy(model, 
     assert wait_for(lambda: sink.received == 1)
     tb.stop()
     tb.wait()
-    row = sink.summary()["images"][0]
+    summary = sink.summary()
+    (row,) = read_rows(tmp_path / "rx")
     assert 0 <= row["predicted_class"] < 10 and 0 < row["confidence"] <= 1
     assert row["label"] == 3  # the sink knows the reference's label: cifar10 test image 0 is a cat
-    assert sink.summary()["accuracy"] == float(row["predicted_class"] == 3)
+    assert summary["accuracy"] == float(row["predicted_class"] == 3)
 
 
 def test_decoder_queue_drops_by_policy_when_full(model):
@@ -217,7 +220,7 @@ def test_image_sink_scores_against_the_reference(tmp_path, sample_root):
     sink._handle_image(make_pdu({"image_id": 2, "height": 32, "width": 32, "snr_est_db": 12.0}, decoded.reshape(-1)))
     sink.write_metrics()
     report = json.loads((tmp_path / "m.json").read_text())
-    assert report["images"][0]["psnr"] > 50 and report["snr_est_db"] == 12.0
+    assert read_rows(tmp_path)[0]["psnr"] > 50 and report["snr_est_db"] == 12.0
 
 
 def test_image_source_receives_images_over_zeromq_and_drops_garbage():
@@ -301,7 +304,8 @@ def test_batch_worker_stop_drains_only_when_asked(drain):
         release.wait(5)
         processed.extend(batch)
 
-    worker = BatchWorker("test-worker", lambda queue: [queue.popleft()], process, drain=drain)
+    worker = BatchWorker("test-worker", lambda queue: [queue.popleft()], process, drain=drain,
+                         on_error=lambda item, err: None)
     worker.start()
     with worker.lock:
         worker.queue.extend([1, 2, 3])
@@ -330,3 +334,40 @@ def test_every_block_counts_the_malformed_pdus_it_drops(model, make):
     handle(pmt.intern("not a pdu"))
     handle(make_pdu({"image_id": 1}, np.zeros(4, np.complex64)))  # a PDU without the fields it needs
     assert sum(block.dropped.as_dict().values()) == (2 if not isinstance(block, modulator) else 1)
+
+
+def test_importing_the_blocks_loads_no_qt_and_leaves_blas_alone(python_env):
+    import subprocess
+    import sys
+
+    probe = ("import sys, numpy, torch; from threadpoolctl import threadpool_info; before = threadpool_info(); "
+             "from gnuradio import semjscc; print('PyQt5' in sys.modules, threadpool_info() == before); "
+             "semjscc.image_display; print('PyQt5' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], env=python_env, capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["False", "True", "True"]  # Qt only once the display is asked for
+
+
+def test_batch_worker_survives_a_bad_item_and_reports_it():
+    from semjscc.gr.batch_worker import BatchWorker
+
+    processed, failed = [], []
+
+    def process(batch):
+        if any(item == "bad" for item in batch):
+            raise RuntimeError("Output size is too small")
+        processed.extend(batch)
+
+    worker = BatchWorker("test-worker", lambda queue: [queue.popleft() for _ in range(len(queue))], process,
+                         drain=True, on_error=lambda item, err: failed.append((item, str(err))))
+    worker.start()
+    with worker.lock:
+        worker.queue.extend([1, "bad", 2])
+        worker.notify()
+    assert wait_for(lambda: worker.idle() and len(processed) == 2)
+    with worker.lock:
+        worker.queue.append(3)  # the thread is still alive
+        worker.notify()
+    assert wait_for(lambda: processed == [1, 2, 3])
+    worker.stop()
+    assert failed == [("bad", "Output size is too small")]

@@ -26,14 +26,15 @@ def random_images(count, size, seed=0):
 
 
 def test_frame_meta_round_trips_through_header_and_pdu():
-    meta = FrameMeta(model_id=7, image_id=65535, height=30, width=41, payload_length=3 * 200, image_count=3)
+    last = (1 << IMAGE_ID_BITS) - 1
+    meta = FrameMeta(model_id=7, image_id=last, height=30, width=41, payload_length=3 * 200, image_count=3)
     assert FrameMeta.from_header(Header.from_bytes(meta.to_header().to_bytes())) == meta
     received = meta.with_reception(snr_est_db=12.5, cfo=1e-4)
     values = received.to_pdu()
-    assert values["snr_est_db"] == 12.5 and values["image_id"] == 65535
+    assert values["snr_est_db"] == 12.5 and values["image_id"] == last
     back = FrameMeta.from_pdu(values)
     assert back == meta and back.reception == {"snr_est_db": 12.5, "cfo": 1e-4}
-    assert meta.image_ids() == [65535, 0, 1]  # ids wrap on air
+    assert meta.image_ids() == [last, 0, 1]  # ids wrap on air
 
 
 @pytest.mark.parametrize("values, problem", [
@@ -82,7 +83,7 @@ def test_a_multi_frame_image_of_odd_size_is_reassembled_and_cropped(model):
     profile = LinkProfile(max_payload=100)
     images = random_images(2, (30, 41))  # padded to 32x44: 88 * 16 / 2 = 704 symbols, 8 frames each
     transmitter = Transmitter(Encoder(model, 10.0), profile)
-    receiver = Receiver(model)
+    receiver = Receiver(model, profile=profile)
     bursts = transmitter.transmit(list(images))
     assert len(bursts) == 16 and {meta.chunk_count for meta, _ in bursts} == {8}
     batch, symbols = Encoder(model, 10.0).encode([({"image_id": i}, image) for i, image in enumerate(images)])
@@ -94,22 +95,44 @@ def test_a_multi_frame_image_of_odd_size_is_reassembled_and_cropped(model):
     assert sorted(image["image_id"] for image, _, _ in ready) == [0, 1]
     decoded = receiver.decode(take_same_size(collections.deque(ready), 16))
     assert all(pixels.shape == (30, 41, 3) and pixels.dtype == np.uint8 for _, pixels in decoded)
-    assert receiver.counters() == {"images_decoded": 2, "dropped": {"missing_chunks": 0}}
+    assert receiver.counters() == {"images_in": 2, "images_decoded": 2, "images_pending": 0,
+                                   "dropped": {"missing_chunks": 0}}
 
 
 def test_receiver_drops_and_counts_what_it_cannot_use(model):
-    receiver = Receiver(model)
-    good = FrameMeta(model_id=model.wire_id, image_id=1, height=32, width=32, payload_length=512)
-    assert len(receiver.accept(good, np.zeros(512, np.complex64))) == 1
-    assert receiver.accept(FrameMeta(**{**good.__dict__, "model_id": (model.wire_id + 1) % 256,
-                                        "reception": {}}), np.zeros(512, np.complex64)) == []
-    assert receiver.accept(FrameMeta(**{**good.__dict__, "height": 64, "reception": {}}),
-                           np.zeros(512, np.complex64)) == []
-    first_half = FrameMeta(**{**good.__dict__, "image_id": 2, "chunk_count": 2, "payload_length": 256,
-                              "reception": {}})
-    assert receiver.accept(first_half, np.zeros(256, np.complex64)) == []
+    receiver = Receiver(model, profile=LinkProfile(max_payload=256), max_pixels=64 * 64)
+    good = FrameMeta(model_id=model.wire_id, image_id=1, height=32, width=32, payload_length=256, chunk_count=2)
+
+    def frame(**changes):
+        return FrameMeta(**{**good.__dict__, "reception": {}, **changes})
+
+    zeros = np.zeros(256, np.complex64)
+    assert receiver.accept(good, zeros) == [] and len(receiver.accept(frame(chunk_index=1), zeros)) == 1
+    assert receiver.accept(frame(chunk_index=1), zeros) == []  # the same chunk again
+    assert receiver.accept(frame(model_id=(model.wire_id + 1) % 256), zeros) == []
+    assert receiver.accept(frame(image_id=2, height=64), zeros) == []  # 64x32 needs 1,024 symbols: 4 chunks
+    assert receiver.accept(frame(image_id=3, height=128, width=128, chunk_count=32), zeros) == []
+    assert receiver.accept(frame(image_id=4, payload_length=200), zeros[:200]) == []
+    assert receiver.accept(frame(image_id=5, reception={"snr_est_db": float("nan")}), zeros) == []
+    assert receiver.accept(frame(image_id=6), zeros) == []  # its second chunk never comes
     assert receiver.flush() == 1
-    assert receiver.counters()["dropped"] == {"model_mismatch": 1, "size_mismatch": 1, "missing_chunks": 1}
+    counters = receiver.counters()
+    assert counters["dropped"] == {"duplicate": 1, "model_mismatch": 1, "size_mismatch": 2, "image_too_large": 1,
+                                   "bad_snr_estimate": 1, "missing_chunks": 1}
+    # the books balance: every image that came in was made ready for the decoder or dropped (a duplicate and a
+    # frame of another model bring no image in)
+    image_drops = {k: v for k, v in counters["dropped"].items() if k not in ("duplicate", "model_mismatch")}
+    assert counters["images_in"] == 1 + sum(image_drops.values()) == 6
+
+
+def test_the_decoder_is_told_an_snr_inside_the_models_training_range(model):
+    model.snr_range_db = (0.0, 20.0)
+    receiver = Receiver(model)
+    meta = FrameMeta(model_id=model.wire_id, image_id=1, height=32, width=32, payload_length=1024, image_count=2)
+    ready = receiver.accept(meta.with_reception(snr_est_db=40.0), np.zeros(1024, np.complex64))
+    decoded = receiver.decode(take_same_size(collections.deque(ready), 16))
+    assert [image["decoder_snr_db"] for image, _ in decoded] == [20.0, 20.0]
+    assert [image["snr_est_db"] for image, _ in decoded] == [40.0, 40.0]
 
 
 def test_frames_pack_small_images_as_the_frame_plan_says(model):

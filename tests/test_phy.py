@@ -170,7 +170,7 @@ def test_a_header_of_another_version_is_refused_by_name():
     import struct
 
     body = bytearray(make_header().to_bytes()[:-2])
-    body[0] = (1 << 4) | (body[0] & 0xF)  # version 1, with a valid CRC
+    body[0] = (2 << 4) | (body[0] & 0xF)  # version 2 (8-bit model, 16-bit image ids), with a valid CRC
     data = bytes(body) + struct.pack(">H", binascii.crc_hqx(bytes(body), 0xFFFF))
-    with pytest.raises(HeaderError, match="version 1, this receiver speaks 2"):
+    with pytest.raises(HeaderError, match="version 2, this receiver speaks 3"):
         Header.from_bytes(data)

@@ -1,7 +1,7 @@
 """Model cards (``models/<name>.json``) and the model index (``models/index.json``).
 
 A card's ``uid`` is the model's identity (a hash of its config and weights,
-``store.checkpoint.weights_id``): the header carries its low byte, and a
+``store.checkpoint.weights_id``): the header carries its low 16 bits, and a
 receiver drops frames coded by any other model.
 """
 

@@ -8,6 +8,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".ppm", ".webp"}
+MAX_PIXELS = 1 << 22  # 4 Mpx (2048 x 2048): the largest image coded in one piece (~2.7 GB to decode on a CPU)
 
 
 @dataclass
@@ -42,15 +43,28 @@ class ImageSet:
         )
 
 
-def read_image(path) -> np.ndarray:
-    """Read an image file as uint8 HxWx3 RGB; a clear error names a bad file."""
+def to_rgb8(image: Image.Image) -> np.ndarray:
+    """uint8 HxWx3 RGB of any Pillow image; 16-bit and 32-bit grey levels are scaled down, not clipped."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        values = np.asarray(image, dtype=np.float64)
+        top = 65535.0 if image.mode.startswith("I;16") or values.max() > 255 else 255.0
+        grey = np.round(np.clip(values, 0, top) * (255.0 / top)).astype(np.uint8)
+        return np.repeat(grey[..., None], 3, axis=2)
+    return np.asarray(image.convert("RGB"), dtype=np.uint8)
+
+
+def read_image(path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """Read an image file as uint8 HxWx3 RGB; a clear error names a bad or oversized file."""
     path = Path(path)
     try:
         with Image.open(path) as image:
-            return np.asarray(image.convert("RGB"), dtype=np.uint8)
+            if image.width * image.height > max_pixels:
+                raise ValueError(f"{path} is {image.width}x{image.height}: more than the {max_pixels:,} pixels "
+                                 "an image may have here")
+            return to_rgb8(image)
     except FileNotFoundError:
         raise FileNotFoundError(f"image not found: {path}") from None
-    except (UnidentifiedImageError, OSError) as err:
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as err:
         raise ValueError(f"cannot read {path} as an image: {err}") from None
 
 

@@ -7,6 +7,10 @@ whole message chain.  Handlers append to ``queue`` under ``lock`` and call
 ``process``.  ``drain`` says what ``stop`` does with what is still queued:
 finish it (a receiver should not lose decoded images) or leave it (a
 transmitter that stops should stop sending).
+
+The thread never dies on a bad item: a batch whose processing raises is
+retried item by item, and each item that still fails goes to ``on_error``
+(the block counts it under a reason) while the worker goes on.
 """
 
 import collections
@@ -16,10 +20,11 @@ from typing import Callable
 
 class BatchWorker:
     def __init__(self, name: str, take: Callable[[collections.deque], list], process: Callable[[list], None],
-                 drain: bool):
+                 drain: bool, on_error: Callable[[object, Exception], None]):
         self.name = name
         self.take = take
         self.process = process
+        self.on_error = on_error
         self.drain = drain
         self.queue = collections.deque()
         self.lock = threading.Condition()
@@ -59,10 +64,20 @@ class BatchWorker:
                 batch = self.take(self.queue)
                 self._busy = True
             try:
-                self.process(batch)
+                self._process_safely(batch)
             finally:
                 with self.lock:
                     self._busy = False
+
+    def _process_safely(self, batch: list) -> None:
+        try:
+            self.process(batch)
+        except Exception as err:  # one bad item must not take the others, or the thread, with it
+            if len(batch) == 1:
+                self.on_error(batch[0], err)
+            else:
+                for item in batch:
+                    self._process_safely([item])
 
 
 class WorkerBlock:

@@ -1,10 +1,12 @@
-"""Image sink: decoded image PDUs -> PNG files, a JSON of per-image metrics and counters, ZeroMQ PUB.
+"""Image sink: decoded image PDUs -> PNG files, per-image metrics, a summary with the counters, ZeroMQ PUB.
 
 When the sink knows the reference images (the same ``reference`` spec the
 source sends), it scores each image as it arrives
-(:class:`semjscc.link.scoring.ImageScorer`).  Counters from the RX blocks
-arrive on ``stats`` and are written with the metrics, so every frame and
-image is accounted for in one file.
+(:class:`semjscc.link.scoring.ImageScorer`).  Each image's row is appended to
+``images.jsonl`` as soon as it is scored, so memory stays flat over a run of
+any length; ``metrics_file`` (written when the flowgraph stops) holds the means
+and the counters of the RX blocks, which arrive on ``stats``, so every frame
+and image is accounted for in one file.
 """
 
 import json
@@ -23,6 +25,7 @@ from semjscc.link.scoring import ImageScorer
 from semjscc.link.meta import image_from_pdu
 
 SMALL_IMAGE_VALUES = 64 * 64 * 3  # images this small are saved as uncompressed PNG
+ROWS_FILE = "images.jsonl"
 
 
 class image_sink(gr.basic_block):
@@ -32,7 +35,9 @@ class image_sink(gr.basic_block):
         self.folder = Path(folder) if folder else None
         self.metrics_file = metrics_file
         self.save_images = bool(save_images)
-        self.scorer = ImageScorer(load_dataset(reference, data_root or None) if reference else None)
+        self.scorer = ImageScorer(load_dataset(reference, data_root or None) if reference else None,
+                                  on_row=self._write_row, keep_rows=False)
+        self._rows_file = None
         self.stats = {}
         self.dropped = DropCounter("image_sink")
         self.lock = threading.Lock()
@@ -51,7 +56,16 @@ class image_sink(gr.basic_block):
     @property
     def received(self) -> int:
         with self.lock:
-            return len(self.scorer.rows)
+            return self.scorer.received
+
+    def _write_row(self, row: dict) -> None:
+        """Append a finished row to the JSON-lines file (called with the lock held)."""
+        if self.folder is None:
+            return
+        if self._rows_file is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._rows_file = open(self.folder / ROWS_FILE, "w")
+        self._rows_file.write(json.dumps(row) + "\n")
 
     def _handle_stats(self, msg):
         update = pmt.to_python(msg)
@@ -66,24 +80,32 @@ class image_sink(gr.basic_block):
         except (ValueError, KeyError, TypeError) as err:
             self.dropped.drop("malformed_pdu", err)
             return
-        with self.lock:
-            row = self.scorer.add(meta, image, time_s=round(time.time() - self.started, 4))
+        try:
+            with self.lock:
+                row = self.scorer.add(meta, image, time_s=round(time.time() - self.started, 4))
+        except Exception as err:  # a scoring failure loses this row, never the sink
+            self.dropped.drop("sink_error", err)
+            return
         if self.folder is not None and self.save_images:
             # small images barely compress, and zlib would double the sink's cost per image
             level = 0 if image.size <= SMALL_IMAGE_VALUES else 1
-            write_image(self.folder / f"{int(meta['image_id']):05d}.png", image, compress_level=level)
+            try:
+                write_image(self.folder / f"{int(meta['image_id']):05d}.png", image, compress_level=level)
+            except (OSError, ValueError) as err:
+                self.dropped.drop("png_write_error", err)
         if self.publisher is not None:
             self.publisher.send_multipart([json.dumps(row).encode(), image.tobytes()])
 
     def summary(self) -> dict:
         with self.lock:
             summary = self.scorer.summary()
-            rows = [dict(row) for row in self.scorer.rows]
             stats = dict(self.stats)
+            if self._rows_file is not None:
+                self._rows_file.flush()
         dropped = self.dropped.as_dict()
         if dropped:
             stats["image_sink"] = {"dropped": dropped}
-        return {**summary, "counters": stats, "images": rows}
+        return {**summary, "counters": stats, "images_file": ROWS_FILE if self.folder is not None else None}
 
     def write_metrics(self) -> None:
         if self.folder is None or not self.metrics_file:
@@ -93,6 +115,10 @@ class image_sink(gr.basic_block):
 
     def stop(self):
         self.write_metrics()
+        with self.lock:
+            if self._rows_file is not None:
+                self._rows_file.close()
+                self._rows_file = None
         if self.publisher is not None:
             self.publisher.close(linger=0)
             self.publisher = None

@@ -8,7 +8,7 @@ import pmt
 from gnuradio import gr
 
 from semjscc.data import load_dataset
-from semjscc.data.images import read_image
+from semjscc.data.images import MAX_PIXELS, read_image, to_rgb8
 from semjscc.gr.accounting import DropCounter
 from semjscc.gr.pdus import make_pdu
 
@@ -20,7 +20,13 @@ class image_source(gr.basic_block):
     comma-separated list of files, or ``zmq:tcp://host:port`` (a PULL socket
     receiving encoded image files, PNG/JPEG).  ``rate``: images per second
     (0 = all at once; downstream queues them).  ``repeat``: loop forever.
+    From ZeroMQ, messages above ``MAX_MESSAGE_BYTES`` and images above
+    ``MAX_PIXELS`` (decompression bombs included) are refused and counted
+    (``zmq_rejected``).
     """
+
+    MAX_MESSAGE_BYTES = 32 << 20
+    MAX_PIXELS = MAX_PIXELS
 
     def __init__(self, source="cifar10:test:16", rate=0.0, repeat=False, start_delay=0.2, data_root=""):
         gr.basic_block.__init__(self, name="semjscc_image_source", in_sig=None, out_sig=None)
@@ -88,6 +94,7 @@ class image_source(gr.basic_block):
 
         context = zmq.Context.instance()
         socket = context.socket(zmq.PULL)
+        socket.setsockopt(zmq.MAXMSGSIZE, self.MAX_MESSAGE_BYTES)  # larger messages are dropped by ZeroMQ itself
         socket.connect(self.source[len("zmq:"):])
         socket.setsockopt(zmq.RCVTIMEO, 200)
         try:
@@ -97,7 +104,10 @@ class image_source(gr.basic_block):
                 except zmq.Again:
                     continue
                 try:
-                    image = np.asarray(Image.open(io.BytesIO(payload)).convert("RGB"))
+                    with Image.open(io.BytesIO(payload)) as upload:
+                        if upload.width * upload.height > self.MAX_PIXELS:
+                            raise ValueError(f"{upload.width}x{upload.height} exceeds {self.MAX_PIXELS} pixels")
+                        image = to_rgb8(upload)
                 except Exception as err:  # a bad upload must not stop the source
                     self.dropped.drop("zmq_rejected", err)
                     continue

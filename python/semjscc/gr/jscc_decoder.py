@@ -3,7 +3,8 @@
 The image-level work (splitting shared frames, reassembly, size checks,
 decoding, cropping, the task network) is :class:`semjscc.link.receiver.Receiver`'s;
 this block adds the queue of at most ``queue_size`` complete images served by
-one worker thread, so a slow decoder never stalls the message handler.  The
+one worker thread (or of the images one frame carries, if more), so a slow
+decoder never stalls the message handler and an idle one never drops.  The
 worker decodes up to ``max_batch`` queued images of one size in one pass.
 ``drop_policy`` says which image to drop when the queue is full: ``oldest``
 (keep the stream fresh) or ``newest``.  With a ``task_model`` (a classifier
@@ -22,6 +23,7 @@ from semjscc.gr.batch_worker import BatchWorker, WorkerBlock
 from semjscc.gr.pdus import make_dict, make_pdu, parse_pdu
 from semjscc.link.meta import FrameMeta
 from semjscc.link.models import load_link_codec
+from semjscc.link.profile import LinkProfile
 from semjscc.link.receiver import Receiver, take_same_size
 from semjscc.semantic.task_models import load_task_model
 from semjscc.store.paths import resolve_model
@@ -31,20 +33,21 @@ DROP_POLICIES = ("oldest", "newest")
 
 class jscc_decoder(WorkerBlock, gr.basic_block):
     def __init__(self, model="adaptive_awgn_kn1-6", device="auto", queue_size=32, drop_policy="oldest",
-                 snr_override_db=math.nan, task_model="", max_batch=16):
+                 snr_override_db=math.nan, task_model="", max_batch=16, profile=LinkProfile()):
         gr.basic_block.__init__(self, name="semjscc_jscc_decoder", in_sig=None, out_sig=None)
         if drop_policy not in DROP_POLICIES:
             raise ValueError(f"drop_policy must be 'oldest' or 'newest', not {drop_policy!r}")
         codec = load_link_codec(model, device)
         task = load_task_model(resolve_model(task_model), codec.device) if task_model else None
-        self.receiver = Receiver(codec, task, snr_override_db=float(snr_override_db))
+        self.receiver = Receiver(codec, task, snr_override_db=float(snr_override_db), profile=profile)
         self.queue_size = int(queue_size)
         self.max_batch = max(1, int(max_batch))
         self.drop_policy = drop_policy
         self.frames_received = 0
         self.dropped = DropCounter("jscc_decoder")
         self.worker = BatchWorker("semjscc-decoder", lambda queue: take_same_size(queue, self.max_batch),
-                                  self._decode, drain=True)
+                                  self._decode, drain=True,
+                                  on_error=lambda item, err: self.dropped.drop("decoder_error", err))
         self.message_port_register_in(pmt.intern("symbols"))
         self.message_port_register_out(pmt.intern("images"))
         self.message_port_register_out(pmt.intern("stats"))
@@ -83,14 +86,15 @@ class jscc_decoder(WorkerBlock, gr.basic_block):
             return
         with self.worker.lock:
             self.frames_received += 1
-            for image in self.receiver.accept(frame, symbols):
-                self._enqueue(image)
+            ready = self.receiver.accept(frame, symbols)
+            for image in ready:
+                self._enqueue(image, max(self.queue_size, len(ready)))
         self._publish_stats()
 
-    def _enqueue(self, image):
-        """Queue a complete image for the worker (call with the lock held)."""
+    def _enqueue(self, image, capacity: int):
+        """Queue a complete image for the worker (call with the lock held); the queue always takes a whole frame."""
         queue = self.worker.queue
-        if len(queue) >= self.queue_size:
+        if len(queue) >= capacity:
             self.dropped.drop("decoder_backlog")
             if self.drop_policy == "newest":
                 return
@@ -99,6 +103,7 @@ class jscc_decoder(WorkerBlock, gr.basic_block):
         self.worker.notify()
 
     def _decode(self, batch: list):
-        for meta, pixels in self.receiver.decode(batch):
+        decoded = self.receiver.decode(batch)  # all or nothing: a failed batch is retried image by image
+        for meta, pixels in decoded:
             self.message_port_pub(pmt.intern("images"), make_pdu(meta, pixels.reshape(-1)))
         self._publish_stats()

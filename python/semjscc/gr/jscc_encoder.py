@@ -3,6 +3,7 @@
 import pmt
 from gnuradio import gr
 
+from semjscc.data.images import MAX_PIXELS
 from semjscc.gr.accounting import DropCounter
 from semjscc.gr.batch_worker import BatchWorker, WorkerBlock
 from semjscc.gr.pdus import make_pdu, parse_pdu
@@ -30,7 +31,7 @@ class jscc_encoder(WorkerBlock, gr.basic_block):
         self.encoded = 0
         self.dropped = DropCounter("jscc_encoder")
         self.worker = BatchWorker("semjscc-encoder", lambda queue: take_batch(queue, self.max_batch), self._encode,
-                                  drain=False)
+                                  drain=False, on_error=lambda item, err: self.dropped.drop("encoder_error", err))
         self.message_port_register_in(pmt.intern("images"))
         self.message_port_register_out(pmt.intern("symbols"))
         self.set_msg_handler(pmt.intern("images"), self._handle)
@@ -48,6 +49,9 @@ class jscc_encoder(WorkerBlock, gr.basic_block):
             image = image_from_pdu(meta, pixels)
         except (ValueError, KeyError, TypeError) as err:
             self.dropped.drop("malformed_pdu", err)
+            return
+        if image.shape[0] * image.shape[1] > MAX_PIXELS:
+            self.dropped.drop("image_too_large", f"{image.shape[1]}x{image.shape[0]} > {MAX_PIXELS} pixels")
             return
         with self.worker.lock:
             self.worker.queue.append((meta, image))

@@ -29,7 +29,7 @@ class jscc_rx(gr.hier_block2):
         self.matched.set_min_output_buffer(1 << 16)
         self.sync = frame_sync(profile, threshold)
         self.equalizer = equalizer(profile, smoothing)
-        self.decoder = jscc_decoder(model, device, queue_size, drop_policy, task_model=task_model)
+        self.decoder = jscc_decoder(model, device, queue_size, drop_policy, task_model=task_model, profile=profile)
         self.connect(self, self.matched, self.sync)
         self.msg_connect(self.sync, "frames", self.equalizer, "frames")
         self.msg_connect(self.equalizer, "symbols", self.decoder, "symbols")

@@ -18,8 +18,8 @@ import numpy as np
 
 from semjscc.phy.header import Header
 
-IMAGE_ID_BITS = 16
-MODEL_ID_BITS = 8
+IMAGE_ID_BITS = 32
+MODEL_ID_BITS = 16
 
 
 def wrap_id(image_id: int) -> int:

@@ -33,6 +33,13 @@ class LinkCodec:
     device: torch.device
     uid: str  # identity of the weights (store.checkpoint.weights_id), stable under renaming
     name: str
+    snr_range_db: tuple = None  # the SNRs it was trained at: the decoder is never told one outside them
+
+    def clamp_snr(self, snr_db: float) -> float:
+        if self.snr_range_db is None:
+            return snr_db
+        low, high = self.snr_range_db
+        return min(max(snr_db, low), high)
 
     @property
     def wire_id(self) -> int:
@@ -44,4 +51,5 @@ def load_link_codec(model, device: str = "auto") -> LinkCodec:
     path = resolve_model(model)
     dev = pick_device(device)
     codec, payload = load_model(path, device=dev)
-    return LinkCodec(codec, dev, weights_id(payload), path.stem)
+    trained = payload.get("meta", {}).get("snr_range_db")
+    return LinkCodec(codec, dev, weights_id(payload), path.stem, tuple(trained) if trained else None)

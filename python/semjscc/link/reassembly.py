@@ -29,12 +29,14 @@ class Reassembler:
 
     When a new image would exceed that, the oldest incomplete one is given up
     and counted in ``lost`` (its missing frames were never received).
+    ``started`` counts the images it has begun to collect.
     """
 
     def __init__(self, max_pending: int = 4):
         self.max_pending = max_pending
         self.pending = {}
         self.lost = 0
+        self.started = 0
 
     def add(self, meta: FrameMeta, symbols: np.ndarray, snr_db: float):
         """Returns (first chunk's meta, symbols, pooled SNR dB) when the image is complete, else None."""
@@ -44,6 +46,7 @@ class Reassembler:
                 self.pending.pop(next(iter(self.pending)))
                 self.lost += 1
             self.pending[key] = PendingImage(meta=meta)
+            self.started += 1
         image = self.pending[key]
         image.chunks[meta.chunk_index] = symbols
         image.snrs[meta.chunk_index] = snr_db

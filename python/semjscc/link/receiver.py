@@ -10,7 +10,11 @@
   the queue and the worker thread).
 
 Every frame and image handed in is either delivered or counted in ``dropped``
-under a reason.
+under a reason, and what the air can make it hold is bounded: images larger
+than ``max_pixels`` or chunked other than the profile would chunk them are
+refused before anything is stored, at most ``max_pending`` images wait for
+chunks, and ids seen recently are dropped as ``duplicate``.  The SNR the
+decoder is told is clamped to the model's training range.
 """
 
 import collections
@@ -20,15 +24,18 @@ import numpy as np
 import torch
 
 from semjscc.codec.bandwidth import padded_size, symbol_count
+from semjscc.data.images import MAX_PIXELS
 from semjscc.link.meta import FrameMeta, wrap_id
 from semjscc.link.models import LinkCodec
 from semjscc.link.profile import LinkProfile
 from semjscc.link.reassembly import Reassembler
+from semjscc.phy.frame import plan_frames
 from semjscc.phy.equalizers import make_equalizer, equalize_pilots
 from semjscc.phy.sync import FrameSynchronizer, RxFrame
 from semjscc.semantic.task_models import predict
 
 DEFAULT_SNR_DB = 10.0  # a frame whose SNR nobody estimated is decoded as if at this SNR
+RECENT_IDS = 8192  # how many (image, chunk) ids are remembered to catch duplicates
 
 
 def synced_frame(frame: RxFrame) -> tuple:
@@ -77,12 +84,17 @@ class Receiver:
     estimate at the decoder.  ``task`` is the receiver's classifier, if any.
     """
 
-    def __init__(self, model: LinkCodec, task=None, max_pending: int = 4, snr_override_db: float = math.nan):
+    def __init__(self, model: LinkCodec, task=None, max_pending: int = 4, snr_override_db: float = math.nan,
+                 profile: LinkProfile = LinkProfile(), max_pixels: int = MAX_PIXELS):
         self.model = model
         self.task = task
         self.snr_override_db = float(snr_override_db)
+        self.profile = profile
+        self.max_pixels = int(max_pixels)
         self.reassembler = Reassembler(max_pending)
+        self.recent = collections.OrderedDict()
         self.dropped = collections.Counter()
+        self.images_in = 0  # distinct images announced by the frames accepted
         self.decoded = 0
 
     def _drop(self, reason: str, count: int = 1) -> list:
@@ -92,20 +104,56 @@ class Receiver:
     def expected_symbols(self, height: int, width: int) -> int:
         return symbol_count(padded_size(height), padded_size(width), self.model.codec.k_over_n)
 
+    def _seen(self, key: tuple) -> bool:
+        """Whether ``key`` (image id, chunk index) came recently; remembers it."""
+        if key in self.recent:
+            return True
+        self.recent[key] = None
+        if len(self.recent) > RECENT_IDS:
+            self.recent.popitem(last=False)
+        return False
+
+    def _shape_problem(self, meta: FrameMeta):
+        """Why a frame cannot belong to an image this codec decodes (size, chunking), or None."""
+        if meta.height * meta.width > self.max_pixels:
+            return "image_too_large"
+        per_image = self.expected_symbols(meta.height, meta.width)
+        if meta.image_count > 1:
+            return None if meta.payload_length == meta.image_count * per_image else "size_mismatch"
+        slots = plan_frames(1, per_image, self.profile.max_payload)
+        if meta.chunk_count != len(slots) or meta.payload_length != slots[meta.chunk_index].stop - \
+                slots[meta.chunk_index].start:
+            return "size_mismatch"
+        return None
+
     def accept(self, meta: FrameMeta, symbols: np.ndarray) -> list:
         if meta.model_id != self.model.wire_id:
             return self._drop("model_mismatch")
+        if len(symbols) != meta.payload_length:
+            return self._drop("size_mismatch", meta.image_count)
+        problem = self._shape_problem(meta)
+        if problem:
+            self.images_in += meta.image_count
+            return self._drop(problem, meta.image_count)
         snr = float(meta.reception.get("snr_est_db", DEFAULT_SNR_DB))
-        if meta.image_count > 1:
-            parts = np.split(np.asarray(symbols), meta.image_count)
-            return [image for image_id, part in zip(meta.image_ids(), parts)
-                    for image in self._complete(meta, image_id, part, snr)]
+        if not math.isfinite(snr):
+            self.images_in += meta.image_count
+            return self._drop("bad_snr_estimate", meta.image_count)
+        if meta.image_count > 1 or meta.chunk_count == 1:
+            ready = []
+            for image_id, part in zip(meta.image_ids(), np.split(np.asarray(symbols), meta.image_count)):
+                if self._seen((image_id, 0)):
+                    self._drop("duplicate")
+                    continue
+                self.images_in += 1
+                ready += self._complete(meta, image_id, part, snr)
+            return ready
+        if self._seen((meta.image_id, meta.chunk_index)):
+            return self._drop("duplicate")
         done = self.reassembler.add(meta, np.asarray(symbols), snr)
         return [] if done is None else self._complete(done[0], meta.image_id, done[1], done[2])
 
     def _complete(self, meta: FrameMeta, image_id: int, symbols: np.ndarray, snr: float) -> list:
-        if len(symbols) != self.expected_symbols(meta.height, meta.width):
-            return self._drop("size_mismatch")
         image = {"image_id": wrap_id(image_id), "height": meta.height, "width": meta.width,
                  "model_id": meta.model_id, "chunk_count": meta.chunk_count, "snr_est_db": snr}
         return [(image, symbols, snr)]
@@ -113,7 +161,8 @@ class Receiver:
     def decode(self, batch: list) -> list:
         """(image meta, HxWx3 uint8 pixels) for images of one size from ``take_same_size``."""
         height, width = batch[0][0]["height"], batch[0][0]["width"]
-        snrs = [snr if math.isnan(self.snr_override_db) else self.snr_override_db for _, _, snr in batch]
+        snrs = [self.model.clamp_snr(snr if math.isnan(self.snr_override_db) else self.snr_override_db)
+                for _, _, snr in batch]
         tensor = torch.from_numpy(np.stack([symbols for _, symbols, _ in batch])).to(self.model.device)
         with torch.no_grad():
             images = self.model.codec.decode(tensor, (padded_size(height), padded_size(width)),
@@ -136,5 +185,8 @@ class Receiver:
         return self.reassembler.flush()
 
     def counters(self) -> dict:
-        return {"images_decoded": self.decoded,
+        """``images_in`` = ``images_decoded`` + images dropped (all but ``model_mismatch``, a frame count)
+        + images waiting for chunks or for the decoder."""
+        return {"images_in": self.images_in + self.reassembler.started, "images_decoded": self.decoded,
+                "images_pending": len(self.reassembler.pending),
                 "dropped": {**self.dropped, "missing_chunks": self.reassembler.lost}}

@@ -5,6 +5,8 @@ PSNR is computed per image as it arrives; SSIM in batches of ``SSIM_BATCH``
 and the offline loopback both score through :class:`ImageScorer`.
 """
 
+import collections
+
 import numpy as np
 import torch
 
@@ -13,6 +15,7 @@ from semjscc.data.metrics import ssim_per_image
 from semjscc.link.meta import IMAGE_ID_BITS
 
 SSIM_BATCH = 64
+SSIM_MIN_SIDE = 11  # the SSIM window; smaller images get no SSIM (null), not an error
 ROW_KEYS = ("image_id", "height", "width", "chunk_count", "snr_est_db", "decoder_snr_db")
 
 
@@ -22,12 +25,15 @@ def psnr(reference: np.ndarray, decoded: np.ndarray) -> float:
 
 
 def ssim_batch(pairs: list) -> list:
-    """SSIM of (reference, decoded) pairs; same-size pairs go through pytorch-msssim together."""
-    scores = [0.0] * len(pairs)
+    """SSIM of (reference, decoded) pairs (None below the window size); same-size pairs go through
+    pytorch-msssim together."""
+    scores = [None] * len(pairs)
     by_shape = {}
     for index, (reference, _) in enumerate(pairs):
         by_shape.setdefault(reference.shape, []).append(index)
-    for indices in by_shape.values():
+    for shape, indices in by_shape.items():
+        if min(shape[:2]) < SSIM_MIN_SIDE:
+            continue
         ref = torch.from_numpy(np.stack([pairs[i][0] for i in indices])).permute(0, 3, 1, 2).float() / 255
         dec = torch.from_numpy(np.stack([pairs[i][1] for i in indices])).permute(0, 3, 1, 2).float() / 255
         for i, value in zip(indices, ssim_per_image(ref, dec).tolist()):
@@ -36,12 +42,21 @@ def ssim_batch(pairs: list) -> list:
 
 
 class ImageScorer:
-    """Rows of per-image figures, scored against ``references`` (the images sent, in id order) when known."""
+    """Per-image rows, scored against ``references`` (the images sent, in id order) when known, and running means.
 
-    def __init__(self, references: ImageSet = None):
+    Memory stays bounded over any run: a finished row (SSIM included) goes to
+    ``on_row`` (the image sink streams it to a JSON-lines file) and is kept in
+    ``rows`` only with ``keep_rows``; the summary comes from running sums.
+    """
+
+    def __init__(self, references: ImageSet = None, on_row=None, keep_rows: bool = True):
         self.references = references if references is not None and len(references) else None
-        self.rows = []
+        self.on_row = on_row
+        self.rows = [] if keep_rows else None
         self.unscored = []  # (row, reference, decoded) waiting for a batched SSIM
+        self.received = 0
+        self.sums = collections.defaultdict(float)
+        self.counts = collections.Counter()
 
     def reference(self, image_id: int, shape):
         """(reference image, label) for an on-air image id (which may have wrapped), or (None, None)."""
@@ -55,7 +70,7 @@ class ImageScorer:
         return None, None
 
     def add(self, meta: dict, image: np.ndarray, **extra) -> dict:
-        """Score one received image; returns its row (``extra`` is added to it)."""
+        """Score one received image; returns its row (``extra`` is added to it; SSIM follows in a batch)."""
         row = {key: meta[key] for key in ROW_KEYS if key in meta}
         row.update(extra)
         reference, label = self.reference(int(meta["image_id"]), image.shape)
@@ -66,34 +81,42 @@ class ImageScorer:
         for key in ("predicted_class", "confidence"):
             if key in meta:
                 row[key] = meta[key]
-        self.rows.append(row)
-        if reference is not None:
+        self.received += 1
+        if reference is None:
+            self._finish(row)
+        else:
             self.unscored.append((row, reference, image))
-        if len(self.unscored) >= SSIM_BATCH:
-            self.score_pending()
+            if len(self.unscored) >= SSIM_BATCH:
+                self.score_pending()
         return row
 
+    def _finish(self, row: dict) -> None:
+        for key in ("psnr", "ssim", "snr_est_db"):
+            if row.get(key) is not None:
+                self.sums[key] += row[key]
+                self.counts[key] += 1
+        if "label" in row and "predicted_class" in row:
+            self.sums["accuracy"] += row["predicted_class"] == row["label"]
+            self.counts["accuracy"] += 1
+        if self.rows is not None:
+            self.rows.append(row)
+        if self.on_row is not None:
+            self.on_row(row)
+
     def score_pending(self) -> None:
-        """SSIM for the rows still waiting."""
+        """SSIM for the rows still waiting, which are then finished."""
         if self.unscored:
             values = ssim_batch([(reference, image) for _, reference, image in self.unscored])
-            for (row, _, _), value in zip(self.unscored, values):
+            pending, self.unscored = self.unscored, []
+            for (row, _, _), value in zip(pending, values):
                 row["ssim"] = value
-            self.unscored = []
+                self._finish(row)
 
     def summary(self) -> dict:
         """Means over the received images: PSNR, SSIM, top-1 accuracy, SNR estimate (each where known)."""
         self.score_pending()
-        rows = self.rows
-        summary = {"images_received": len(rows)}
-        scored = [r for r in rows if "psnr" in r]
-        if scored:
-            summary["psnr"] = float(np.mean([r["psnr"] for r in scored]))
-            summary["ssim"] = float(np.mean([r["ssim"] for r in scored]))
-        classified = [r for r in rows if "label" in r and "predicted_class" in r]
-        if classified:
-            summary["accuracy"] = float(np.mean([r["predicted_class"] == r["label"] for r in classified]))
-        estimates = [r["snr_est_db"] for r in rows if "snr_est_db" in r]
-        if estimates:
-            summary["snr_est_db"] = float(np.mean(estimates))
+        summary = {"images_received": self.received}
+        for key in ("psnr", "ssim", "accuracy", "snr_est_db"):
+            if self.counts[key]:
+                summary[key] = float(self.sums[key] / self.counts[key])
         return summary

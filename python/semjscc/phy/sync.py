@@ -10,6 +10,16 @@
    the CFO, and the equaliser is retrained on everything known in the frame
    (preamble, header, payload pilots) with taps that drift linearly over the
    frame (:mod:`semjscc.phy.equalizers.fse`).
+
+What the air can do to it is bounded and counted: non-finite samples are
+zeroed before detection and absurd amplitudes clipped, and a frame that
+overlaps either is dropped (``corrupt_samples``); a frame whose payload
+pilots vanish (a burst cut short, or the next frame already starting) is
+dropped as ``truncated`` and the search resumes right after its header;
+periodic inputs (DC, tones) are told apart from the preamble by its
+autocorrelation at half a repeat, so they cost no frame attempts.  Every
+detected frame ends as delivered (``decoded``) or dropped under a reason:
+detected = decoded + sum(dropped) (+ 1 while a frame waits for its payload).
 """
 
 from dataclasses import dataclass, field
@@ -41,8 +51,9 @@ class RxFrame:
 @dataclass
 class SyncStats:
     detected: int = 0
-    decoded: int = 0
+    decoded: int = 0  # delivered with a valid header and all of the payload
     dropped: dict = field(default_factory=dict)
+    corrupt_samples: int = 0
 
     def drop(self, reason: str) -> None:
         self.dropped[reason] = self.dropped.get(reason, 0) + 1
@@ -53,8 +64,35 @@ def _window_sums(values: np.ndarray, width: int) -> np.ndarray:
     return csum[width:] - csum[:-width]
 
 
+def _autocorrelation(region: np.ndarray, lag: int, window: int, length: int) -> tuple:
+    """(|normalised autocorrelation| at ``lag`` over ``window``, its complex sum) for ``length`` positions."""
+    product = np.conj(region[:-lag]) * region[lag:]
+    corr = _window_sums(product, window)[:length]
+    power = np.abs(region) ** 2
+    e1 = _window_sums(power[:-lag], window)[:length]
+    e2 = _window_sums(power[lag:], window)[:length]
+    return np.abs(corr) / np.sqrt(e1 * e2 + 1e-20), corr
+
+
+def pilot_presence(outputs: np.ndarray, pilots: np.ndarray, segment: int = 64) -> float:
+    """The smallest normalised correlation of equalised pilots with the known ones over segments of them.
+
+    About SNR / (1 + SNR) where the frame is on the air, about 1 / segment where it is not.
+    """
+    worst = 1.0
+    for start in range(0, max(len(pilots) - segment // 2, 1), segment):
+        stop = len(pilots) if len(pilots) - start < segment + segment // 2 else start + segment
+        y, p = outputs[start:stop], pilots[start:stop]
+        energy = np.sum(np.abs(y) ** 2) * np.sum(np.abs(p) ** 2)
+        worst = min(worst, float(np.abs(np.vdot(p, y)) ** 2 / energy) if energy > 0 else 0.0)
+    return worst
+
+
 class FrameSynchronizer:
     """Streaming receiver front end: ``push`` matched-filtered samples, get ``RxFrame`` objects."""
+
+    PILOT_PRESENCE = 0.05  # below this on a segment of payload pilots the frame is not (all) there
+    CLIP_AMPLITUDE = 1e4  # samples above this magnitude are clipped (a radio's full scale is 1)
 
     def __init__(self, config: FrameConfig = FrameConfig(), detect_threshold: float = 0.3,
                  timing_threshold: float = 0.2, fse_half_taps: int = 2, header_smoothing: int = 1000):
@@ -74,10 +112,11 @@ class FrameSynchronizer:
         self.base = 0  # absolute index of buffer[0]
         self.search = 0  # buffer index where the search resumes
         self.pending = None  # a frame whose header is decoded, waiting for the rest of its payload
+        self.corrupt = []  # absolute [start, stop) ranges of samples that were non-finite or clipped
 
     # -- stream bookkeeping -------------------------------------------------
     def push(self, samples: np.ndarray) -> list:
-        self.buffer = np.concatenate([self.buffer, np.asarray(samples, dtype=np.complex64)])
+        self.buffer = np.concatenate([self.buffer, self._sanitised(np.asarray(samples, dtype=np.complex64))])
         frames = []
         while True:
             status, frame = self._next()
@@ -92,7 +131,34 @@ class FrameSynchronizer:
         self.buffer = self.buffer[keep_from:]
         self.base += keep_from
         self.search -= keep_from
+        self.corrupt = [(a, b) for a, b in self.corrupt if b > self.base - self._margin()]
         return frames
+
+    def flush(self) -> None:
+        """End of stream: a frame still waiting for its payload never gets it."""
+        if self.pending is not None:
+            self.pending = None
+            self.stats.drop("truncated")
+
+    def _sanitised(self, samples: np.ndarray) -> np.ndarray:
+        """Non-finite samples zeroed, absurd magnitudes clipped; where they were is remembered."""
+        magnitude = np.abs(samples)
+        bad = ~np.isfinite(magnitude) | (magnitude > self.CLIP_AMPLITUDE)
+        if not bad.any():
+            return samples
+        samples = np.where(np.isfinite(magnitude), samples, 0).astype(np.complex64)
+        loud = np.isfinite(magnitude) & (magnitude > self.CLIP_AMPLITUDE)
+        samples[loud] *= (self.CLIP_AMPLITUDE / magnitude[loud]).astype(np.float32)
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], bad.astype(np.int8), [0]])))
+        offset = self.base + len(self.buffer)
+        self.corrupt += [(offset + a, offset + b) for a, b in zip(edges[::2], edges[1::2])]
+        self.stats.corrupt_samples += int(bad.sum())
+        return samples
+
+    def _overlaps_corrupt(self, start: int, stop: int) -> bool:
+        """Whether buffer[start:stop] holds a sample that was non-finite or clipped."""
+        start, stop = start + self.base, stop + self.base
+        return any(a < stop and b > start for a, b in self.corrupt)
 
     def _margin(self) -> int:
         return (self.half_taps + 2) * self.config.sps
@@ -100,28 +166,24 @@ class FrameSynchronizer:
     def _next(self):
         """One detection attempt: ('wait', None) when more samples are needed."""
         if self.pending is not None:
-            frame = self._finish(**self.pending)
-            if frame is None:
+            outcome = self._finish(**self.pending)
+            if outcome is None:
                 return "wait", None
+            frame, resume = outcome
             self.pending = None
-            self.search = frame.start - self.base + (self.n_preamble + self.n_header + len(frame.payload)) * self.config.sps
+            self.search = resume
             return "more", frame
         buf, sps = self.buffer, self.config.sps
         end = len(buf) - self.window - self.lag
         if end <= self.search:
             return "wait", None
         region = buf[self.search:end + self.window + self.lag].astype(np.complex128)
-        product = np.conj(region[:-self.lag]) * region[self.lag:]
-        corr = _window_sums(product, self.window)
-        power = np.abs(region) ** 2
-        e1 = _window_sums(power[:-self.lag], self.window)
-        e2 = _window_sums(power[self.lag:], self.window)
-        metric = np.abs(corr) / np.sqrt(e1 * e2 + 1e-20)
-        hits = np.flatnonzero(metric > self.detect_threshold)
-        if len(hits) == 0:
+        length = len(region) - self.lag - self.window + 1
+        metric, corr = _autocorrelation(region, self.lag, self.window, length)
+        first = self._first_preamble_like(region, metric)
+        if first is None:
             self.search = end
             return "wait", None
-        first = hits[0]
         if first + self.window >= len(metric):
             self.search += first
             return "wait", None  # the peak may lie beyond what has arrived
@@ -132,14 +194,33 @@ class FrameSynchronizer:
             self.search = self.search + first
             return "wait", None
         cfo = np.angle(corr[peak]) / (2 * np.pi * self.lag)
-        frame = self._try_frame(coarse_start, cfo)
-        if frame == "wait":
+        outcome = self._try_frame(coarse_start, cfo)
+        if outcome == "wait":
             self.search = self.search + first
             return "wait", None
-        if frame is None:  # not a frame, or a lost one: skip past its preamble
+        if outcome == "no frame":  # skip past its preamble
             self.search = coarse_start + self.n_preamble * sps
-            return "more", None
-        return "more", None  # header decoded: the frame is pending until its payload has arrived
+        elif outcome == "lost":  # a frame whose header failed: skip its header too, so its body is not re-detected
+            self.search = coarse_start + (self.n_preamble + self.n_header) * sps
+        return "more", None  # or the header decoded: the frame is pending until its payload has arrived
+
+    def _first_preamble_like(self, region: np.ndarray, metric: np.ndarray):
+        """The first position whose autocorrelation passes the threshold at one repeat but not at half a repeat.
+
+        A periodic input (DC, a tone) correlates at every lag; the Zadoff-Chu
+        repeats do not at half their period.  The half-repeat check runs only
+        around candidates, a stretch of ``2 * window`` at a time.
+        """
+        hits = np.flatnonzero(metric > self.detect_threshold)
+        while len(hits):
+            first, stop = hits[0], min(hits[0] + 2 * self.window, len(metric))
+            half, _ = _autocorrelation(region[first:stop + self.window + self.lag], self.lag // 2, self.window,
+                                       stop - first)
+            passing = (metric[first:stop] > self.detect_threshold) & (half < 0.5 * metric[first:stop])
+            if passing.any():
+                return first + int(np.flatnonzero(passing)[0])
+            hits = hits[hits >= stop]
+        return None
 
     # -- one frame ------------------------------------------------------------
     def _derotated(self, start: int, stop: int, cfo: float, step: int = 1) -> np.ndarray:
@@ -185,7 +266,7 @@ class FrameSynchronizer:
         if start is None:
             return "wait"
         if rho < self.timing_threshold or start - self.half_taps * sps < 0:
-            return None
+            return "no frame"
         self.stats.detected += 1
         pre, n_pre = config.preamble, len(config.preamble)
         coded = config.header_coded_symbols
@@ -206,22 +287,28 @@ class FrameSynchronizer:
             header = Header.from_bits(fec.viterbi_decode(soft))
         except HeaderError:
             self.stats.drop("header_crc")
-            return None
+            return "lost"
         if header.payload_length > config.max_payload or header.payload_length == 0:
             self.stats.drop("bad_length")
-            return None
-        self.stats.decoded += 1
+            return "lost"
         self.pending = {"start": self.base + start, "cfo": cfo, "rho": rho, "header": header, "outputs": outputs}
         return "pending"
 
     def _finish(self, start: int, cfo: float, rho: float, header: Header, outputs: np.ndarray):
-        """Equalise the payload of a frame whose header decoded, once all of it is in the buffer."""
+        """Equalise the payload of a frame whose header decoded, once all of it is in the buffer.
+
+        Returns None while waiting, else (the frame or None if dropped, buffer index to search on from).
+        """
         config, sps = self.config, self.config.sps
         start -= self.base
         n_payload = config.payload_symbols(header.payload_length)
         payload_start = start + (len(config.preamble) + self.n_header) * sps
-        if payload_start + (n_payload - 1) * sps + self._margin() > len(self.buffer):
+        end = payload_start + (n_payload - 1) * sps + self._margin()
+        if end > len(self.buffer):
             return None
+        if self._overlaps_corrupt(start - self._margin(), end):
+            self.stats.drop("corrupt_samples")
+            return None, end
         # The decoded header is known now: refine the CFO, then fit the drifting equaliser on
         # preamble + header + payload pilots.
         known = np.concatenate([config.preamble, header_symbols(header, config)])
@@ -232,5 +319,10 @@ class FrameSynchronizer:
         count = len(known) + n_payload
         fitted = self.frame_fse.equalize(self._half_symbol_samples(start, count, cfo), positions, targets, count)
         payload = fitted.data[len(known):]
-        return RxFrame(header, payload.astype(np.complex64), self.base + start, float(cfo), rho, fitted.snr_db,
-                       len(targets))
+        if pilot_presence(payload[pilot_index], targets[len(known):]) < self.PILOT_PRESENCE:
+            self.stats.drop("truncated")
+            return None, payload_start
+        self.stats.decoded += 1
+        frame = RxFrame(header, payload.astype(np.complex64), self.base + start, float(cfo), rho, fitted.snr_db,
+                        len(targets))
+        return frame, payload_start + n_payload * sps
