@@ -14,6 +14,7 @@ OUT=${OUT:-bench/results}
 "$SEMJSCC" bench baseline --data cifar10:test --out "$OUT"
 "$SEMJSCC" bench throughput --out "$OUT"
 "$SEMJSCC" bench radio --model adaptive_awgn_kn1-6 --data cifar10:test:200 --out "$OUT/radio"
+"$SEMJSCC" bench robustness --out "$OUT/robustness"
 "$SEMJSCC" bench rtf --models baseline_awgn_kn1-6_snr10,baseline_awgn_kn1-12_snr13,adaptive_awgn_kn1-6,adaptive_awgn_kn1-6_w64,adaptive_awgn_kn1-12,adaptive_fading_kn1-6 --out "$OUT/radio"
 # Semantic: plain deep JSCC, the equal-budget MSE controls, semantic-importance, TOSC-SR and WebP at capacity;
 # extra lambdas (models/training/) only for the trade-off curve.  Then the 10,000 JPEG-derived test images for

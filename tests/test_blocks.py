@@ -340,8 +340,10 @@ def test_importing_the_blocks_loads_no_qt_and_leaves_blas_alone(python_env):
     import subprocess
     import sys
 
-    probe = ("import sys, numpy, torch; from threadpoolctl import threadpool_info; before = threadpool_info(); "
-             "from gnuradio import semjscc; print('PyQt5' in sys.modules, threadpool_info() == before); "
+    probe = ("import sys, numpy, torch; from threadpoolctl import threadpool_info; "
+             "threads = lambda: {lib['filepath']: lib['num_threads'] for lib in threadpool_info()}; before = threads(); "
+             "from gnuradio import semjscc; after = threads(); "
+             "print('PyQt5' in sys.modules, all(after[lib] == n for lib, n in before.items())); "
              "semjscc.image_display; print('PyQt5' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", probe], env=python_env, capture_output=True, text=True,
                          check=True).stdout.split()
@@ -371,3 +373,10 @@ def test_batch_worker_survives_a_bad_item_and_reports_it():
     assert wait_for(lambda: processed == [1, 2, 3])
     worker.stop()
     assert failed == [("bad", "Output size is too small")]
+
+
+def test_a_bare_port_publishes_on_localhost_only():
+    from semjscc.gr.image_sink import publish_address
+
+    assert publish_address("5557") == "tcp://127.0.0.1:5557"
+    assert publish_address("tcp://127.0.0.2:5557") == "tcp://127.0.0.2:5557"  # an explicit address is taken as is

@@ -68,3 +68,18 @@ def test_card_keeps_the_image_and_the_task_table_of_the_same_data_apart(tmp_path
     assert sorted(t["results"][0].get("accuracy", -1) for t in card["measured"]) == [-1, 0.8]
     card = write_card(path, [table(27.6, accuracy=0.85)])  # a newer task table replaces the older one
     assert sorted(t["results"][0].get("accuracy", -1) for t in card["measured"]) == [-1, 0.85]
+
+
+@pytest.mark.parametrize("field, value", [("width", 200000), ("blocks", 200000), ("width", -1)])
+def test_a_forged_config_is_refused_before_anything_is_allocated(tmp_path, model, field, value):
+    import time
+
+    path = tmp_path / "m.pt"
+    save_checkpoint(path, model)
+    payload = torch.load(path, weights_only=True)
+    payload["model"][field] = value
+    torch.save(payload, path)
+    started = time.time()
+    with pytest.raises(CheckpointError, match=f"{field} = {value}"):
+        load_model(path)
+    assert time.time() - started < 2.0

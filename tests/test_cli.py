@@ -45,3 +45,43 @@ def test_bench_report_writes_the_summary_tables(tmp_path):
     text = write_report(tmp_path)
     assert (tmp_path / "summary.md").read_text() == text
     assert "| adaptive_awgn_kn1-6 | awgn |" in text and "implementation loss" in text
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["loopback", "--snr", "nan"], "SNR"), (["loopback", "--snr", "inf"], "SNR"), (["loopback", "--snr", "-100"], "SNR"),
+    (["loopback", "--cfo", "nan"], "frequency offset"), (["loopback", "--taps", "0"], "not all zero"),
+    (["loopback", "--epsilon", "0"], "epsilon"), (["loopback", "--device", "foo"], "device"),
+    (["loopback", "--samp-rate", "0"], "sample rate"), (["eval", "--model", "x", "--snr", "0:20:0"], "never reaches"),
+    (["eval", "--model", "x", "--snr", "20:0:5"], "never reaches"),
+    (["train", "--out", "x.pt", "--k-over-n", "1/0"], "k/n"),
+])
+def test_bad_arguments_get_a_one_line_error_before_anything_runs(argv, says, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert says in err.splitlines()[-1] and "Traceback" not in err
+
+
+def test_an_unwritable_report_path_fails_before_the_run(capsys):
+    assert main(["loopback", "--json", "/dev/null/report.json"]) == 2
+    assert "cannot write /dev/null/report.json" in capsys.readouterr().err
+
+
+def test_an_oversized_image_is_refused_by_name(tmp_path, capsys):
+    from PIL import Image
+
+    Image.new("1", (5000, 5000)).save(tmp_path / "huge.png")
+    assert main(["loopback", "--data", str(tmp_path / "huge.png"), "--out", str(tmp_path / "rx")]) == 2
+    assert "5000x5000" in capsys.readouterr().err
+
+
+def test_json_reports_carry_null_not_nan(tmp_path):
+    import json
+
+    from semjscc.store.jsonio import write_json
+
+    write_json(tmp_path / "r.json", {"psnr": float("nan"), "rows": [float("inf"), 1.0]})
+    assert json.loads((tmp_path / "r.json").read_text()) == {"psnr": None, "rows": [None, 1.0]}
+    assert "NaN" not in (tmp_path / "r.json").read_text()

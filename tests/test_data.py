@@ -38,3 +38,17 @@ def test_bad_specs_and_files_are_named(tmp_path, sample_root):
     (tmp_path / "broken.png").write_bytes(b"not a png")
     with pytest.raises(ValueError, match="broken.png"):
         load_dataset(str(tmp_path))
+
+
+def test_a_16_bit_image_is_scaled_to_8_bits_not_clipped(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from semjscc.data.images import read_image
+
+    ramp = (np.arange(64 * 64).reshape(64, 64) * 16).astype(np.uint16)  # 0 .. 65520
+    Image.fromarray(ramp).save(tmp_path / "deep.png")
+    image = read_image(tmp_path / "deep.png")
+    assert image.shape == (64, 64, 3) and image.dtype == np.uint8
+    assert image[..., 0].max() == 255 and (image[..., 0] == 255).mean() < 0.01  # clipping saturated 99.7 %
+    assert abs(float(image[..., 0].mean()) - 127.5) < 1.0

@@ -2,17 +2,91 @@
 
 import argparse
 import json
+import math
+import re
 import sys
+from fractions import Fraction
 from pathlib import Path
 
 
+def _number(text: str, what: str, low: float, high: float) -> float:
+    """A finite number in [low, high], or argparse's one-line error naming ``what``."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{what} must be a number, not {text!r}") from None
+    if not math.isfinite(value) or not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"{what} must lie in {low:g}..{high:g}, not {text!r}")
+    return value
+
+
+def snr_value(text: str) -> float:
+    return _number(text, "SNR (dB)", -50.0, 60.0)
+
+
 def parse_snr_list(text: str) -> list:
-    """'0,5,10' or '0:20:5' (start:stop:step, stop included) -> floats."""
+    """'0,5,10' or '0:20:5' (start:stop:step, stop included) -> floats, each a valid SNR."""
     if ":" in text:
-        start, stop, step = (float(v) for v in text.split(":"))
+        parts = text.split(":")
+        if len(parts) != 3:
+            raise argparse.ArgumentTypeError(f"SNR range {text!r} must be start:stop:step")
+        start, stop, step = (snr_value(v) if i < 2 else _number(v, "SNR step", -100, 100) for i, v in enumerate(parts))
+        if step == 0 or (stop - start) * step < 0:
+            raise argparse.ArgumentTypeError(f"SNR range {text!r} never reaches its stop with step {step:g}")
         count = int(round((stop - start) / step)) + 1
+        if count > 1000:
+            raise argparse.ArgumentTypeError(f"SNR range {text!r} has {count} points; at most 1000")
         return [round(start + i * step, 6) for i in range(count)]
-    return [float(v) for v in text.split(",") if v.strip()]
+    values = [snr_value(v) for v in text.split(",") if v.strip()]
+    if not values:
+        raise argparse.ArgumentTypeError("no SNR given")
+    return values
+
+
+def bandwidth_ratio(text: str) -> float:
+    """'1/6' or '0.1667' -> a k/n in (0, 1]."""
+    try:
+        value = float(Fraction(text.strip())) if "/" in text else float(text)
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(f"k/n must be a fraction like 1/6, not {text!r}") from None
+    if not math.isfinite(value) or not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"k/n must lie in (0, 1], not {text!r}")
+    return value
+
+
+def clock_ratio(text: str) -> float:
+    return _number(text, "sample clock ratio (epsilon)", 0.9, 1.1)
+
+
+def frequency_offset(text: str) -> float:
+    return _number(text, "frequency offset (cycles/sample)", -0.5, 0.5)
+
+
+def positive(what: str):
+    def parse(text: str) -> float:
+        value = _number(text, what, 0.0, 1e12)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{what} must be positive, not {text!r}")
+        return value
+    return parse
+
+
+def torch_device(text: str) -> str:
+    if re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", text):
+        return text
+    raise argparse.ArgumentTypeError(f"device must be auto, cpu, mps, cuda or cuda:N, not {text!r}")
+
+
+def channel_taps(text: str) -> str:
+    from semjscc.phy.taps import parse_taps
+
+    try:
+        taps = parse_taps(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    if not all(math.isfinite(t.real) and math.isfinite(t.imag) for t in taps) or not any(abs(t) > 0 for t in taps):
+        raise argparse.ArgumentTypeError(f"channel taps {text!r} must be finite and not all zero")
+    return text
 
 
 def apply_overrides(config, args):
@@ -35,7 +109,7 @@ def add_common_training_options(p) -> None:
     p.add_argument("--precision", choices=["fp32", "bf16"],
                    help="bf16: autocast to bfloat16 (1.8x faster per step on a CPU with AMX; weights stay float32)")
     p.add_argument("--resume", action="store_true", help="continue from <out>.state.pt if present")
-    p.add_argument("--device", default="cpu")
+    p.add_argument("--device", type=torch_device, default="cpu")
     p.add_argument("--data-root", help="data folder (default: $SEMJSCC_DATA, ../shared/data, shipped sample)")
 
 
@@ -74,14 +148,14 @@ def add_train_parser(sub) -> None:
     p.add_argument("--config", help="JSON file of training options (flags override it)")
     p.add_argument("--arch", choices=["baseline", "adaptive"])
     p.add_argument("--family", help="family recorded in the card (default: the architecture)")
-    p.add_argument("--k-over-n", dest="k_over_n", type=_fraction)
+    p.add_argument("--k-over-n", dest="k_over_n", type=bandwidth_ratio)
     p.add_argument("--width", type=int, help="main model's channels (default 64, or the --init model's)")
     p.add_argument("--blocks", type=int, help="residual blocks per stage (default 1, or the --init model's)")
     p.add_argument("--channel", choices=["awgn", "fading", "identity"])
     p.add_argument("--pilots", type=int, help="pilots per block for the fading channel's estimate")
-    p.add_argument("--snr-min", dest="snr_min", type=float)
-    p.add_argument("--snr-max", dest="snr_max", type=float)
-    p.add_argument("--snr", type=float, help="train at one SNR (sets min and max)")
+    p.add_argument("--snr-min", dest="snr_min", type=snr_value)
+    p.add_argument("--snr-max", dest="snr_max", type=snr_value)
+    p.add_argument("--snr", type=snr_value, help="train at one SNR (sets min and max)")
     add_common_training_options(p)
     p.add_argument("--init", help="start from this checkpoint's weights (fine-tuning)")
     p.add_argument("--grow", action="store_true", default=None,
@@ -96,13 +170,6 @@ def add_train_parser(sub) -> None:
     p.add_argument("--importance-norm", dest="importance_norm", choices=["mean", "max", "softmax"])
     p.add_argument("--divergence", choices=["ce", "kl"], help="TOSC-SR semantic distortion")
     p.set_defaults(func=cmd_train)
-
-
-def _fraction(text: str) -> float:
-    if "/" in text:
-        num, den = text.split("/")
-        return float(num) / float(den)
-    return float(text)
 
 
 def cmd_train_task(args) -> int:
@@ -149,7 +216,7 @@ def add_eval_task_parser(sub) -> None:
     p.add_argument("--model", required=True)
     p.add_argument("--data", default="cifar10:test,cifar10:test-jpeg",
                    help="comma-separated dataset specs (cifar10:test-jpeg: the 10,000 JPEG-derived images)")
-    p.add_argument("--device", default="cpu")
+    p.add_argument("--device", type=torch_device, default="cpu")
     p.add_argument("--no-card", action="store_true", help="print only")
     p.add_argument("--data-root")
     p.set_defaults(func=cmd_eval_task)
@@ -160,8 +227,11 @@ def cmd_eval(args) -> int:
     from semjscc.codec.checkpoint import load_model
     from semjscc.data import load_dataset
     from semjscc.evaluate.quality import evaluate, plot_results
+    from semjscc.store.jsonio import check_writable, dumps, write_json
     from semjscc.store.paths import resolve_model
 
+    if args.json:
+        check_writable(args.json)
     model_path = resolve_model(args.model)
     model, _ = load_model(model_path, device=args.device)
     dataset = load_dataset(args.data, args.data_root)
@@ -170,16 +240,14 @@ def cmd_eval(args) -> int:
     options = {"pilots": args.pilots, "equalizer": args.equalizer} if args.channel == "fading" else {}
     task = load_task_model(resolve_model(args.task_model)) if args.task_model else None
     unseen = load_task_model(resolve_model(args.unseen_model)) if args.unseen_model else None
-    report = {"model": str(args.model), **evaluate(model, dataset, args.channel, parse_snr_list(args.snr),
+    report = {"model": str(args.model), **evaluate(model, dataset, args.channel, args.snr,
                                                     batch_size=args.batch_size, seed=args.seed,
                                                     device=args.device, channel_options=options,
                                                     task=task, unseen=unseen)}
-    text = json.dumps(report, indent=2)
     if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(text + "\n")
+        write_json(args.json, report)
         plot_results([report], Path(args.json).with_suffix(".png"))
-    print(text)
+    print(dumps(report))
     if args.card:
         write_card(model_path, [report])
     return 0
@@ -192,14 +260,14 @@ def add_eval_parser(sub) -> None:
     p.add_argument("--channel", default="awgn", choices=["awgn", "fading", "identity"])
     p.add_argument("--pilots", type=int, default=16, help="pilots per block (fading channel)")
     p.add_argument("--equalizer", default="mmse", choices=["mmse", "zf"])
-    p.add_argument("--snr", default="0,5,10,15,20", help="'0,5,10' or 'start:stop:step'")
+    p.add_argument("--snr", type=parse_snr_list, default="0,5,10,15,20", help="'0,5,10' or 'start:stop:step'")
     p.add_argument("--json", help="write the report here (and a PNG plot beside it)")
     p.add_argument("--card", action="store_true", help="add the measured table to the model card")
     p.add_argument("--task-model", help="classifier for the 'accuracy' field (labelled data)")
     p.add_argument("--unseen-model", help="a second classifier, never used in training ('accuracy_unseen')")
     p.add_argument("--batch-size", type=int, default=250)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="cpu")
+    p.add_argument("--device", type=torch_device, default="cpu")
     p.add_argument("--data-root")
     p.set_defaults(func=cmd_eval)
 
@@ -250,20 +318,23 @@ def add_promote_parser(sub) -> None:
 
 
 def cmd_loopback(args) -> int:
-    from semjscc.phy.taps import parse_taps
     from semjscc.run.loopback import run_loopback
+    from semjscc.store.jsonio import check_writable, dumps, write_json
 
-    parse_taps(args.taps)  # a clear error before the flowgraph starts
+    for path in filter(None, (args.json, Path(args.out) / "metrics.json")):
+        check_writable(path)  # before the run, not after it
     report = run_loopback(args.model, args.data, args.snr, args.cfo, args.epsilon, args.taps, args.seed, args.out,
                           args.device, args.samp_rate, args.timeout, args.data_root, args.task_model,
                           save_images=not args.no_save)
-    text = json.dumps(report, indent=2)
     if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(text + "\n")
-    print(text)
+        write_json(args.json, report)
+    print(dumps(report))
     if report["timed_out"]:
         print(f"semjscc loopback: error: timed out after {args.timeout:g} s", file=sys.stderr)
+        return 1
+    if not report["accounted"]:
+        print(f"semjscc loopback: error: {report['images_unexplained']} of {report['images_sent']} images neither "
+              "decoded nor counted as dropped", file=sys.stderr)
         return 1
     return 0
 
@@ -272,16 +343,16 @@ def add_loopback_parser(sub) -> None:
     p = sub.add_parser("loopback", help="images through the full TX -> channel -> RX flowgraph (headless)")
     p.add_argument("--model", default="adaptive_awgn_kn1-6", help="checkpoint file or shipped model name")
     p.add_argument("--data", default="cifar10:test:16", help="dataset spec or folder")
-    p.add_argument("--snr", type=float, default=10.0, help="Es/N0 per complex symbol (dB)")
-    p.add_argument("--cfo", type=float, default=0.0, help="frequency offset, cycles/sample (channel_model's)")
-    p.add_argument("--epsilon", type=float, default=1.0, help="sample clock ratio (channel_model's; 1 = none)")
-    p.add_argument("--taps", default="1.0", help="multipath taps, comma-separated complex literals")
+    p.add_argument("--snr", type=snr_value, default=10.0, help="Es/N0 per complex symbol (dB)")
+    p.add_argument("--cfo", type=frequency_offset, default=0.0, help="frequency offset, cycles/sample (channel_model's)")
+    p.add_argument("--epsilon", type=clock_ratio, default=1.0, help="sample clock ratio (channel_model's; 1 = none)")
+    p.add_argument("--taps", type=channel_taps, default="1.0", help="multipath taps, comma-separated complex literals")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="out/loopback", help="folder for decoded PNGs and metrics.json")
     p.add_argument("--json", help="write the link report here")
-    p.add_argument("--device", default="auto")
-    p.add_argument("--samp-rate", type=float, default=1e6, help="sample rate the RTF refers to")
-    p.add_argument("--timeout", type=float, default=600.0, help="give up after this many seconds")
+    p.add_argument("--device", type=torch_device, default="auto")
+    p.add_argument("--samp-rate", type=positive("sample rate"), default=1e6, help="sample rate the RTF refers to")
+    p.add_argument("--timeout", type=positive("timeout (s)"), default=600.0, help="give up after this many seconds")
     p.add_argument("--task-model", default="", help="classifier at the receiver: adds 'accuracy'")
     p.add_argument("--no-save", action="store_true", help="keep the metrics, skip writing decoded PNGs")
     p.add_argument("--data-root")
@@ -291,7 +362,7 @@ def add_loopback_parser(sub) -> None:
 def cmd_demo(args) -> int:
     from semjscc.run.demo import run_demo
 
-    run_demo(args.out, args.model, parse_snr_list(args.snr), args.data, args.kodak, args.device, args.task_model)
+    run_demo(args.out, args.model, args.snr, args.data, args.kodak, args.device, args.task_model)
     return 0
 
 
@@ -299,7 +370,7 @@ def add_demo_parser(sub) -> None:
     p = sub.add_parser("demo", help="shipped images through the full flowgraph at several SNRs")
     p.add_argument("--out", default="out/demo")
     p.add_argument("--model", default="", help="default: the main shipped model")
-    p.add_argument("--snr", default="0,5,10,15,20")
+    p.add_argument("--snr", type=parse_snr_list, default="0,5,10,15,20")
     p.add_argument("--data", default="cifar10:test:16")
     p.add_argument("--kodak", default="kodak:1", help="a large image to send as well ('' for none)")
     p.add_argument("--task-model", default=None,
@@ -313,7 +384,7 @@ def cmd_bench(args) -> int:
     if args.what == "codec":
         from semjscc.bench.codec import bench_quality
 
-        bench_quality(out, args.data, parse_snr_list(args.snr), args.filter, update_cards=not args.no_cards)
+        bench_quality(out, args.data, args.snr, args.filter, update_cards=not args.no_cards)
     elif args.what == "baseline":
         from semjscc.bench.codec import bench_baseline_reproduction
 
@@ -322,7 +393,7 @@ def cmd_bench(args) -> int:
         from semjscc.bench.semantic import run_semantic_bench
 
         run_semantic_bench(str(out), args.models.split(","), args.task_model, args.unseen_model, args.data,
-                           parse_snr_list(args.snr), args.digital_codec, tuple(filter(None, args.sweep.split(","))),
+                           args.snr, args.digital_codec, tuple(filter(None, args.sweep.split(","))),
                            update_cards=not args.no_cards, precision=args.precision)
     elif args.what == "importance":
         from semjscc.bench.semantic import importance_figure
@@ -336,6 +407,11 @@ def cmd_bench(args) -> int:
         from semjscc.bench.report import write_report
 
         print(write_report(out))
+    elif args.what == "robustness":
+        from semjscc.bench.robustness import run_robustness_bench
+
+        result = run_robustness_bench(str(out), args.data_root)
+        return 0 if result["passed"] else 1
     elif args.what == "rtf":
         from semjscc.bench.radio import run_rtf_bench
 
@@ -349,11 +425,11 @@ def cmd_bench(args) -> int:
 
 def add_bench_parser(sub) -> None:
     p = sub.add_parser("bench", help="benchmarks: codec quality, throughput, radio link (JSON + plots)")
-    p.add_argument("what", choices=["codec", "baseline", "throughput", "radio", "rtf", "semantic", "importance",
-                                      "report"])
+    p.add_argument("what", choices=["codec", "baseline", "throughput", "radio", "rtf", "robustness", "semantic",
+                                      "importance", "report"])
     p.add_argument("--out", default="bench/results")
     p.add_argument("--data", default="cifar10:test", help="codec: dataset; radio: images for the loss table")
-    p.add_argument("--snr", default="0,5,10,15,20")
+    p.add_argument("--snr", type=parse_snr_list, default="0,5,10,15,20")
     p.add_argument("--filter", default="", help="codec: only models whose name contains this")
     p.add_argument("--no-cards", action="store_true", help="codec, semantic: leave the model cards alone")
     p.add_argument("--model", default="baseline_awgn_kn1-6_snr10", help="radio: the model for the link tests")
@@ -367,6 +443,7 @@ def add_bench_parser(sub) -> None:
     p.add_argument("--sweep", default="", help="semantic: more models (lambdas) for the trade-off curve only")
     p.add_argument("--digital-codec", default="webp", choices=["webp", "jpeg2000"])
     p.add_argument("--layer", default="layer2", help="importance: the task network layer")
+    p.add_argument("--data-root", help="robustness: data folder (default: $SEMJSCC_DATA, ../shared/data, sample)")
     p.set_defaults(func=cmd_bench)
 
 
@@ -380,7 +457,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:  # argparse has printed its one-line error (or the help)
+        return stop.code
     try:
         return args.func(args)
     except (ValueError, FileNotFoundError) as err:

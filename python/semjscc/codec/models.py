@@ -11,6 +11,7 @@ from torch import nn
 from semjscc.codec.bandwidth import check_image_size, latent_channels, DOWNSAMPLE
 from semjscc.codec.layers import GDN, ResidualBlock, SNRAttention
 from semjscc.codec.power import normalize_power
+from semjscc.store.checkpoint import check_bounds
 
 
 def latent_to_symbols(latent: torch.Tensor) -> torch.Tensor:
@@ -164,10 +165,16 @@ class AdaptiveJSCC(JSCCModel):
 ARCHITECTURES = {"baseline": BaselineJSCC, "adaptive": AdaptiveJSCC}
 
 
+CONFIG_BOUNDS = {"width": (1, 1024), "blocks": (0, 16)}
+
+
 def build_model(config: dict) -> JSCCModel:
-    """Instantiate a codec from its JSON config (the ``model`` entry of a checkpoint)."""
+    """Instantiate a codec from its JSON config (the ``model`` entry of a checkpoint); sizes outside sane
+    bounds are refused before anything is allocated."""
     config = dict(config)
     arch = config.pop("arch", None)
     if arch not in ARCHITECTURES:
         raise ValueError(f"unknown model architecture {arch!r}; known: {sorted(ARCHITECTURES)}")
+    check_bounds(config, CONFIG_BOUNDS)
+    latent_channels(float(config.get("k_over_n", 0)))  # a bandwidth ratio no codec here realises fails here
     return ARCHITECTURES[arch](**config)

@@ -9,7 +9,6 @@ and the counters of the RX blocks, which arrive on ``stats``, so every frame
 and image is accounted for in one file.
 """
 
-import json
 import threading
 import time
 from pathlib import Path
@@ -22,10 +21,17 @@ from semjscc.data.images import write_image
 from semjscc.gr.accounting import DropCounter
 from semjscc.gr.pdus import parse_pdu
 from semjscc.link.scoring import ImageScorer
+from semjscc.store.jsonio import dumps, write_json
 from semjscc.link.meta import image_from_pdu
 
 SMALL_IMAGE_VALUES = 64 * 64 * 3  # images this small are saved as uncompressed PNG
 ROWS_FILE = "images.jsonl"
+
+
+def publish_address(text: str) -> str:
+    """A ZeroMQ address to bind; a bare port binds to localhost only."""
+    text = str(text).strip()
+    return f"tcp://127.0.0.1:{text}" if text.isdigit() else text
 
 
 class image_sink(gr.basic_block):
@@ -46,8 +52,12 @@ class image_sink(gr.basic_block):
         if zmq_address:
             import zmq
 
+            address = publish_address(zmq_address)
+            if any(wildcard in address for wildcard in ("*", "0.0.0.0", "[::]")):
+                gr.log.warn(f"semjscc image_sink: publishing decoded images on every interface ({address}), "
+                            "unauthenticated; prefer tcp://127.0.0.1:PORT with an SSH tunnel, or ZeroMQ CURVE")
             self.publisher = zmq.Context.instance().socket(zmq.PUB)
-            self.publisher.bind(zmq_address)
+            self.publisher.bind(address)
         self.message_port_register_in(pmt.intern("images"))
         self.message_port_register_in(pmt.intern("stats"))
         self.set_msg_handler(pmt.intern("images"), self._handle_image)
@@ -65,7 +75,7 @@ class image_sink(gr.basic_block):
         if self._rows_file is None:
             self.folder.mkdir(parents=True, exist_ok=True)
             self._rows_file = open(self.folder / ROWS_FILE, "w")
-        self._rows_file.write(json.dumps(row) + "\n")
+        self._rows_file.write(dumps(row, indent=None) + "\n")
 
     def _handle_stats(self, msg):
         update = pmt.to_python(msg)
@@ -94,7 +104,7 @@ class image_sink(gr.basic_block):
             except (OSError, ValueError) as err:
                 self.dropped.drop("png_write_error", err)
         if self.publisher is not None:
-            self.publisher.send_multipart([json.dumps(row).encode(), image.tobytes()])
+            self.publisher.send_multipart([dumps(row, indent=None).encode(), image.tobytes()])
 
     def summary(self) -> dict:
         with self.lock:
@@ -110,8 +120,7 @@ class image_sink(gr.basic_block):
     def write_metrics(self) -> None:
         if self.folder is None or not self.metrics_file:
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        (self.folder / self.metrics_file).write_text(json.dumps(self.summary(), indent=2) + "\n")
+        write_json(self.folder / self.metrics_file, self.summary())
 
     def stop(self):
         self.write_metrics()

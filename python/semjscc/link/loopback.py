@@ -22,22 +22,39 @@ from semjscc.phy.pulse import matched_filter
 CHUNK = 1 << 16  # samples per push, as the flowgraph's synchroniser gets them
 
 
-def link_report(frames_sent: int, images_sent: int, sync: dict, decoder: dict, summary: dict) -> dict:
+FRAME_LEVEL = ("model_mismatch", "duplicate")  # counted per frame or chunk: no image of ours is lost there
+
+
+def link_report(frames_sent: int, images_sent: int, sync: dict, decoder: dict, summary: dict,
+                transmitter_dropped: dict = None) -> dict:
     """The accounting of a run: frames sent/detected/decoded/dropped/missed, images sent/decoded/dropped, quality.
 
     ``sync``: the synchroniser's counters (``frames_detected``, ``frames_synced``, ``dropped``);
-    ``decoder``: the receiver's (``images_decoded``, ``dropped``); ``summary``: :meth:`ImageScorer.summary`.
+    ``decoder``: the receiver's (``images_decoded``, ``dropped``); ``summary``: :meth:`ImageScorer.summary`;
+    ``transmitter_dropped``: images the transmitter refused, by reason.  ``images_unexplained`` is what is
+    neither decoded nor counted as dropped; it may be non-zero only when whole frames were lost on the air
+    (``frames_lost``), which carried images that no receiver can count; ``accounted`` says the books close.
     """
-    frame_level = {"model_mismatch"}
+    transmitter_dropped = dict(transmitter_dropped or {})
+    images_dropped = {k: v for k, v in decoder["dropped"].items() if k not in FRAME_LEVEL}
+    frames_dropped = {**sync["dropped"], **{k: v for k, v in decoder["dropped"].items() if k in FRAME_LEVEL}}
+    frames_missed = frames_sent - sync["frames_detected"]
+    frames_lost = max(frames_missed, 0) + sum(sync["dropped"].values())
+    unexplained = images_sent - decoder["images_decoded"] - sum(images_dropped.values()) - sum(
+        transmitter_dropped.values())
     return {
         "frames_sent": frames_sent,
         "frames_detected": sync["frames_detected"],
         "frames_decoded": sync["frames_synced"],
-        "frames_dropped": {**sync["dropped"], **{k: v for k, v in decoder["dropped"].items() if k in frame_level}},
-        "frames_missed": frames_sent - sync["frames_detected"],
+        "frames_dropped": frames_dropped,
+        "frames_missed": frames_missed,
+        "frames_lost": frames_lost,
         "images_sent": images_sent,
         "images_decoded": decoder["images_decoded"],
-        "images_dropped": {k: v for k, v in decoder["dropped"].items() if k not in frame_level},
+        "images_dropped": images_dropped,
+        "images_dropped_tx": transmitter_dropped,
+        "images_unexplained": unexplained,
+        "accounted": unexplained == 0 or (unexplained > 0 and frames_lost > 0),
         "psnr": summary.get("psnr"),
         "ssim": summary.get("ssim"),
         "accuracy": summary.get("accuracy"),

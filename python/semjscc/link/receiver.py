@@ -81,7 +81,8 @@ class Receiver:
 
     ``accept`` returns the images a frame completes, as (image meta, symbols,
     SNR dB), ready for ``decode``; ``snr_override_db`` (not NaN) replaces the
-    estimate at the decoder.  ``task`` is the receiver's classifier, if any.
+    estimate at the decoder.  ``task`` is the receiver's classifier, if any: it
+    labels the images of the size it was trained on.
     """
 
     def __init__(self, model: LinkCodec, task=None, max_pending: int = 4, snr_override_db: float = math.nan,
@@ -168,13 +169,14 @@ class Receiver:
             images = self.model.codec.decode(tensor, (padded_size(height), padded_size(width)),
                                              torch.tensor(snrs)).clamp(0, 1)
             pixels = (images * 255).round().byte()
-            if self.task is not None:
+            classify = self.task is not None and (height, width) == tuple(self.task.input_size)
+            if classify:
                 predicted, confidence = predict(self.task, pixels[:, :, :height, :width].float().div(255))
         pixels = pixels.permute(0, 2, 3, 1).cpu().numpy()[:, :height, :width]
         decoded = []
         for index, (meta, _, _) in enumerate(batch):
             meta = dict(meta, decoder_snr_db=snrs[index])
-            if self.task is not None:
+            if classify:
                 meta.update(predicted_class=int(predicted[index]), confidence=float(confidence[index]))
             decoded.append((meta, np.ascontiguousarray(pixels[index])))
         self.decoded += len(decoded)

@@ -13,8 +13,8 @@
 
 What the air can do to it is bounded and counted: non-finite samples are
 zeroed before detection and absurd amplitudes clipped, and a frame that
-overlaps either is dropped (``corrupt_samples``); a frame whose payload
-pilots vanish (a burst cut short, or the next frame already starting) is
+overlaps either is dropped (``corrupt_samples``); a frame whose last payload
+pilots are missing (a burst cut short, or the next frame already starting) is
 dropped as ``truncated`` and the search resumes right after its header;
 periodic inputs (DC, tones) are told apart from the preamble by its
 autocorrelation at half a repeat, so they cost no frame attempts.  Every
@@ -74,24 +74,28 @@ def _autocorrelation(region: np.ndarray, lag: int, window: int, length: int) -> 
     return np.abs(corr) / np.sqrt(e1 * e2 + 1e-20), corr
 
 
-def pilot_presence(outputs: np.ndarray, pilots: np.ndarray, segment: int = 64) -> float:
-    """The smallest normalised correlation of equalised pilots with the known ones over segments of them.
+def missing_tail(outputs: np.ndarray, pilots: np.ndarray, noise_var: float, sigmas: float = 5.0) -> bool:
+    """Whether the last payload pilots are absent: the burst was cut short, or another frame took its place.
 
-    About SNR / (1 + SNR) where the frame is on the air, about 1 / segment where it is not.
+    Each pilot's projection on its known value is about 1 where the frame is on
+    the air and about 0 where it is not; the mean over the last L pilots
+    (L = 1, 2, 4, ... all) is tested against 1 with the noise the head of the
+    frame showed, so a frame on the air at any SNR passes and a missing tail of
+    any length beyond a few pilots does not.
     """
-    worst = 1.0
-    for start in range(0, max(len(pilots) - segment // 2, 1), segment):
-        stop = len(pilots) if len(pilots) - start < segment + segment // 2 else start + segment
-        y, p = outputs[start:stop], pilots[start:stop]
-        energy = np.sum(np.abs(y) ** 2) * np.sum(np.abs(p) ** 2)
-        worst = min(worst, float(np.abs(np.vdot(p, y)) ** 2 / energy) if energy > 0 else 0.0)
-    return worst
+    projection = np.real(outputs * np.conj(pilots)) / np.abs(pilots) ** 2
+    count = len(projection)
+    lengths = sorted({min(1 << k, count) for k in range(int(np.log2(max(count, 1))) + 2)})
+    for length in lengths:
+        mean = float(np.mean(projection[-length:]))
+        if mean < 0.5 and 1 - mean > sigmas * np.sqrt(noise_var / (2 * length)):
+            return True
+    return False
 
 
 class FrameSynchronizer:
     """Streaming receiver front end: ``push`` matched-filtered samples, get ``RxFrame`` objects."""
 
-    PILOT_PRESENCE = 0.05  # below this on a segment of payload pilots the frame is not (all) there
     CLIP_AMPLITUDE = 1e4  # samples above this magnitude are clipped (a radio's full scale is 1)
 
     def __init__(self, config: FrameConfig = FrameConfig(), detect_threshold: float = 0.3,
@@ -180,14 +184,24 @@ class FrameSynchronizer:
         region = buf[self.search:end + self.window + self.lag].astype(np.complex128)
         length = len(region) - self.lag - self.window + 1
         metric, corr = _autocorrelation(region, self.lag, self.window, length)
+        for a, b in self.corrupt:  # no detection from windows over samples that were zeroed or clipped
+            lo, hi = a - self.base - self.search - self.window - self.lag, b - self.base - self.search
+            metric[max(lo, 0):max(hi, 0)] = 0.0
         first = self._first_preamble_like(region, metric)
         if first is None:
             self.search = end
             return "wait", None
-        if first + self.window >= len(metric):
-            self.search += first
-            return "wait", None  # the peak may lie beyond what has arrived
-        peak = first + int(np.argmax(metric[first:first + self.window]))
+        # From the first crossing, climb to a maximum that no position within ``reach`` after it beats: the
+        # metric rises over window + lag samples to the preamble's peak, and noise may cross the threshold early.
+        reach, peak = self.window + self.lag, first
+        while True:
+            if peak + reach >= len(metric):
+                self.search += first
+                return "wait", None  # the peak may lie beyond what has arrived
+            best = peak + int(np.argmax(metric[peak:peak + reach]))
+            if best == peak:
+                break
+            peak = best
         coarse_start = self.search + peak
         frame_end_header = coarse_start + self.lag // 2 + (self.n_preamble + self.n_header) * sps + self._margin()
         if frame_end_header > len(buf):
@@ -308,7 +322,7 @@ class FrameSynchronizer:
             return None
         if self._overlaps_corrupt(start - self._margin(), end):
             self.stats.drop("corrupt_samples")
-            return None, end
+            return None, payload_start  # the corruption may belong to what follows a shorter burst
         # The decoded header is known now: refine the CFO, then fit the drifting equaliser on
         # preamble + header + payload pilots.
         known = np.concatenate([config.preamble, header_symbols(header, config)])
@@ -319,7 +333,8 @@ class FrameSynchronizer:
         count = len(known) + n_payload
         fitted = self.frame_fse.equalize(self._half_symbol_samples(start, count, cfo), positions, targets, count)
         payload = fitted.data[len(known):]
-        if pilot_presence(payload[pilot_index], targets[len(known):]) < self.PILOT_PRESENCE:
+        head_noise = float(np.mean(np.abs(fitted.data[:len(known)] - known) ** 2))
+        if missing_tail(payload[pilot_index], targets[len(known):], head_noise):
             self.stats.drop("truncated")
             return None, payload_start
         self.stats.decoded += 1

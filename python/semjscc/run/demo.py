@@ -6,7 +6,6 @@ PSNR against SNR (flowgraph vs the ideal channel) and a gallery of originals
 and decoded images.
 """
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +13,7 @@ import numpy as np
 from semjscc.data import load_dataset
 from semjscc.data.images import read_image
 from semjscc.run.loopback import run_loopback
+from semjscc.store.jsonio import write_json
 from semjscc.store.paths import models_dir, shipped_index
 
 # 3 multipath taps scaled to unit energy, so the receiver sees the nominal SNR
@@ -56,7 +56,7 @@ def run_demo(out: str, model: str = "", snrs=(0, 5, 10, 15, 20), data: str = "ci
               f"SNR estimate {report['snr_est_db']:.1f} dB{accuracy}", flush=True)
         reports.append(report)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "summary.json").write_text(json.dumps(reports, indent=2) + "\n")
+    write_json(out / "summary.json", reports)
     curve = [r for r in reports if r["data"] == data]
     plot_curve(curve, out / "psnr_vs_snr.png")
     gallery(data, curve, out, out / "gallery.png")

@@ -58,7 +58,7 @@ def run_loopback(model: str, data: str, snr_db: float, cfo: float = 0.0, epsilon
     report = {"model": model, "data": data, "snr_db": snr_db, "cfo": cfo, "epsilon": epsilon, "taps": taps,
               "seed": seed, "timed_out": timed_out,
               **link_report(tx["frames_sent"], tb.source.sent, tb.rx.sync.counters(), tb.rx.decoder.counters(),
-                            summary),
+                            summary, tx["dropped"].get("jscc_encoder")),
               "samples": tx["samples_sent"], "samp_rate": samp_rate, "wall_s": round(wall, 3),
               "rtf": None if timed_out else tx["samples_sent"] / samp_rate / wall}
     report.update(_ideal_reference(tb, data, snr_db, data_root))

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-from semjscc.store.checkpoint import CheckpointError, read_checkpoint
+from semjscc.store.checkpoint import CheckpointError, check_bounds, read_checkpoint
 
 CIFAR_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR_STD = (0.2470, 0.2435, 0.2616)
@@ -31,10 +31,11 @@ class _Residual(nn.Module):
 
 
 class TaskNetwork(nn.Module):
-    """Input: images in [0, 1]; normalisation is part of the network."""
+    """Input: images in [0, 1] of ``input_size`` (CIFAR-10's); normalisation is part of the network."""
 
     arch = "abstract"
     layers = ()
+    input_size = (32, 32)
 
     def __init__(self):
         super().__init__()
@@ -93,11 +94,16 @@ class VGGTask(TaskNetwork):
 TASK_ARCHITECTURES = {"resnet": ResNetTask, "vgg": VGGTask}
 
 
+TASK_CONFIG_BOUNDS = {"width": (1, 1024), "classes": (1, 1000)}
+
+
 def build_task_model(config: dict) -> TaskNetwork:
+    """A classifier from its JSON config; sizes outside sane bounds are refused before anything is allocated."""
     config = dict(config)
     arch = config.pop("arch", None)
     if arch not in TASK_ARCHITECTURES:
         raise ValueError(f"unknown task network {arch!r}; known: {sorted(TASK_ARCHITECTURES)}")
+    check_bounds(config, TASK_CONFIG_BOUNDS)
     return TASK_ARCHITECTURES[arch](**config)
 
 

@@ -22,6 +22,15 @@ class CheckpointError(ValueError):
     """A checkpoint file that is missing, corrupt, or does not fit the model."""
 
 
+def check_bounds(config: dict, bounds: dict) -> None:
+    """Integer config fields within (low, high): a forged checkpoint cannot make us allocate 160 GB."""
+    for key, (low, high) in bounds.items():
+        if key in config:
+            value = config[key]
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise ValueError(f"{key} = {value!r} is outside {low}..{high}")
+
+
 def _contiguous(state_dict: dict) -> dict:
     """Weights in the default layout, whatever memory format training used."""
     return {name: tensor.contiguous() for name, tensor in state_dict.items()}
