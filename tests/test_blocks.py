@@ -336,6 +336,7 @@ def test_every_block_counts_the_malformed_pdus_it_drops(model, make):
     assert sum(block.dropped.as_dict().values()) == (2 if not isinstance(block, modulator) else 1)
 
 
+@pytest.mark.slow
 def test_importing_the_blocks_loads_no_qt_and_leaves_blas_alone(python_env):
     import subprocess
     import sys
@@ -380,3 +381,59 @@ def test_a_bare_port_publishes_on_localhost_only():
 
     assert publish_address("5557") == "tcp://127.0.0.1:5557"
     assert publish_address("tcp://127.0.0.2:5557") == "tcp://127.0.0.2:5557"  # an explicit address is taken as is
+
+
+def test_image_source_refuses_images_that_decode_to_too_many_pixels_and_goes_on():
+    import io
+    import socket
+
+    import zmq
+    from PIL import Image
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    push = zmq.Context.instance().socket(zmq.PUSH)
+    push.bind(f"tcp://127.0.0.1:{port}")
+    tb = gr.top_block()
+    source = image_source(f"zmq:tcp://127.0.0.1:{port}", 0, False, 0.0, "")
+    debug = blocks.message_debug()
+    tb.msg_connect(source, "images", debug, "store")
+    tb.start()
+    bomb, small = io.BytesIO(), io.BytesIO()
+    Image.new("1", (3000, 3000)).save(bomb, format="PNG")  # 9 Mpx in a few kB
+    Image.fromarray(np.full((8, 8, 3), 7, np.uint8)).save(small, format="PNG")
+    push.send(bomb.getvalue())
+    push.send(small.getvalue())
+    assert wait_for(lambda: debug.num_messages() == 1)
+    tb.stop()
+    tb.wait()
+    push.close(linger=0)
+    assert source.dropped.as_dict() == {"zmq_rejected": 1}
+
+
+def test_the_decoder_queue_takes_a_whole_frame_even_when_configured_smaller(model):
+    codec = load_link_codec(model, "cpu")
+    decoder = jscc_decoder(model, "cpu", 2, "newest")  # not started: nothing drains the queue
+    parts = [parse_pdu(equalized_pdu(codec, 0)) for _ in range(5)]
+    meta = dict(parts[0][0], image_id=10, image_count=5, payload_length=5 * 512)
+    decoder._handle(make_pdu(meta, np.concatenate([symbols for _, symbols in parts])))
+    assert len(decoder.worker.queue) == 5 and "decoder_backlog" not in decoder.counters()["dropped"]
+
+
+def test_the_sink_streams_rows_to_disk_and_keeps_none_in_memory(tmp_path):
+    sink = image_sink(str(tmp_path), "", "m.json", "", False, "")
+    for image_id in range(3):
+        sink._handle_image(make_pdu({"image_id": image_id, "height": 4, "width": 4}, np.zeros(48, np.uint8)))
+    sink.summary()
+    assert sink.scorer.rows is None
+    assert [row["image_id"] for row in read_rows(tmp_path)] == [0, 1, 2]
+
+
+def test_a_sink_that_cannot_write_counts_it_and_goes_on(tmp_path):
+    blocked = tmp_path / "a_file"
+    blocked.write_text("not a folder")
+    sink = image_sink(str(blocked), "", "m.json", "", True, "")
+    sink._handle_image(make_pdu({"image_id": 1, "height": 4, "width": 4}, np.zeros(48, np.uint8)))
+    assert sink.received == 1
+    assert sink.dropped.as_dict() == {"png_write_error": 1, "row_write_error": 1}

@@ -1,6 +1,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from semjscc.cli import main, parse_snr_list
 from semjscc.phy.taps import parse_taps
 
@@ -25,6 +27,7 @@ def test_loopback_rejects_bad_taps_before_starting(capsys):
     assert "channel taps" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_info_reports_versions_and_models(python_env):
     out = subprocess.run([sys.executable, "-m", "semjscc", "info", "--no-devices"], env=python_env,
                          capture_output=True, text=True, check=True).stdout
@@ -46,8 +49,6 @@ def test_bench_report_writes_the_summary_tables(tmp_path):
     assert (tmp_path / "summary.md").read_text() == text
     assert "| adaptive_awgn_kn1-6 | awgn |" in text and "implementation loss" in text
 
-
-import pytest  # noqa: E402
 
 
 @pytest.mark.parametrize("argv, says", [

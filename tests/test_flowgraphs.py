@@ -106,6 +106,7 @@ def run_usrp_tx(monkeypatch, spec, images):
     return tb, captured
 
 
+@pytest.mark.slow
 def test_usrp_tx_runs_with_a_stand_in_sink(monkeypatch, sample_root):
     monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
     tb, captured = run_usrp_tx(monkeypatch, "cifar10:test:2", 2)
@@ -116,6 +117,7 @@ def test_usrp_tx_runs_with_a_stand_in_sink(monkeypatch, sample_root):
     assert len(captured.block.data()) == counters["samples_sent"]
 
 
+@pytest.mark.slow
 def test_usrp_rx_decodes_what_usrp_tx_sent_through_a_stand_in_source(monkeypatch, tmp_path, sample_root):
     from gnuradio import blocks, uhd
 
@@ -143,6 +145,7 @@ def test_usrp_rx_decodes_what_usrp_tx_sent_through_a_stand_in_source(monkeypatch
     assert summary["psnr"] > 20
 
 
+@pytest.mark.slow
 def test_qt_gui_loopback_shows_decoded_images_offscreen(monkeypatch, tmp_path, sample_root):
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
     monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
@@ -217,3 +220,21 @@ def test_a_loopback_that_times_out_says_so(tmp_path, sample_root, monkeypatch):
     report = run_loopback(str(SHIPPED_BASELINE), "cifar10:test:4", 20.0, out=str(tmp_path / "rx"), device="cpu",
                           timeout_s=0.01)
     assert report["timed_out"] and report["rtf"] is None
+
+
+@pytest.mark.slow
+def test_tiny_and_large_images_with_a_classifier_are_decoded_and_accounted(tmp_path, sample_root, monkeypatch):
+    from PIL import Image
+
+    from semjscc.run.loopback import run_loopback
+
+    monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    for name, size in (("dot", (1, 1)), ("strip", (40, 1)), ("thumb", (32, 32))):
+        Image.new("RGB", size, (90, 140, 200)).save(folder / f"{name}.png")
+    for data in (str(folder), "kodak:1"):
+        report = run_loopback(str(SHIPPED_BASELINE), data, 20.0, out=str(tmp_path / "rx"), device="cpu",
+                              timeout_s=120, task_model="task_vgg_unseen")
+        assert report["images_decoded"] == report["images_sent"] and report["accounted"]
+        assert not report["timed_out"]

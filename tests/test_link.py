@@ -161,3 +161,19 @@ def test_the_card_and_the_index_record_the_identity_the_receiver_checks(tmp_path
 
     assert write_card(tmp_path / "tiny.pt")["uid"] == model.uid
     assert [entry["uid"] for entry in write_index(tmp_path)] == [model.uid]
+
+
+def test_interleaved_multi_frame_images_are_all_reassembled(model):
+    profile = LinkProfile(max_payload=256)  # a 32x32 image at 1/6: two frames
+    receiver = Receiver(model, profile=profile)
+    images = random_images(5, (32, 32))
+    batch, symbols = Encoder(model, 10.0).encode([({"image_id": i}, image) for i, image in enumerate(images)])
+    metas = [meta for meta, _ in frames(batch, symbols, profile)]
+    payloads = dict(zip(((m.image_id, m.chunk_index) for m in metas), np.split(symbols.reshape(-1), 10)))
+    ready = []
+    for chunk in (0, 1):  # first halves of all five, then the second halves
+        for image_id in range(5):
+            meta = next(m for m in metas if (m.image_id, m.chunk_index) == (image_id, chunk))
+            ready += receiver.accept(meta, payloads[(image_id, chunk)])
+    assert sorted(image["image_id"] for image, _, _ in ready) == [0, 1, 2, 3, 4]
+    assert receiver.counters()["dropped"] == {"missing_chunks": 0} and receiver.reassembler.held == 0

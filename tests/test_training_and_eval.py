@@ -93,6 +93,7 @@ def test_semantic_training_runs_with_a_task_network(tmp_path, sample_root):
         assert meta["family"] == loss and trainer.history[0]["train_mse"] > 0
 
 
+@pytest.mark.slow
 def test_bf16_training_lowers_the_loss_and_keeps_float32_weights(tmp_path, sample_root):
     trainer = Trainer(small_config(epochs=2, precision="bf16"), tmp_path / "m.pt", data_root=sample_root)
     trainer.run()

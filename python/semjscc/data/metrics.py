@@ -6,6 +6,11 @@ from pytorch_msssim import ssim
 from pytorch_msssim.ssim import _fspecial_gauss_1d, _ssim
 
 MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
+MIN_SIDE = 3  # the smallest SSIM window; smaller images have no SSIM (NaN)
+
+
+def _undefined(reference: torch.Tensor) -> torch.Tensor:
+    return torch.full((reference.shape[0],), float("nan"), device=reference.device)
 
 
 def quantize(images: torch.Tensor) -> torch.Tensor:
@@ -19,6 +24,8 @@ def psnr_per_image(reference: torch.Tensor, decoded: torch.Tensor) -> torch.Tens
 
 
 def ssim_per_image(reference: torch.Tensor, decoded: torch.Tensor) -> torch.Tensor:
+    if min(reference.shape[-2:]) < MIN_SIDE:
+        return _undefined(reference)
     window = 11 if min(reference.shape[-2:]) >= 11 else 3
     return ssim(reference, decoded, data_range=1.0, size_average=False, win_size=window)
 
@@ -33,6 +40,8 @@ def ms_ssim_per_image(reference: torch.Tensor, decoded: torch.Tensor) -> torch.T
     4 scales, the weights renormalised.
     """
     side = min(reference.shape[-2:])
+    if side < MIN_SIDE:
+        return _undefined(reference)
     window = 11 if side > 160 else 3
     scales = 5
     while scales > 1 and side < window * 2 ** (scales - 1):

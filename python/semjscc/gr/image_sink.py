@@ -69,13 +69,16 @@ class image_sink(gr.basic_block):
             return self.scorer.received
 
     def _write_row(self, row: dict) -> None:
-        """Append a finished row to the JSON-lines file (called with the lock held)."""
+        """Append a finished row to the JSON-lines file (called with the lock held); a failed write is counted."""
         if self.folder is None:
             return
-        if self._rows_file is None:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            self._rows_file = open(self.folder / ROWS_FILE, "w")
-        self._rows_file.write(dumps(row, indent=None) + "\n")
+        try:
+            if self._rows_file is None:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                self._rows_file = open(self.folder / ROWS_FILE, "w")
+            self._rows_file.write(dumps(row, indent=None) + "\n")
+        except OSError as err:
+            self.dropped.drop("row_write_error", err)
 
     def _handle_stats(self, msg):
         update = pmt.to_python(msg)

@@ -25,16 +25,19 @@ class PendingImage:
 
 
 class Reassembler:
-    """Collects chunks per image id; keeps at most ``max_pending`` incomplete images.
+    """Collects chunks per image id; keeps at most ``max_pending`` incomplete images of at most
+    ``max_symbols`` symbols in all (64 MB of complex64 by default).
 
-    When a new image would exceed that, the oldest incomplete one is given up
-    and counted in ``lost`` (its missing frames were never received).
+    When a new chunk would exceed either, the oldest incomplete image is given
+    up and counted in ``lost`` (its missing frames were never received).
     ``started`` counts the images it has begun to collect.
     """
 
-    def __init__(self, max_pending: int = 4):
+    def __init__(self, max_pending: int = 16, max_symbols: int = 8 << 20):
         self.max_pending = max_pending
+        self.max_symbols = max_symbols
         self.pending = {}
+        self.held = 0  # symbols held in pending chunks
         self.lost = 0
         self.started = 0
 
@@ -42,23 +45,31 @@ class Reassembler:
         """Returns (first chunk's meta, symbols, pooled SNR dB) when the image is complete, else None."""
         key = (meta.image_id, meta.chunk_count, meta.height, meta.width)
         if key not in self.pending:
-            while len(self.pending) >= self.max_pending:
-                self.pending.pop(next(iter(self.pending)))
-                self.lost += 1
+            while self.pending and (len(self.pending) >= self.max_pending
+                                    or self.held + len(symbols) > self.max_symbols):
+                self._give_up(next(iter(self.pending)))
             self.pending[key] = PendingImage(meta=meta)
             self.started += 1
         image = self.pending[key]
+        if meta.chunk_index not in image.chunks:
+            self.held += len(symbols)
         image.chunks[meta.chunk_index] = symbols
         image.snrs[meta.chunk_index] = snr_db
         if not image.complete:
             return None
+        self.held -= sum(len(chunk) for chunk in image.chunks.values())
         del self.pending[key]
         ordered = np.concatenate([image.chunks[i] for i in range(len(image.chunks))])
         return image.meta, ordered, pooled_snr_db(image.snrs.values())
 
+    def _give_up(self, key) -> None:
+        image = self.pending.pop(key)
+        self.held -= sum(len(chunk) for chunk in image.chunks.values())
+        self.lost += 1
+
     def flush(self) -> int:
         """Give up every incomplete image (end of stream); returns how many."""
         count = len(self.pending)
-        self.pending.clear()
-        self.lost += count
+        for key in list(self.pending):
+            self._give_up(key)
         return count

@@ -85,7 +85,7 @@ class Receiver:
     labels the images of the size it was trained on.
     """
 
-    def __init__(self, model: LinkCodec, task=None, max_pending: int = 4, snr_override_db: float = math.nan,
+    def __init__(self, model: LinkCodec, task=None, max_pending: int = 16, snr_override_db: float = math.nan,
                  profile: LinkProfile = LinkProfile(), max_pixels: int = MAX_PIXELS):
         self.model = model
         self.task = task

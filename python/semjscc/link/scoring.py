@@ -11,11 +11,10 @@ import numpy as np
 import torch
 
 from semjscc.data import ImageSet
-from semjscc.data.metrics import ssim_per_image
+from semjscc.data.metrics import MIN_SIDE, ssim_per_image
 from semjscc.link.meta import IMAGE_ID_BITS
 
 SSIM_BATCH = 64
-SSIM_MIN_SIDE = 11  # the SSIM window; smaller images get no SSIM (null), not an error
 ROW_KEYS = ("image_id", "height", "width", "chunk_count", "snr_est_db", "decoder_snr_db")
 
 
@@ -32,7 +31,7 @@ def ssim_batch(pairs: list) -> list:
     for index, (reference, _) in enumerate(pairs):
         by_shape.setdefault(reference.shape, []).append(index)
     for shape, indices in by_shape.items():
-        if min(shape[:2]) < SSIM_MIN_SIDE:
+        if min(shape[:2]) < MIN_SIDE:  # no SSIM (null) rather than an error
             continue
         ref = torch.from_numpy(np.stack([pairs[i][0] for i in indices])).permute(0, 3, 1, 2).float() / 255
         dec = torch.from_numpy(np.stack([pairs[i][1] for i in indices])).permute(0, 3, 1, 2).float() / 255
