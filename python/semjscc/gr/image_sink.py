@@ -19,6 +19,7 @@ from gnuradio import gr
 from semjscc.data import load_dataset
 from semjscc.data.images import write_image
 from semjscc.gr.accounting import DropCounter
+from semjscc.gr.jscc_decoder import DRAINING
 from semjscc.gr.pdus import parse_pdu
 from semjscc.link.scoring import ImageScorer
 from semjscc.store.jsonio import dumps, write_json
@@ -125,7 +126,26 @@ class image_sink(gr.basic_block):
             return
         write_json(self.folder / self.metrics_file, self.summary())
 
+    def _take_late_messages(self, timeout_s: float = 60.0) -> None:
+        """Handle what upstream decoders published after this block was told to finish.
+
+        A decoder drains its queue when the flowgraph stops, which GNU Radio
+        may do after this sink's thread has ended; those images wait in this
+        block's queue, and are handled here once the decoders feeding it are
+        drained (at most ``timeout_s``).
+        """
+        me = self.to_basic_block()
+        feeding = [decoder for decoder in list(DRAINING) if me.symbol_name() in
+                   pmt.write_string(decoder.to_basic_block().message_subscribers(pmt.intern("images")))]
+        deadline = time.time() + timeout_s
+        for decoder in feeding:
+            decoder.drained.wait(max(deadline - time.time(), 0))
+        for port, handle in (("stats", self._handle_stats), ("images", self._handle_image)):
+            while me.nmsgs(pmt.intern(port)):
+                handle(me.delete_head_nowait(pmt.intern(port)))
+
     def stop(self):
+        self._take_late_messages()
         self.write_metrics()
         with self.lock:
             if self._rows_file is not None:

@@ -14,6 +14,8 @@ images still missing chunks are counted as lost (``missing_chunks``).
 """
 
 import math
+import threading
+import weakref
 
 import pmt
 from gnuradio import gr
@@ -29,6 +31,7 @@ from semjscc.semantic.task_models import load_task_model
 from semjscc.store.paths import resolve_model
 
 DROP_POLICIES = ("oldest", "newest")
+DRAINING = weakref.WeakSet()  # decoders started and not yet drained
 
 
 class jscc_decoder(WorkerBlock, gr.basic_block):
@@ -44,6 +47,7 @@ class jscc_decoder(WorkerBlock, gr.basic_block):
         self.max_batch = max(1, int(max_batch))
         self.drop_policy = drop_policy
         self.frames_received = 0
+        self.drained = threading.Event()
         self.dropped = DropCounter("jscc_decoder")
         self.worker = BatchWorker("semjscc-decoder", lambda queue: take_same_size(queue, self.max_batch),
                                   self._decode, drain=True,
@@ -61,11 +65,24 @@ class jscc_decoder(WorkerBlock, gr.basic_block):
         """Decode with this SNR instead of the estimate (NaN: use the estimate)."""
         self.receiver.snr_override_db = float(snr_db)
 
+    def start(self):
+        self.drained.clear()
+        DRAINING.add(self)
+        return super().start()
+
     def stop(self):
-        """Decode what is queued, then count the images still missing chunks as lost."""
+        """Decode what is queued, then count the images still missing chunks as lost.
+
+        In a flowgraph that runs to completion GNU Radio tells the image sink
+        to finish before this drain; the sink waits for ``drained`` and takes
+        the late images from its own queue.
+        """
         super().stop()
         with self.worker.lock:
             self.receiver.flush()
+        self._publish_stats()
+        DRAINING.discard(self)
+        self.drained.set()
         return True
 
     def counters(self) -> dict:
