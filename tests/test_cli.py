@@ -65,9 +65,11 @@ def test_bad_arguments_get_a_one_line_error_before_anything_runs(argv, says, cap
     assert says in err.splitlines()[-1] and "Traceback" not in err
 
 
-def test_an_unwritable_report_path_fails_before_the_run(capsys):
-    assert main(["loopback", "--json", "/dev/null/report.json"]) == 2
-    assert "cannot write /dev/null/report.json" in capsys.readouterr().err
+@pytest.mark.parametrize("argv, path", [(["--json", "/dev/null/report.json"], "/dev/null/report.json"),
+                                        (["--out", "/dev/null/rx"], "/dev/null/rx/metrics.json")])
+def test_an_unwritable_output_fails_before_the_run(argv, path, capsys):
+    assert main(["loopback", *argv]) == 2
+    assert f"cannot write {path}" in capsys.readouterr().err
 
 
 def test_an_oversized_image_is_refused_by_name(tmp_path, capsys):

@@ -177,3 +177,12 @@ def test_interleaved_multi_frame_images_are_all_reassembled(model):
             ready += receiver.accept(meta, payloads[(image_id, chunk)])
     assert sorted(image["image_id"] for image, _, _ in ready) == [0, 1, 2, 3, 4]
     assert receiver.counters()["dropped"] == {"missing_chunks": 0} and receiver.reassembler.held == 0
+
+
+def test_a_frame_received_twice_is_decoded_once(model):
+    receiver = Receiver(model)
+    meta = FrameMeta(model_id=model.wire_id, image_id=1, height=32, width=32, payload_length=1024, image_count=2)
+    second = FrameMeta(model_id=model.wire_id, image_id=3, height=32, width=32, payload_length=512)
+    ready = [image["image_id"] for frame in (meta, meta, second)
+             for image, _, _ in receiver.accept(frame, np.zeros(frame.payload_length, np.complex64))]
+    assert ready == [1, 2, 3] and receiver.counters()["dropped"]["duplicate"] == 2

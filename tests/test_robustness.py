@@ -136,3 +136,11 @@ def test_random_hostile_streams_never_break_the_books(tmp_path_factory, seed, ho
     if snr_db >= 12:
         assert books.must_decode <= decoded
     assert set(EVENTS) >= set(books.events) and INTACT <= set(EVENTS)
+
+
+@pytest.mark.parametrize("snr_db", [0.0, 3.0])
+def test_frames_on_the_air_at_low_snr_are_not_taken_for_truncated_ones(snr_db):
+    rng = np.random.default_rng(7)
+    bursts = [np.concatenate([_burst(*random_frame(i, rng, length=4096), PROFILE), silence(500)]) for i in range(12)]
+    delivered, stats = receive(np.concatenate([silence(1000), *bursts, silence(3000)]), snr_db=snr_db, seed=3)
+    assert "truncated" not in stats.dropped and len(delivered) >= 11  # (a header may fail at 0 dB)

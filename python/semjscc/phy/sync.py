@@ -74,21 +74,23 @@ def _autocorrelation(region: np.ndarray, lag: int, window: int, length: int) -> 
     return np.abs(corr) / np.sqrt(e1 * e2 + 1e-20), corr
 
 
-def missing_tail(outputs: np.ndarray, pilots: np.ndarray, noise_var: float, sigmas: float = 5.0) -> bool:
+def missing_tail(outputs: np.ndarray, pilots: np.ndarray, gain: float, noise_var: float,
+                 sigmas: float = 5.0) -> bool:
     """Whether the last payload pilots are absent: the burst was cut short, or another frame took its place.
 
-    Each pilot's projection on its known value is about 1 where the frame is on
-    the air and about 0 where it is not; the mean over the last L pilots
-    (L = 1, 2, 4, ... all) is tested against 1 with the noise the head of the
-    frame showed, so a frame on the air at any SNR passes and a missing tail of
-    any length beyond a few pilots does not.
+    Each pilot's projection on its known value is about ``gain`` (the
+    equaliser's gain on the frame's head: below 1 at low SNR, where it is
+    MMSE-trained) where the frame is on the air and about 0 where it is not;
+    the mean over the last L pilots (L = 1, 2, 4, ... all) is tested against
+    ``gain`` with the noise the head showed, so a frame on the air at any SNR
+    passes and a missing tail of any length beyond a few pilots does not.
     """
     projection = np.real(outputs * np.conj(pilots)) / np.abs(pilots) ** 2
     count = len(projection)
     lengths = sorted({min(1 << k, count) for k in range(int(np.log2(max(count, 1))) + 2)})
     for length in lengths:
         mean = float(np.mean(projection[-length:]))
-        if mean < 0.5 and 1 - mean > sigmas * np.sqrt(noise_var / (2 * length)):
+        if mean < gain / 2 and gain - mean > sigmas * np.sqrt(noise_var / (2 * length)):
             return True
     return False
 
@@ -333,8 +335,10 @@ class FrameSynchronizer:
         count = len(known) + n_payload
         fitted = self.frame_fse.equalize(self._half_symbol_samples(start, count, cfo), positions, targets, count)
         payload = fitted.data[len(known):]
-        head_noise = float(np.mean(np.abs(fitted.data[:len(known)] - known) ** 2))
-        if missing_tail(payload[pilot_index], targets[len(known):], head_noise):
+        head = fitted.data[:len(known)]
+        head_gain = float(np.real(np.vdot(known, head)) / np.sum(np.abs(known) ** 2))
+        head_noise = float(np.mean(np.abs(head - head_gain * known) ** 2))
+        if missing_tail(payload[pilot_index], targets[len(known):], head_gain, head_noise):
             self.stats.drop("truncated")
             return None, payload_start
         self.stats.decoded += 1
