@@ -43,3 +43,24 @@ def read_rows(folder) -> list:
     from pathlib import Path
 
     return [json.loads(line) for line in (Path(folder) / "images.jsonl").read_text().splitlines()]
+
+
+def zmq_image_source():
+    """(flowgraph, image_source on a ZeroMQ PULL socket, message debug of its images, the PUSH socket feeding it)."""
+    import socket
+
+    import zmq
+    from gnuradio import blocks, gr
+
+    from semjscc.gr import image_source
+
+    with socket.socket() as probe:  # a free loopback port
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    push = zmq.Context.instance().socket(zmq.PUSH)
+    push.bind(f"tcp://127.0.0.1:{port}")
+    tb = gr.top_block()
+    source = image_source(f"zmq:tcp://127.0.0.1:{port}", 0, False, 0.0, "")
+    debug = blocks.message_debug()
+    tb.msg_connect(source, "images", debug, "store")
+    return tb, source, debug, push

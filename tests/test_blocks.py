@@ -9,7 +9,7 @@ import pytest
 gr = pytest.importorskip("gnuradio.gr")
 from gnuradio import blocks, pdu  # noqa: E402
 
-from gr_helpers import image_pdu, post, read_rows, tiny_checkpoint, wait_for  # noqa: E402
+from gr_helpers import image_pdu, post, read_rows, tiny_checkpoint, wait_for, zmq_image_source  # noqa: E402
 from semjscc.gr import (equalizer, frame_sync, framer, image_sink, image_source, jscc_decoder,  # noqa: E402
                         jscc_encoder, modulator)
 from semjscc.gr.pdus import make_pdu, parse_pdu  # noqa: E402
@@ -225,20 +225,10 @@ def test_image_sink_scores_against_the_reference(tmp_path, sample_root):
 
 def test_image_source_receives_images_over_zeromq_and_drops_garbage():
     import io
-    import socket
 
-    import zmq
     from PIL import Image
 
-    with socket.socket() as probe:  # a free loopback port
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    push = zmq.Context.instance().socket(zmq.PUSH)
-    push.bind(f"tcp://127.0.0.1:{port}")
-    tb = gr.top_block()
-    source = image_source(f"zmq:tcp://127.0.0.1:{port}", 0, False, 0.0, "")
-    debug = blocks.message_debug()
-    tb.msg_connect(source, "images", debug, "store")
+    tb, source, debug, push = zmq_image_source()
     tb.start()
     png = io.BytesIO()
     Image.fromarray(np.full((8, 12, 3), 200, np.uint8)).save(png, format="PNG")
@@ -385,20 +375,10 @@ def test_a_bare_port_publishes_on_localhost_only():
 
 def test_image_source_refuses_images_that_decode_to_too_many_pixels_and_goes_on():
     import io
-    import socket
 
-    import zmq
     from PIL import Image
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    push = zmq.Context.instance().socket(zmq.PUSH)
-    push.bind(f"tcp://127.0.0.1:{port}")
-    tb = gr.top_block()
-    source = image_source(f"zmq:tcp://127.0.0.1:{port}", 0, False, 0.0, "")
-    debug = blocks.message_debug()
-    tb.msg_connect(source, "images", debug, "store")
+    tb, source, debug, push = zmq_image_source()
     tb.start()
     bomb, small = io.BytesIO(), io.BytesIO()
     Image.new("1", (3000, 3000)).save(bomb, format="PNG")  # 9 Mpx in a few kB
