@@ -50,7 +50,8 @@ class loopback_sim(gr.top_block):
         # Variables
         ##################################################
         self.sps = sps = 4
-        self.profile = profile = semjscc.LinkProfile(mode='single-carrier', sps=sps, rolloff=0.35, max_payload=4096, pilot_spacing=16, header_repetition=2, equalizer='pilot-ls')
+        self.rolloff = rolloff = 0.35
+        self.profile = profile = semjscc.LinkProfile(mode='single-carrier', sps=sps, rolloff=rolloff, max_payload=4096, pilot_spacing=16, header_repetition=2, equalizer='pilot-ls')
         self.amplitude = amplitude = 0.3
 
         ##################################################
@@ -65,7 +66,7 @@ class loopback_sim(gr.top_block):
             noise_voltage=semjscc.noise_voltage(snr, amplitude, sps),
             frequency_offset=cfo,
             epsilon=epsilon,
-            taps=semjscc.parse_taps(taps),
+            taps=semjscc.channel_taps(taps, sps, rolloff),
             noise_seed=seed,
             block_tags=False)
 
@@ -73,8 +74,8 @@ class loopback_sim(gr.top_block):
         ##################################################
         # Connections
         ##################################################
-        self.msg_connect((self.rx, 'images'), (self.sink, 'images'))
         self.msg_connect((self.rx, 'stats'), (self.sink, 'stats'))
+        self.msg_connect((self.rx, 'images'), (self.sink, 'images'))
         self.msg_connect((self.source, 'images'), (self.tx, 'images'))
         self.connect((self.channel, 0), (self.rx, 0))
         self.connect((self.tx, 0), (self.channel, 0))
@@ -119,7 +120,7 @@ class loopback_sim(gr.top_block):
 
     def set_taps(self, taps):
         self.taps = taps
-        self.channel.set_taps(semjscc.parse_taps(self.taps))
+        self.channel.set_taps(semjscc.channel_taps(self.taps, self.sps, self.rolloff))
 
     def get_seed(self):
         return self.seed
@@ -169,6 +170,14 @@ class loopback_sim(gr.top_block):
     def set_sps(self, sps):
         self.sps = sps
         self.channel.set_noise_voltage(semjscc.noise_voltage(self.snr, self.amplitude, self.sps))
+        self.channel.set_taps(semjscc.channel_taps(self.taps, self.sps, self.rolloff))
+
+    def get_rolloff(self):
+        return self.rolloff
+
+    def set_rolloff(self, rolloff):
+        self.rolloff = rolloff
+        self.channel.set_taps(semjscc.channel_taps(self.taps, self.sps, self.rolloff))
 
     def get_profile(self):
         return self.profile
@@ -206,7 +215,7 @@ def argument_parser():
         help="Set Sample clock ratio [default=%(default)r]")
     parser.add_argument(
         "--taps", dest="taps", type=str, default='1.0',
-        help="Set Multipath taps [default=%(default)r]")
+        help="Set Multipath taps (scaled to unit in-band gain) [default=%(default)r]")
     parser.add_argument(
         "--seed", dest="seed", type=intx, default=0,
         help="Set Noise seed [default=%(default)r]")

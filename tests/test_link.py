@@ -186,3 +186,10 @@ def test_a_frame_received_twice_is_decoded_once(model):
     ready = [image["image_id"] for frame in (meta, meta, second)
              for image, _, _ in receiver.accept(frame, np.zeros(frame.payload_length, np.complex64))]
     assert ready == [1, 2, 3] and receiver.counters()["dropped"]["duplicate"] == 2
+
+
+def test_multipath_taps_as_given_leave_the_receiver_at_the_nominal_snr(model):
+    images = ImageSet("random", random_images(16, (32, 32)))
+    report = simulate_link(model, images, 10.0, taps=(0.9, 0.3 + 0.2j, 0.1j), seed=3)  # +1.67 dB in band unscaled
+    assert report["images_decoded"] == 16
+    assert abs(report["snr_est_db"] - 10.0) < 0.4

@@ -174,3 +174,14 @@ def test_a_header_of_another_version_is_refused_by_name():
     data = bytes(body) + struct.pack(">H", binascii.crc_hqx(bytes(body), 0xFFFF))
     with pytest.raises(HeaderError, match="version 2, this receiver speaks 3"):
         Header.from_bytes(data)
+
+
+@pytest.mark.parametrize("taps", [[1.0], [0.9, 0.3 + 0.2j, 0.1j], [1, 1], [1, 0, 0, 0, 0, 0, 0, 0, 0.5j]])
+def test_channel_taps_are_scaled_to_unit_in_band_power_gain(taps):
+    from semjscc.phy.taps import channel_taps, in_band_gain
+
+    samples = burst(random_symbols(np.random.default_rng(9), 100_000), CONFIG)
+    measured = np.mean(np.abs(np.convolve(samples, taps)) ** 2) / np.mean(np.abs(samples) ** 2)
+    assert in_band_gain(taps) == pytest.approx(measured, rel=0.01)  # the energy sum is not: [1, 1] gains 3.8
+    scaled = np.convolve(samples, channel_taps(taps))
+    assert np.mean(np.abs(scaled) ** 2) / np.mean(np.abs(samples) ** 2) == pytest.approx(1.0, abs=0.01)

@@ -106,7 +106,7 @@ def test_a_tone_and_dc_cost_no_frame_attempts(monkeypatch):
     assert len(attempts) <= 2  # the frame itself (and its refinement), nothing for the tone
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2 ** 16), hostile=st.floats(0.0, 1.0), snr_db=st.floats(0.0, 30.0))
 def test_random_hostile_streams_never_break_the_books(tmp_path_factory, seed, hostile, snr_db):
     model = load_link_codec(tiny_checkpoint(tmp_path_factory.mktemp("codec") / "tiny.pt"), "cpu")

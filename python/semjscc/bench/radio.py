@@ -16,8 +16,8 @@ import numpy as np
 
 from semjscc.run.loopback import run_loopback
 
-# CFO = 1 % of the symbol rate at 4 sps; 20 ppm clock offset; 3 taps scaled to unit energy so that the
-# SNR at the receiver is the nominal one (the unscaled 1, 0.3j, 0.1 would add 0.41 dB)
+# CFO = 1 % of the symbol rate at 4 sps; 20 ppm clock offset; 3 taps (the flowgraph scales them to unit in-band
+# power gain, so the SNR at the receiver is the nominal one)
 IMPAIRED = {"cfo": 0.0025, "epsilon": 1.00002, "taps": "0.9535,0.2860j,0.0953"}
 
 

@@ -20,10 +20,10 @@ from semjscc.gr.jscc_tx import jscc_tx
 from semjscc.gr.modulator import modulator
 from semjscc.link.profile import LinkProfile
 from semjscc.phy.levels import noise_voltage
-from semjscc.phy.taps import parse_taps
+from semjscc.phy.taps import channel_taps, parse_taps
 
 __all__ = ["LinkProfile", "image_source", "jscc_encoder", "framer", "modulator", "jscc_tx", "frame_sync",
-           "equalizer", "jscc_decoder", "jscc_rx", "image_sink", "noise_voltage", "parse_taps"]
+           "equalizer", "jscc_decoder", "jscc_rx", "image_sink", "noise_voltage", "channel_taps", "parse_taps"]
 
 
 def __getattr__(name):

@@ -18,6 +18,7 @@ from semjscc.link.transmitter import Encoder, Transmitter
 from semjscc.phy.channel_sim import simulate_channel
 from semjscc.phy.levels import noise_voltage
 from semjscc.phy.pulse import matched_filter
+from semjscc.phy.taps import channel_taps
 
 CHUNK = 1 << 16  # samples per push, as the flowgraph's synchroniser gets them
 
@@ -65,11 +66,13 @@ def link_report(frames_sent: int, images_sent: int, sync: dict, decoder: dict, s
 def simulate_link(model: LinkCodec, images: ImageSet, snr_db: float, cfo: float = 0.0, epsilon: float = 1.0,
                   taps=(1.0,), seed: int = 0, profile: LinkProfile = LinkProfile(), amplitude: float = 0.3,
                   task=None, max_batch: int = 16) -> dict:
-    """Send ``images`` over the simulated radio channel at Es/N0 ``snr_db``; the link report of the run."""
+    """Send ``images`` over the simulated radio channel at Es/N0 ``snr_db`` at the receiver (``taps`` scaled to
+    unit in-band gain); the link report of the run."""
     transmitter = Transmitter(Encoder(model, snr_db), profile, amplitude, max_batch)
     bursts = transmitter.transmit(list(images.images))
     gap = np.zeros(1000, dtype=np.complex64)
     signal = np.concatenate([gap] + [samples for _, samples in bursts] + [gap])
+    taps = channel_taps(taps, profile.sps, profile.rolloff)  # the receiver sees the nominal SNR
     received = simulate_channel(signal, noise_voltage(snr_db, amplitude, profile.sps), cfo, taps, epsilon=epsilon,
                                 seed=seed)
     demodulator = Demodulator(profile)

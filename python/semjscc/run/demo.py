@@ -16,7 +16,7 @@ from semjscc.run.loopback import run_loopback
 from semjscc.store.jsonio import write_json
 from semjscc.store.paths import models_dir, shipped_index
 
-# 3 multipath taps scaled to unit energy, so the receiver sees the nominal SNR
+# 3 multipath taps (the flowgraph scales them to unit in-band gain: the receiver sees the nominal SNR)
 DEMO_IMPAIRMENTS = {"cfo": 0.001, "epsilon": 1.00001, "taps": "0.9794,0.1959j,0.0490"}
 
 

@@ -5,7 +5,9 @@ stopped once every image has been sent and the receiver has gone idle, or at
 the timeout (then the report says ``timed_out``).  Images still missing
 chunks when it stops are counted as lost (``missing_chunks``, by the decoder block).  The same
 model and images are also run through the ideal AWGN channel at the same SNR
-(``sim_psnr``), so ``impl_loss_db`` isolates what the radio costs.
+(``sim_psnr``), so ``impl_loss_db`` isolates what the radio costs: the flowgraph
+scales the multipath taps to unit in-band power gain, so the receiver sees
+that SNR (``taps_in_band_gain_db`` reports the gain of the taps as given).
 """
 
 import time
@@ -13,6 +15,7 @@ import time
 import numpy as np
 
 from semjscc.link.loopback import link_report
+from semjscc.phy.taps import in_band_gain, parse_taps
 from semjscc.run.flowgraphs import load_flowgraph
 
 
@@ -56,6 +59,7 @@ def run_loopback(model: str, data: str, snr_db: float, cfo: float = 0.0, epsilon
     tx = tb.tx.counters()
     wall = max(finished - started - tb.source.start_delay, 1e-6)
     report = {"model": model, "data": data, "snr_db": snr_db, "cfo": cfo, "epsilon": epsilon, "taps": taps,
+              "taps_in_band_gain_db": 10 * np.log10(in_band_gain(parse_taps(taps), tb.profile.sps, tb.profile.rolloff)),
               "seed": seed, "timed_out": timed_out,
               **link_report(tx["frames_sent"], tb.source.sent, tb.rx.sync.counters(), tb.rx.decoder.counters(),
                             summary, tx["dropped"].get("jscc_encoder")),
