@@ -251,19 +251,19 @@ def test_usrp_rx_run_to_completion_on_a_finite_capture_records_every_image(monke
 
     monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
     model = load_link_codec(SHIPPED_BASELINE, "cpu")
-    bursts = Transmitter(Encoder(model, 10.0)).transmit(list(load_dataset("cifar10:test:16").images))
+    bursts = Transmitter(Encoder(model, 10.0)).transmit(list(load_dataset("cifar10:test:8").images))  # one frame
     capture = np.concatenate([np.zeros(3000, np.complex64)] + [samples for _, samples in bursts]
                              + [np.zeros(5000, np.complex64)])
     capture = simulate_channel(capture, noise_voltage(20.0, 0.3, 4), 0.0005, seed=1)
     source = StandIn(blocks.vector_source_c(capture.tolist(), False))  # a replay: the stream ends
     monkeypatch.setattr(uhd, "usrp_source", lambda *args, **kwargs: source)
     tb = load("usrp_rx").usrp_rx(args="", model=str(SHIPPED_BASELINE), out=str(tmp_path),
-                                 reference="cifar10:test:16", device="cpu")
+                                 reference="cifar10:test:8", device="cpu")
     tb.run()  # the decoder drains after the sink was told to finish; the sink must still record them all
-    assert sorted(row["image_id"] for row in read_rows(tmp_path)) == list(range(16))
-    assert len(list(tmp_path.glob("*.png"))) == 16
+    assert sorted(row["image_id"] for row in read_rows(tmp_path)) == list(range(8))
+    assert len(list(tmp_path.glob("*.png"))) == 8
     counters = json.loads((tmp_path / "metrics.json").read_text())["counters"]
-    assert counters["jscc_decoder"]["images_decoded"] == 16
+    assert counters["jscc_decoder"]["images_decoded"] == 8
 
 
 @pytest.mark.slow

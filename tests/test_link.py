@@ -193,3 +193,16 @@ def test_multipath_taps_as_given_leave_the_receiver_at_the_nominal_snr(model):
     report = simulate_link(model, images, 10.0, taps=(0.9, 0.3 + 0.2j, 0.1j), seed=3)  # +1.67 dB in band unscaled
     assert report["images_decoded"] == 16
     assert abs(report["snr_est_db"] - 10.0) < 0.4
+
+
+def test_a_transmitter_that_restarts_its_ids_is_heard_again(model):
+    receiver = Receiver(model)
+
+    def frame(image_id):
+        meta = FrameMeta(model_id=model.wire_id, image_id=image_id, height=32, width=32, payload_length=512)
+        return [image["image_id"] for image, _, _ in receiver.accept(meta, np.zeros(512, np.complex64))]
+
+    first = [frame(i) for i in range(40)]
+    restarted = [frame(i) for i in range(3)]  # the same ids, 40 frames later: new images
+    assert first == [[i] for i in range(40)] and restarted == [[0], [1], [2]]
+    assert frame(2) == [] and receiver.counters()["dropped"]["duplicate"] == 1  # right after itself: an echo

@@ -13,7 +13,7 @@ Every frame and image handed in is either delivered or counted in ``dropped``
 under a reason, and what the air can make it hold is bounded: images larger
 than ``max_pixels`` or chunked other than the profile would chunk them are
 refused before anything is stored, at most ``max_pending`` images wait for
-chunks, and ids seen recently are dropped as ``duplicate``.  The SNR the
+chunks, and ids seen in the last few frames are dropped as ``duplicate``.  The SNR the
 decoder is told is clamped to the model's training range.
 """
 
@@ -35,7 +35,7 @@ from semjscc.phy.sync import FrameSynchronizer, RxFrame
 from semjscc.semantic.task_models import predict
 
 DEFAULT_SNR_DB = 10.0  # a frame whose SNR nobody estimated is decoded as if at this SNR
-RECENT_IDS = 8192  # how many (image, chunk) ids are remembered to catch duplicates
+DUPLICATE_FRAMES = 16  # an (image, chunk) id seen again within this many frames is a duplicate; later, a new image
 
 
 def synced_frame(frame: RxFrame) -> tuple:
@@ -93,7 +93,8 @@ class Receiver:
         self.profile = profile
         self.max_pixels = int(max_pixels)
         self.reassembler = Reassembler(max_pending)
-        self.recent = collections.OrderedDict()
+        self.recent = collections.OrderedDict()  # (image id, chunk) -> index of the frame that brought it
+        self.frames = 0
         self.dropped = collections.Counter()
         self.images_in = 0  # distinct images announced by the frames accepted
         self.decoded = 0
@@ -106,13 +107,17 @@ class Receiver:
         return symbol_count(padded_size(height), padded_size(width), self.model.codec.k_over_n)
 
     def _seen(self, key: tuple) -> bool:
-        """Whether ``key`` (image id, chunk index) came recently; remembers it."""
-        if key in self.recent:
-            return True
-        self.recent[key] = None
-        if len(self.recent) > RECENT_IDS:
+        """Whether ``key`` (image id, chunk index) came within the last ``DUPLICATE_FRAMES`` frames.
+
+        A frame heard twice (an echo, a replayed capture) comes right after itself; the same id much later
+        is a transmitter that restarted its count, and is a new image.
+        """
+        duplicate = key in self.recent and self.frames - self.recent[key] <= DUPLICATE_FRAMES
+        self.recent.pop(key, None)
+        self.recent[key] = self.frames
+        while self.recent and self.frames - next(iter(self.recent.values())) > DUPLICATE_FRAMES:
             self.recent.popitem(last=False)
-        return False
+        return duplicate
 
     def _shape_problem(self, meta: FrameMeta):
         """Why a frame cannot belong to an image this codec decodes (size, chunking), or None."""
@@ -128,6 +133,7 @@ class Receiver:
         return None
 
     def accept(self, meta: FrameMeta, symbols: np.ndarray) -> list:
+        self.frames += 1
         if meta.model_id != self.model.wire_id:
             return self._drop("model_mismatch")
         if len(symbols) != meta.payload_length:
