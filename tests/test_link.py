@@ -113,16 +113,17 @@ def test_receiver_drops_and_counts_what_it_cannot_use(model):
     assert receiver.accept(frame(image_id=2, height=64), zeros) == []  # 64x32 needs 1,024 symbols: 4 chunks
     assert receiver.accept(frame(image_id=3, height=128, width=128, chunk_count=32), zeros) == []
     assert receiver.accept(frame(image_id=4, payload_length=200), zeros[:200]) == []
+    assert receiver.accept(frame(image_id=7), zeros[:100]) == []  # fewer symbols than the header says
     assert receiver.accept(frame(image_id=5, reception={"snr_est_db": float("nan")}), zeros) == []
     assert receiver.accept(frame(image_id=6), zeros) == []  # its second chunk never comes
     assert receiver.flush() == 1
     counters = receiver.counters()
-    assert counters["dropped"] == {"duplicate": 1, "model_mismatch": 1, "size_mismatch": 2, "image_too_large": 1,
+    assert counters["dropped"] == {"duplicate": 1, "model_mismatch": 1, "size_mismatch": 3, "image_too_large": 1,
                                    "bad_snr_estimate": 1, "missing_chunks": 1}
     # the books balance: every image that came in was made ready for the decoder or dropped (a duplicate and a
     # frame of another model bring no image in)
     image_drops = {k: v for k, v in counters["dropped"].items() if k not in ("duplicate", "model_mismatch")}
-    assert counters["images_in"] == 1 + sum(image_drops.values()) == 6
+    assert counters["images_in"] == 1 + sum(image_drops.values()) == 7
 
 
 def test_the_decoder_is_told_an_snr_inside_the_models_training_range(model):

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gr_helpers import tiny_checkpoint
-from semjscc.bench.robustness import EVENTS, INTACT, Books, _burst, hostile_segment
+from semjscc.bench.robustness import Books, _burst, hostile_segment
 from semjscc.link import Demodulator, LinkProfile, Receiver, load_link_codec
 from semjscc.link.meta import FrameMeta
 from semjscc.link.receiver import take_same_size
@@ -135,7 +135,6 @@ def test_random_hostile_streams_never_break_the_books(tmp_path_factory, seed, ho
     assert counters["images_pending"] == 0
     if snr_db >= 12:
         assert books.must_decode <= decoded
-    assert set(EVENTS) >= set(books.events) and INTACT <= set(EVENTS)
 
 
 @pytest.mark.parametrize("snr_db", [0.0, 3.0])

@@ -1,7 +1,6 @@
 """Image source: a dataset spec, a folder or list of files, or a ZeroMQ PULL socket -> image PDUs."""
 
 import threading
-import time
 
 import numpy as np
 import pmt

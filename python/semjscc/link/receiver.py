@@ -103,6 +103,11 @@ class Receiver:
         self.dropped[reason] += count
         return []
 
+    def _refuse(self, reason: str, images: int) -> list:
+        """Images that came in and are dropped at once."""
+        self.images_in += images
+        return self._drop(reason, images)
+
     def expected_symbols(self, height: int, width: int) -> int:
         return symbol_count(padded_size(height), padded_size(width), self.model.codec.k_over_n)
 
@@ -136,34 +141,32 @@ class Receiver:
         self.frames += 1
         if meta.model_id != self.model.wire_id:
             return self._drop("model_mismatch")
-        if len(symbols) != meta.payload_length:
-            return self._drop("size_mismatch", meta.image_count)
-        problem = self._shape_problem(meta)
+        problem = "size_mismatch" if len(symbols) != meta.payload_length else self._shape_problem(meta)
         if problem:
-            self.images_in += meta.image_count
-            return self._drop(problem, meta.image_count)
+            return self._refuse(problem, meta.image_count)
         snr = float(meta.reception.get("snr_est_db", DEFAULT_SNR_DB))
         if not math.isfinite(snr):
-            self.images_in += meta.image_count
-            return self._drop("bad_snr_estimate", meta.image_count)
+            return self._refuse("bad_snr_estimate", meta.image_count)
         if meta.image_count > 1 or meta.chunk_count == 1:
             ready = []
             for image_id, part in zip(meta.image_ids(), np.split(np.asarray(symbols), meta.image_count)):
                 if self._seen((image_id, 0)):
                     self._drop("duplicate")
-                    continue
-                self.images_in += 1
-                ready += self._complete(meta, image_id, part, snr)
+                else:
+                    self.images_in += 1
+                    ready.append(self._ready(meta, image_id, part, snr))
             return ready
         if self._seen((meta.image_id, meta.chunk_index)):
             return self._drop("duplicate")
         done = self.reassembler.add(meta, np.asarray(symbols), snr)
-        return [] if done is None else self._complete(done[0], meta.image_id, done[1], done[2])
+        return [] if done is None else [self._ready(done[0], meta.image_id, done[1], done[2])]
 
-    def _complete(self, meta: FrameMeta, image_id: int, symbols: np.ndarray, snr: float) -> list:
+    @staticmethod
+    def _ready(meta: FrameMeta, image_id: int, symbols: np.ndarray, snr: float) -> tuple:
+        """(image meta, symbols, SNR dB) of a complete image, for ``decode``."""
         image = {"image_id": wrap_id(image_id), "height": meta.height, "width": meta.width,
                  "model_id": meta.model_id, "chunk_count": meta.chunk_count, "snr_est_db": snr}
-        return [(image, symbols, snr)]
+        return image, symbols, snr
 
     def decode(self, batch: list) -> list:
         """(image meta, HxWx3 uint8 pixels) for images of one size from ``take_same_size``."""
