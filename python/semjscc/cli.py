@@ -8,6 +8,9 @@ import sys
 from fractions import Fraction
 from pathlib import Path
 
+# the training channels (semjscc.channel.CHANNELS), named here so that --help does not import torch
+CHANNEL_NAMES = ("awgn", "fading", "identity", "ofdm")
+
 
 def _number(text: str, what: str, low: float, high: float) -> float:
     """A finite number in [low, high], or argparse's one-line error naming ``what``."""
@@ -151,7 +154,7 @@ def add_train_parser(sub) -> None:
     p.add_argument("--k-over-n", dest="k_over_n", type=bandwidth_ratio)
     p.add_argument("--width", type=int, help="main model's channels (default 64, or the --init model's)")
     p.add_argument("--blocks", type=int, help="residual blocks per stage (default 1, or the --init model's)")
-    p.add_argument("--channel", choices=["awgn", "fading", "identity"])
+    p.add_argument("--channel", choices=CHANNEL_NAMES)
     p.add_argument("--pilots", type=int, help="pilots per block for the fading channel's estimate")
     p.add_argument("--snr-min", dest="snr_min", type=snr_value)
     p.add_argument("--snr-max", dest="snr_max", type=snr_value)
@@ -257,7 +260,7 @@ def add_eval_parser(sub) -> None:
     p = sub.add_parser("eval", help="PSNR / SSIM / MS-SSIM of a model per SNR, as JSON and a plot")
     p.add_argument("--model", required=True, help="checkpoint file or shipped model name")
     p.add_argument("--data", default="cifar10:test", help="dataset spec or folder (default cifar10:test)")
-    p.add_argument("--channel", default="awgn", choices=["awgn", "fading", "identity"])
+    p.add_argument("--channel", default="awgn", choices=CHANNEL_NAMES)
     p.add_argument("--pilots", type=int, default=16, help="pilots per block (fading channel)")
     p.add_argument("--equalizer", default="mmse", choices=["mmse", "zf"])
     p.add_argument("--snr", type=parse_snr_list, default="0,5,10,15,20", help="'0,5,10' or 'start:stop:step'")

@@ -95,24 +95,21 @@ def missing_tail(outputs: np.ndarray, pilots: np.ndarray, gain: float, noise_var
     return False
 
 
-class FrameSynchronizer:
-    """Streaming receiver front end: ``push`` matched-filtered samples, get ``RxFrame`` objects."""
+class StreamSynchronizer:
+    """Stream bookkeeping shared by the air interfaces: ``push`` samples, get ``RxFrame`` objects.
+
+    A subclass sets ``lag`` and ``window`` (the preamble's repeat and the
+    autocorrelation window), ``preamble_samples`` and ``head_samples`` (up to
+    the end of the header), and implements ``_margin``, ``_try_frame`` (timing,
+    header) and ``_finish`` (the payload once it has arrived).
+    """
 
     CLIP_AMPLITUDE = 1e4  # samples above this magnitude are clipped (a radio's full scale is 1)
+    lag = window = preamble_samples = head_samples = 0
 
-    def __init__(self, config: FrameConfig = FrameConfig(), detect_threshold: float = 0.3,
-                 timing_threshold: float = 0.2, fse_half_taps: int = 2, header_smoothing: int = 1000):
-        self.config = config
+    def __init__(self, detect_threshold: float = 0.3, timing_threshold: float = 0.2):
         self.detect_threshold = detect_threshold
         self.timing_threshold = timing_threshold
-        self.half_taps = fse_half_taps
-        self.preamble_fse = FractionallySpacedEqualizer(fse_half_taps)
-        self.frame_fse = FractionallySpacedEqualizer(fse_half_taps, drift=True)
-        self.header_equalizer = PilotEqualizer(header_smoothing)
-        self.lag = config.zc_length * config.sps
-        self.window = (config.preamble_repeats - 1) * self.lag
-        self.n_preamble = len(config.preamble)
-        self.n_header = config.header_symbols
         self.stats = SyncStats()
         self.buffer = np.zeros(0, dtype=np.complex64)
         self.base = 0  # absolute index of buffer[0]
@@ -133,7 +130,7 @@ class FrameSynchronizer:
         limit = min(self.search, len(self.buffer))
         if self.pending is not None:
             limit = min(limit, self.pending["start"] - self.base - self._margin())
-        keep_from = max(0, limit - self.config.sps * 4)
+        keep_from = max(0, limit - self._margin())
         self.buffer = self.buffer[keep_from:]
         self.base += keep_from
         self.search -= keep_from
@@ -166,8 +163,15 @@ class FrameSynchronizer:
         start, stop = start + self.base, stop + self.base
         return any(a < stop and b > start for a, b in self.corrupt)
 
+    def _derotated(self, start: int, stop: int, cfo: float, step: int = 1) -> np.ndarray:
+        """buffer[start:stop:step] with the CFO removed (phase wrapped in float64, rotated in float32: 2x faster)."""
+        angle = ((np.arange(start, stop, step) * cfo) % 1.0).astype(np.float32) * np.float32(-2 * np.pi)
+        rotation = np.empty(len(angle), dtype=np.complex64)
+        rotation.real, rotation.imag = np.cos(angle), np.sin(angle)
+        return self.buffer[start:stop:step] * rotation
+
     def _margin(self) -> int:
-        return (self.half_taps + 2) * self.config.sps
+        raise NotImplementedError
 
     def _next(self):
         """One detection attempt: ('wait', None) when more samples are needed."""
@@ -179,7 +183,7 @@ class FrameSynchronizer:
             self.pending = None
             self.search = resume
             return "more", frame
-        buf, sps = self.buffer, self.config.sps
+        buf = self.buffer
         end = len(buf) - self.window - self.lag
         if end <= self.search:
             return "wait", None
@@ -205,7 +209,7 @@ class FrameSynchronizer:
                 break
             peak = best
         coarse_start = self.search + peak
-        frame_end_header = coarse_start + self.lag // 2 + (self.n_preamble + self.n_header) * sps + self._margin()
+        frame_end_header = coarse_start + self.lag // 2 + self.head_samples + self._margin()
         if frame_end_header > len(buf):
             self.search = self.search + first
             return "wait", None
@@ -215,9 +219,9 @@ class FrameSynchronizer:
             self.search = self.search + first
             return "wait", None
         if outcome == "no frame":  # skip past its preamble
-            self.search = coarse_start + self.n_preamble * sps
+            self.search = coarse_start + self.preamble_samples
         elif outcome == "lost":  # a frame whose header failed: skip its header too, so its body is not re-detected
-            self.search = coarse_start + (self.n_preamble + self.n_header) * sps
+            self.search = coarse_start + self.head_samples
         return "more", None  # or the header decoded: the frame is pending until its payload has arrived
 
     def _first_preamble_like(self, region: np.ndarray, metric: np.ndarray):
@@ -238,14 +242,29 @@ class FrameSynchronizer:
             hits = hits[hits >= stop]
         return None
 
-    # -- one frame ------------------------------------------------------------
-    def _derotated(self, start: int, stop: int, cfo: float, step: int = 1) -> np.ndarray:
-        """buffer[start:stop:step] with the CFO removed (phase wrapped in float64, rotated in float32: 2x faster)."""
-        angle = ((np.arange(start, stop, step) * cfo) % 1.0).astype(np.float32) * np.float32(-2 * np.pi)
-        rotation = np.empty(len(angle), dtype=np.complex64)
-        rotation.real, rotation.imag = np.cos(angle), np.sin(angle)
-        return self.buffer[start:stop:step] * rotation
 
+class FrameSynchronizer(StreamSynchronizer):
+    """The single-carrier synchroniser, on the matched-filter output (see the module docstring)."""
+
+    def __init__(self, config: FrameConfig = FrameConfig(), detect_threshold: float = 0.3,
+                 timing_threshold: float = 0.2, fse_half_taps: int = 2, header_smoothing: int = 1000):
+        super().__init__(detect_threshold, timing_threshold)
+        self.config = config
+        self.half_taps = fse_half_taps
+        self.preamble_fse = FractionallySpacedEqualizer(fse_half_taps)
+        self.frame_fse = FractionallySpacedEqualizer(fse_half_taps, drift=True)
+        self.header_equalizer = PilotEqualizer(header_smoothing)
+        self.lag = config.zc_length * config.sps
+        self.window = (config.preamble_repeats - 1) * self.lag
+        self.n_preamble = len(config.preamble)
+        self.n_header = config.header_symbols
+        self.preamble_samples = self.n_preamble * config.sps
+        self.head_samples = (self.n_preamble + self.n_header) * config.sps
+
+    def _margin(self) -> int:
+        return (self.half_taps + 2) * self.config.sps
+
+    # -- one frame ------------------------------------------------------------
     def _half_symbol_samples(self, start: int, count: int, cfo: float) -> np.ndarray:
         """The T/2-spaced, derotated samples a fractionally spaced equaliser needs for ``count`` symbols."""
         half = self.config.sps // 2
