@@ -51,7 +51,7 @@ class loopback_sim(gr.top_block):
         ##################################################
         self.sps = sps = 4
         self.rolloff = rolloff = 0.35
-        self.profile = profile = semjscc.LinkProfile(mode='single-carrier', sps=sps, rolloff=rolloff, max_payload=4096, pilot_spacing=16, header_repetition=2, equalizer='pilot-ls')
+        self.profile = profile = semjscc.LinkProfile(mode='single-carrier', sps=sps, rolloff=rolloff, max_payload=4096, pilot_spacing=16, header_repetition=2, equalizer='', fft_size=64, cp_length=16, training_interval=16)
         self.amplitude = amplitude = 0.3
 
         ##################################################
@@ -63,10 +63,10 @@ class loopback_sim(gr.top_block):
         self.sink = semjscc.image_sink(out, data, 'metrics.json', '', bool(save), data_root)
         self.rx = semjscc.jscc_rx(model, device, profile, 0.3, 31, 1024, 'oldest', task)
         self.channel = channels.channel_model(
-            noise_voltage=semjscc.noise_voltage(snr, amplitude, sps),
+            noise_voltage=semjscc.noise_voltage(profile, snr, amplitude),
             frequency_offset=cfo,
             epsilon=epsilon,
-            taps=semjscc.channel_taps(taps, sps, rolloff),
+            taps=semjscc.channel_taps(profile, taps),
             noise_seed=seed,
             block_tags=False)
 
@@ -74,8 +74,8 @@ class loopback_sim(gr.top_block):
         ##################################################
         # Connections
         ##################################################
-        self.msg_connect((self.rx, 'stats'), (self.sink, 'stats'))
         self.msg_connect((self.rx, 'images'), (self.sink, 'images'))
+        self.msg_connect((self.rx, 'stats'), (self.sink, 'stats'))
         self.msg_connect((self.source, 'images'), (self.tx, 'images'))
         self.connect((self.channel, 0), (self.rx, 0))
         self.connect((self.tx, 0), (self.channel, 0))
@@ -99,7 +99,7 @@ class loopback_sim(gr.top_block):
     def set_snr(self, snr):
         self.snr = snr
         self.tx.set_snr(self.snr)
-        self.channel.set_noise_voltage(semjscc.noise_voltage(self.snr, self.amplitude, self.sps))
+        self.channel.set_noise_voltage(semjscc.noise_voltage(self.profile, self.snr, self.amplitude))
 
     def get_cfo(self):
         return self.cfo
@@ -120,7 +120,7 @@ class loopback_sim(gr.top_block):
 
     def set_taps(self, taps):
         self.taps = taps
-        self.channel.set_taps(semjscc.channel_taps(self.taps, self.sps, self.rolloff))
+        self.channel.set_taps(semjscc.channel_taps(self.profile, self.taps))
 
     def get_seed(self):
         return self.seed
@@ -169,21 +169,20 @@ class loopback_sim(gr.top_block):
 
     def set_sps(self, sps):
         self.sps = sps
-        self.channel.set_noise_voltage(semjscc.noise_voltage(self.snr, self.amplitude, self.sps))
-        self.channel.set_taps(semjscc.channel_taps(self.taps, self.sps, self.rolloff))
 
     def get_rolloff(self):
         return self.rolloff
 
     def set_rolloff(self, rolloff):
         self.rolloff = rolloff
-        self.channel.set_taps(semjscc.channel_taps(self.taps, self.sps, self.rolloff))
 
     def get_profile(self):
         return self.profile
 
     def set_profile(self, profile):
         self.profile = profile
+        self.channel.set_noise_voltage(semjscc.noise_voltage(self.profile, self.snr, self.amplitude))
+        self.channel.set_taps(semjscc.channel_taps(self.profile, self.taps))
 
     def get_amplitude(self):
         return self.amplitude
@@ -191,7 +190,7 @@ class loopback_sim(gr.top_block):
     def set_amplitude(self, amplitude):
         self.amplitude = amplitude
         self.tx.set_amplitude(self.amplitude)
-        self.channel.set_noise_voltage(semjscc.noise_voltage(self.snr, self.amplitude, self.sps))
+        self.channel.set_noise_voltage(semjscc.noise_voltage(self.profile, self.snr, self.amplitude))
 
 
 

@@ -96,7 +96,7 @@ class loopback_sim_gui(gr.top_block, Qt.QWidget):
         self.sps = sps = 4
         self.rolloff = rolloff = 0.35
         self.snr = snr = 10
-        self.profile = profile = semjscc.LinkProfile(mode='single-carrier', sps=sps, rolloff=rolloff, max_payload=4096, pilot_spacing=16, header_repetition=2, equalizer='pilot-ls')
+        self.profile = profile = semjscc.LinkProfile(mode='single-carrier', sps=sps, rolloff=rolloff, max_payload=4096, pilot_spacing=16, header_repetition=2, equalizer='', fft_size=64, cp_length=16, training_interval=16)
         self.amplitude = amplitude = 0.3
 
         ##################################################
@@ -214,10 +214,10 @@ class loopback_sim_gui(gr.top_block, Qt.QWidget):
         for c in range(0, 2):
             self.top_grid_layout.setColumnStretch(c, 1)
         self.channel = channels.channel_model(
-            noise_voltage=semjscc.noise_voltage(snr, amplitude, sps),
+            noise_voltage=semjscc.noise_voltage(profile, snr, amplitude),
             frequency_offset=cfo,
             epsilon=epsilon,
-            taps=semjscc.channel_taps(taps, sps, rolloff),
+            taps=semjscc.channel_taps(profile, taps),
             noise_seed=seed,
             block_tags=False)
 
@@ -275,7 +275,7 @@ class loopback_sim_gui(gr.top_block, Qt.QWidget):
 
     def set_taps(self, taps):
         self.taps = taps
-        self.channel.set_taps(semjscc.channel_taps(self.taps, self.sps, self.rolloff))
+        self.channel.set_taps(semjscc.channel_taps(self.profile, self.taps))
 
     def get_seed(self):
         return self.seed
@@ -313,15 +313,12 @@ class loopback_sim_gui(gr.top_block, Qt.QWidget):
 
     def set_sps(self, sps):
         self.sps = sps
-        self.channel.set_noise_voltage(semjscc.noise_voltage(self.snr, self.amplitude, self.sps))
-        self.channel.set_taps(semjscc.channel_taps(self.taps, self.sps, self.rolloff))
 
     def get_rolloff(self):
         return self.rolloff
 
     def set_rolloff(self, rolloff):
         self.rolloff = rolloff
-        self.channel.set_taps(semjscc.channel_taps(self.taps, self.sps, self.rolloff))
 
     def get_snr(self):
         return self.snr
@@ -329,13 +326,15 @@ class loopback_sim_gui(gr.top_block, Qt.QWidget):
     def set_snr(self, snr):
         self.snr = snr
         self.tx.set_snr(self.snr)
-        self.channel.set_noise_voltage(semjscc.noise_voltage(self.snr, self.amplitude, self.sps))
+        self.channel.set_noise_voltage(semjscc.noise_voltage(self.profile, self.snr, self.amplitude))
 
     def get_profile(self):
         return self.profile
 
     def set_profile(self, profile):
         self.profile = profile
+        self.channel.set_noise_voltage(semjscc.noise_voltage(self.profile, self.snr, self.amplitude))
+        self.channel.set_taps(semjscc.channel_taps(self.profile, self.taps))
 
     def get_amplitude(self):
         return self.amplitude
@@ -343,7 +342,7 @@ class loopback_sim_gui(gr.top_block, Qt.QWidget):
     def set_amplitude(self, amplitude):
         self.amplitude = amplitude
         self.tx.set_amplitude(self.amplitude)
-        self.channel.set_noise_voltage(semjscc.noise_voltage(self.snr, self.amplitude, self.sps))
+        self.channel.set_noise_voltage(semjscc.noise_voltage(self.profile, self.snr, self.amplitude))
 
 
 

@@ -49,7 +49,7 @@ class usrp_tx(gr.top_block):
         ##################################################
         # Variables
         ##################################################
-        self.profile = profile = semjscc.LinkProfile(mode='single-carrier', sps=4, rolloff=0.35, max_payload=4096, pilot_spacing=16, header_repetition=2, equalizer='pilot-ls')
+        self.profile = profile = semjscc.LinkProfile(mode='single-carrier', sps=4, rolloff=0.35, max_payload=4096, pilot_spacing=16, header_repetition=2, equalizer='', fft_size=64, cp_length=16, training_interval=16)
 
         ##################################################
         # Blocks

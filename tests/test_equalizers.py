@@ -9,6 +9,7 @@ import pytest
 
 from semjscc.phy.equalizers import (EQUALIZERS, FractionallySpacedEqualizer, PilotEqualizer, equalize_pilots,
                                     make_equalizer)
+from semjscc.phy.ofdm import OfdmConfig
 from semjscc.phy.pilots import insert_pilots, pilot_layout
 from semjscc.phy.sequences import pilot_symbols
 
@@ -26,10 +27,50 @@ def received_block(equalizer, symbols, gain, snr_db, rng):
     return gain * upsampled + noise
 
 
-@pytest.mark.parametrize("name", sorted(EQUALIZERS))
-def test_every_equalizer_removes_a_flat_channel_and_estimates_the_snr(name):
+def single_carrier_block(equalizer, gain, snr_db, rng):
+    """(received, known index, known values, data index, data) of a pilot block through a flat channel."""
+    data = random_symbols(rng, 2000)
+    block = insert_pilots(data, 16)
+    _, pilot_index, data_index = pilot_layout(len(data), 16)
+    return received_block(equalizer, block, gain, snr_db, rng), pilot_index, pilot_symbols(len(pilot_index)), \
+        data_index, data
+
+
+def ofdm_grid(gain, snr_db, rng, config=OfdmConfig()):
+    """The same for an OFDM grid: two training rows, then rows of data with pilot subcarriers."""
+    width, rows = len(config.used), 40
+    grid = random_symbols(rng, rows * width).reshape(rows, width).astype(np.complex128)
+    grid[:2] = config.ltf
+    for row in range(2, rows):
+        grid[row, config.pilot_index] = config.pilot_values(row)
+    known = np.zeros(grid.shape, dtype=bool)
+    known[:2] = True
+    known[2:, config.pilot_index] = True
+    noise = random_symbols(rng, grid.size).reshape(grid.shape) * np.sqrt(10 ** (-snr_db / 10)) * abs(gain)
+    received = (gain * grid + noise).reshape(-1)
+    index = np.flatnonzero(known.reshape(-1))
+    return received, index, grid.reshape(-1)[index], np.flatnonzero(~known.reshape(-1)), grid.reshape(-1)[~known.reshape(-1)]
+
+
+@pytest.mark.parametrize("name", sorted(name for name, cls in EQUALIZERS.items() if cls.modes))
+def test_every_payload_equalizer_removes_a_flat_channel_and_estimates_the_snr(name):
     rng = np.random.default_rng(4)
     equalizer = make_equalizer(name)
+    gain = 0.5 * np.exp(1j * 2.0)
+    build = ofdm_grid if "ofdm" in equalizer.modes else lambda g, s, r: single_carrier_block(equalizer, g, s, r)
+    received, known_index, known, data_index, data = build(gain, 20.0, rng)
+    result = equalizer.equalize(received, known_index, known)
+    assert len(result.data) == len(received)  # payload equalisers take one value per symbol
+    estimate = result.data[data_index]
+    estimate = estimate * np.vdot(data, data) / np.vdot(data, estimate)  # an MMSE output is shrunk: unbias it
+    error = estimate - data
+    assert 10 * np.log10(1 / np.mean(np.abs(error) ** 2)) > 19.0
+    assert result.snr_db == pytest.approx(20.0, abs=1.0)
+
+
+def test_the_synchronisers_equalizer_too():
+    rng = np.random.default_rng(4)
+    equalizer = make_equalizer("fse")
     data = random_symbols(rng, 2000)
     block = insert_pilots(data, 16)
     _, pilot_index, data_index = pilot_layout(len(data), 16)

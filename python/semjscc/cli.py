@@ -328,7 +328,7 @@ def cmd_loopback(args) -> int:
         check_writable(path)  # before the run, not after it
     report = run_loopback(args.model, args.data, args.snr, args.cfo, args.epsilon, args.taps, args.seed, args.out,
                           args.device, args.samp_rate, args.timeout, args.data_root, args.task_model,
-                          save_images=not args.no_save)
+                          save_images=not args.no_save, mode=args.mode)
     if args.json:
         write_json(args.json, report)
     print(dumps(report))
@@ -345,6 +345,8 @@ def cmd_loopback(args) -> int:
 def add_loopback_parser(sub) -> None:
     p = sub.add_parser("loopback", help="images through the full TX -> channel -> RX flowgraph (headless)")
     p.add_argument("--model", default="adaptive_awgn_kn1-6", help="checkpoint file or shipped model name")
+    p.add_argument("--mode", default="single-carrier", choices=["single-carrier", "ofdm"],
+                   help="air interface: the loopback_sim or the loopback_ofdm flowgraph")
     p.add_argument("--data", default="cifar10:test:16", help="dataset spec or folder")
     p.add_argument("--snr", type=snr_value, default=10.0, help="Es/N0 per complex symbol (dB)")
     p.add_argument("--cfo", type=frequency_offset, default=0.0, help="frequency offset, cycles/sample (channel_model's)")

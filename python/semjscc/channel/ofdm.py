@@ -18,13 +18,13 @@ from torch import nn
 
 from semjscc.channel.awgn import complex_gaussian, noise_variance, _per_row
 from semjscc.phy.ofdm.estimation import smoothing_matrix
-from semjscc.phy.ofdm.numerology import OfdmNumerology
+from semjscc.phy.ofdm.numerology import OfdmConfig
 
 
 class OfdmFadingChannel(nn.Module):
     name = "ofdm"
 
-    def __init__(self, taps: int = 10, max_rms_delay: float = 4.0, numerology: OfdmNumerology = OfdmNumerology()):
+    def __init__(self, taps: int = 10, max_rms_delay: float = 4.0, numerology: OfdmConfig = OfdmConfig()):
         super().__init__()
         if taps < 1 or taps > numerology.cp_length:
             raise ValueError(f"the OFDM channel needs 1..{numerology.cp_length} taps (within the CP), not {taps}")

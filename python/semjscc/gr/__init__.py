@@ -19,11 +19,22 @@ from semjscc.gr.jscc_rx import jscc_rx
 from semjscc.gr.jscc_tx import jscc_tx
 from semjscc.gr.modulator import modulator
 from semjscc.link.profile import LinkProfile
-from semjscc.phy.levels import noise_voltage
-from semjscc.phy.taps import channel_taps, parse_taps
+from semjscc.phy.taps import parse_taps
 
 __all__ = ["LinkProfile", "image_source", "jscc_encoder", "framer", "modulator", "jscc_tx", "frame_sync",
            "equalizer", "jscc_decoder", "jscc_rx", "image_sink", "noise_voltage", "channel_taps", "parse_taps"]
+
+
+# Functions rather than profile methods in flowgraph expressions: GRC rewrites a variable into
+# ``self.<name>`` in its callbacks only where it stands alone, not before a dot.
+def noise_voltage(profile: LinkProfile, snr_db: float, amplitude: float) -> float:
+    """channel_model noise_voltage for Es/N0 ``snr_db`` at the receiver, bursts of RMS ``amplitude``."""
+    return profile.noise_voltage(snr_db, amplitude)
+
+
+def channel_taps(profile: LinkProfile, taps) -> list:
+    """Multipath taps (text or numbers) scaled to unit in-band power gain in the profile's mode."""
+    return profile.channel_taps(taps)
 
 
 def __getattr__(name):

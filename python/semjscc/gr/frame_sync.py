@@ -1,7 +1,8 @@
-"""Frame synchroniser block: matched-filtered stream in -> synced frame PDUs out.
+"""Frame synchroniser block: received stream in -> synced frame PDUs out.
 
-Detection, timing, CFO, the fractionally spaced equaliser and the header
-decode all happen in :class:`semjscc.phy.sync.FrameSynchronizer`; this block
+Detection, timing, CFO and the header decode happen in the profile's
+synchroniser (:class:`semjscc.phy.sync.FrameSynchronizer` on the matched
+filter's output, or :class:`semjscc.phy.ofdm.sync.OfdmSynchronizer`); this block
 feeds it the stream and publishes what it finds.  A header that fails its CRC
 drops the frame and counts it; nothing here can stop the flowgraph.
 
@@ -19,14 +20,13 @@ from threadpoolctl import threadpool_limits
 from semjscc.gr.pdus import make_dict, make_pdu
 from semjscc.link.profile import LinkProfile
 from semjscc.link.receiver import synced_frame
-from semjscc.phy.sync import FrameSynchronizer
 
 
 class frame_sync(gr.sync_block):
     def __init__(self, profile=LinkProfile(), threshold=0.3):
         gr.sync_block.__init__(self, name="semjscc_frame_sync", in_sig=[np.complex64], out_sig=None)
         self.profile = profile
-        self.sync = FrameSynchronizer(profile.frame, detect_threshold=float(threshold))
+        self.sync = profile.air.synchronizer(float(threshold))
         self.samples = 0
         self._blas_limit = None
         self.message_port_register_out(pmt.intern("frames"))

@@ -10,7 +10,7 @@ from semjscc.link.profile import LinkProfile
 
 
 class jscc_rx(gr.hier_block2):
-    """RRC matched filter (stock FIR) -> frame_sync -> equalizer -> jscc_decoder.
+    """RRC matched filter (stock FIR; single-carrier mode only) -> frame_sync -> equalizer -> jscc_decoder.
 
     Message outputs: ``images`` (decoded image PDUs), ``stats`` (counters of
     the synchroniser and the decoder, for the image sink) and ``symbols`` (the
@@ -24,13 +24,17 @@ class jscc_rx(gr.hier_block2):
         self.message_port_register_hier_out("images")
         self.message_port_register_hier_out("stats")
         self.message_port_register_hier_out("symbols")
-        self.matched = filter.fir_filter_ccf(1, np.asarray(profile.frame.taps[::-1], dtype=float).tolist())
-        # large chunks for the synchroniser: fewer Python work() calls per second
-        self.matched.set_min_output_buffer(1 << 16)
         self.sync = frame_sync(profile, threshold)
+        taps = profile.air.receive_taps
+        if taps is None:
+            self.connect(self, self.sync)
+        else:
+            self.matched = filter.fir_filter_ccf(1, np.asarray(taps[::-1], dtype=float).tolist())
+            # large chunks for the synchroniser: fewer Python work() calls per second
+            self.matched.set_min_output_buffer(1 << 16)
+            self.connect(self, self.matched, self.sync)
         self.equalizer = equalizer(profile, smoothing)
         self.decoder = jscc_decoder(model, device, queue_size, drop_policy, task_model=task_model, profile=profile)
-        self.connect(self, self.matched, self.sync)
         self.msg_connect(self.sync, "frames", self.equalizer, "frames")
         self.msg_connect(self.equalizer, "symbols", self.decoder, "symbols")
         self.msg_connect(self.decoder, "images", self, "images")

@@ -16,9 +16,7 @@ from semjscc.link.receiver import Demodulator, Receiver, take_same_size
 from semjscc.link.scoring import ImageScorer
 from semjscc.link.transmitter import Encoder, Transmitter
 from semjscc.phy.channel_sim import simulate_channel
-from semjscc.phy.levels import noise_voltage
 from semjscc.phy.pulse import matched_filter
-from semjscc.phy.taps import channel_taps
 
 CHUNK = 1 << 16  # samples per push, as the flowgraph's synchroniser gets them
 
@@ -72,14 +70,15 @@ def simulate_link(model: LinkCodec, images: ImageSet, snr_db: float, cfo: float 
     bursts = transmitter.transmit(list(images.images))
     gap = np.zeros(1000, dtype=np.complex64)
     signal = np.concatenate([gap] + [samples for _, samples in bursts] + [gap])
-    taps = channel_taps(taps, profile.sps, profile.rolloff)  # the receiver sees the nominal SNR
-    received = simulate_channel(signal, noise_voltage(snr_db, amplitude, profile.sps), cfo, taps, epsilon=epsilon,
+    taps = profile.channel_taps(taps)  # the receiver sees the nominal SNR
+    received = simulate_channel(signal, profile.noise_voltage(snr_db, amplitude), cfo, taps, epsilon=epsilon,
                                 seed=seed)
     demodulator = Demodulator(profile)
     receiver = Receiver(model, task)
     scorer = ImageScorer(images)
     queue = collections.deque()
-    filtered = matched_filter(received, profile.frame.taps)
+    taps = profile.air.receive_taps
+    filtered = received if taps is None else matched_filter(received, taps)
     for start in range(0, len(filtered), CHUNK):
         for meta, data in demodulator.push(filtered[start:start + CHUNK]):
             queue.extend(receiver.accept(meta, data))

@@ -30,8 +30,7 @@ from semjscc.link.models import LinkCodec
 from semjscc.link.profile import LinkProfile
 from semjscc.link.reassembly import Reassembler
 from semjscc.phy.frame import plan_frames
-from semjscc.phy.equalizers import make_equalizer, equalize_pilots
-from semjscc.phy.sync import FrameSynchronizer, RxFrame
+from semjscc.phy.sync import RxFrame
 from semjscc.semantic.task_models import predict
 
 DEFAULT_SNR_DB = 10.0  # a frame whose SNR nobody estimated is decoded as if at this SNR
@@ -48,19 +47,17 @@ def synced_frame(frame: RxFrame) -> tuple:
 
 def equalize_frame(meta: FrameMeta, payload: np.ndarray, profile: LinkProfile, smoothing: int = 31) -> tuple:
     """(FrameMeta with ``snr_est_db`` and ``channel_gain``, data symbols) of a synced frame."""
-    equalizer = make_equalizer(profile.equalizer, smoothing=smoothing)
-    result = equalize_pilots(payload, meta.payload_length, profile.pilot_spacing, equalizer,
-                             meta.reception.get("training_snr_db"), int(meta.reception.get("training_count", 0)))
-    return meta.with_reception(snr_est_db=result.snr_db, channel_gain=result.gain), result.data
+    return profile.air.equalize(meta, payload, smoothing)
 
 
 class Demodulator:
-    """Matched-filtered samples in (any chunking), equalised frames out: ``push`` returns (FrameMeta, data)."""
+    """Received samples in (any chunking; matched-filtered in single-carrier mode), equalised frames out:
+    ``push`` returns (FrameMeta, data)."""
 
     def __init__(self, profile: LinkProfile = LinkProfile(), threshold: float = 0.3, smoothing: int = 31):
         self.profile = profile
         self.smoothing = smoothing
-        self.sync = FrameSynchronizer(profile.frame, detect_threshold=threshold)
+        self.sync = profile.air.synchronizer(threshold)
 
     def push(self, samples: np.ndarray) -> list:
         return [equalize_frame(*synced_frame(frame), self.profile, self.smoothing)

@@ -14,7 +14,7 @@ from semjscc.codec.bandwidth import padded_size
 from semjscc.link.meta import FrameMeta, SymbolBatch, wrap_id
 from semjscc.link.models import LinkCodec
 from semjscc.link.profile import LinkProfile
-from semjscc.phy.frame import burst, frame_symbols, plan_frames
+from semjscc.phy.frame import plan_frames
 
 
 def pad_to_multiple(image: np.ndarray) -> np.ndarray:
@@ -71,18 +71,17 @@ def frames(batch: SymbolBatch, symbols: np.ndarray, profile: LinkProfile) -> lis
         meta = FrameMeta(model_id=batch.model_id, image_id=wrap_id(batch.first_id + slot.first_image),
                          height=batch.height, width=batch.width, payload_length=slot.stop - slot.start,
                          chunk_index=slot.chunk_index, chunk_count=slot.chunk_count, image_count=slot.image_count)
-        out.append((meta, frame_symbols(meta.to_header(), symbols[slot.start:slot.stop], profile.frame)))
+        out.append((meta, profile.air.frame(meta.to_header(), symbols[slot.start:slot.stop])))
     return out
 
 
 def modulate(symbols: np.ndarray, profile: LinkProfile, amplitude: float) -> np.ndarray:
-    """RRC-shaped burst with zero guards, scaled to an RMS sample ``amplitude`` (guards excluded).
+    """The frame's burst with zero guards, scaled to an RMS sample ``amplitude`` (guards excluded).
 
-    The taps have unit energy, so a unit-power symbol stream has sample power
-    1/sps; keep peaks below the radio's full scale (RRC peak-to-RMS is about 2.5).
+    Keep peaks below the radio's full scale: the peak-to-RMS ratio is about
+    2.5 for RRC-shaped single carrier and 3.5 or more for OFDM (``semjscc bench papr``).
     """
-    samples = burst(np.asarray(symbols, dtype=np.complex64), profile.frame)
-    return (samples * (amplitude * np.sqrt(profile.sps))).astype(np.complex64)
+    return (profile.air.burst(symbols) * np.float32(amplitude)).astype(np.complex64)
 
 
 @dataclass

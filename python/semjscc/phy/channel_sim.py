@@ -18,6 +18,22 @@ def fractional_delay(samples: np.ndarray, delay: float, half_length: int = 16) -
     return np.concatenate([np.zeros(whole, dtype=out.dtype), out])[: len(samples) + whole]
 
 
+def resample(samples: np.ndarray, epsilon: float, half_length: int = 8) -> np.ndarray:
+    """``samples`` read at times n * ``epsilon`` (a sample-clock ratio) with a Hann-windowed sinc interpolator.
+
+    Linear interpolation would do for a narrow signal, but it distorts the
+    upper subcarriers of OFDM (which fills 81 % of the band) by several dB.
+    """
+    times = np.arange(int(len(samples) / epsilon)) * epsilon
+    base, frac = np.floor(times).astype(int), times - np.floor(times)
+    padded = np.concatenate([np.zeros(half_length, samples.dtype), samples, np.zeros(half_length + 1, samples.dtype)])
+    out = np.zeros(len(times), dtype=np.complex128)
+    window = np.hanning(2 * half_length + 3)[1:-1]
+    for k in range(-half_length, half_length + 1):
+        out += padded[base + k + half_length] * np.sinc(k - frac) * window[k + half_length]
+    return out
+
+
 def simulate_channel(samples: np.ndarray, noise_voltage: float = 0.0, frequency_offset: float = 0.0,
                      taps=(1.0,), delay: float = 0.0, epsilon: float = 1.0, seed=None) -> np.ndarray:
     rng = np.random.default_rng(seed)
@@ -25,8 +41,7 @@ def simulate_channel(samples: np.ndarray, noise_voltage: float = 0.0, frequency_
     if delay:
         x = fractional_delay(x, delay)
     if epsilon != 1.0:
-        t = np.arange(int(len(x) / epsilon)) * epsilon
-        x = np.interp(t, np.arange(len(x)), x.real) + 1j * np.interp(t, np.arange(len(x)), x.imag)
+        x = resample(x, epsilon)
     x = np.convolve(x, np.asarray(taps, dtype=np.complex128))[: len(x)]
     x = x * np.exp(2j * np.pi * frequency_offset * np.arange(len(x)))
     noise = (rng.standard_normal(len(x)) + 1j * rng.standard_normal(len(x))) * noise_voltage / np.sqrt(2)

@@ -10,10 +10,10 @@ matched filter.
 import math
 
 
-def noise_voltage(snr_db: float, amplitude: float, sps: int) -> float:
+def noise_voltage(snr_db: float, amplitude: float, sps: float) -> float:
     """channel_model noise_voltage that yields Es/N0 = ``snr_db`` for bursts of RMS ``amplitude``."""
     return amplitude * math.sqrt(sps) * 10 ** (-snr_db / 20)
 
 
-def snr_from_noise(noise_voltage_value: float, amplitude: float, sps: int) -> float:
+def snr_from_noise(noise_voltage_value: float, amplitude: float, sps: float) -> float:
     return 20 * math.log10(amplitude * math.sqrt(sps) / noise_voltage_value)

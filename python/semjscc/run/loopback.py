@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 from semjscc.link.loopback import link_report
-from semjscc.phy.taps import in_band_gain, parse_taps
+from semjscc.phy.taps import parse_taps
 from semjscc.run.flowgraphs import load_flowgraph
 
 
@@ -42,11 +42,17 @@ def _wait_until_idle(tb, n_images: int, timeout_s: float, quiet_s: float = 1.0):
     return time.time(), True
 
 
+FLOWGRAPHS = {"single-carrier": "loopback_sim", "ofdm": "loopback_ofdm"}
+
+
 def run_loopback(model: str, data: str, snr_db: float, cfo: float = 0.0, epsilon: float = 1.0, taps: str = "1.0",
                  seed: int = 0, out: str = "out/loopback", device: str = "auto", samp_rate: float = 1e6,
-                 timeout_s: float = 600.0, data_root=None, task_model: str = "", save_images: bool = True) -> dict:
-    module = load_flowgraph("loopback_sim")
-    tb = module.loopback_sim(model=model, data=data, snr=snr_db, cfo=cfo, epsilon=epsilon, taps=taps, seed=seed,
+                 timeout_s: float = 600.0, data_root=None, task_model: str = "", save_images: bool = True,
+                 mode: str = "single-carrier") -> dict:
+    if mode not in FLOWGRAPHS:
+        raise ValueError(f"unknown link mode {mode!r}; known: {', '.join(FLOWGRAPHS)}")
+    name = FLOWGRAPHS[mode]
+    tb = getattr(load_flowgraph(name), name)(model=model, data=data, snr=snr_db, cfo=cfo, epsilon=epsilon, taps=taps, seed=seed,
                              out=out, device=device, samp_rate=samp_rate, task=task_model, save=int(save_images),
                              data_root=data_root or "")
     n_images = len(tb.source._images)
@@ -58,15 +64,15 @@ def run_loopback(model: str, data: str, snr_db: float, cfo: float = 0.0, epsilon
     summary = tb.sink.summary()
     tx = tb.tx.counters()
     wall = max(finished - started - tb.source.start_delay, 1e-6)
-    report = {"model": model, "data": data, "snr_db": snr_db, "cfo": cfo, "epsilon": epsilon, "taps": taps,
-              "taps_in_band_gain_db": 10 * np.log10(in_band_gain(parse_taps(taps), tb.profile.sps, tb.profile.rolloff)),
+    report = {"model": model, "mode": mode, "data": data, "snr_db": snr_db, "cfo": cfo, "epsilon": epsilon, "taps": taps,
+              "taps_in_band_gain_db": 10 * np.log10(tb.profile.air.in_band_gain(parse_taps(taps))),
               "seed": seed, "timed_out": timed_out,
               **link_report(tx["frames_sent"], tb.source.sent, tb.rx.sync.counters(), tb.rx.decoder.counters(),
                             summary, tx["dropped"].get("jscc_encoder")),
               "samples": tx["samples_sent"], "samp_rate": samp_rate, "wall_s": round(wall, 3),
               "rtf": None if timed_out else tx["samples_sent"] / samp_rate / wall}
     report.update(_ideal_reference(tb, data, snr_db, data_root))
-    report.update(_air_time(report, tb.profile.sps, tb.source))
+    report.update(_air_time(report, tb.profile.air.samples_per_symbol, tb.source))
     if report["psnr"] is not None and report.get("sim_psnr") is not None:
         report["impl_loss_db"] = report["sim_psnr"] - report["psnr"]
     return report
@@ -83,7 +89,7 @@ def _ideal_reference(tb, data, snr_db, data_root) -> dict:
     return {"sim_psnr": ideal["results"][0]["psnr"], "k_over_n": model.codec.k_over_n}
 
 
-def _air_time(report: dict, sps: int, source) -> dict:
+def _air_time(report: dict, sps: float, source) -> dict:
     """The payload k/n against the k/n of everything on air (preamble, header, pilots, guards, pulse tails)."""
     values = sum(int(np.prod(image.shape)) for image, _, _ in source._images[:report["images_sent"]])
     if not values or not report["samples"]:

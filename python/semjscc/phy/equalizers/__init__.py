@@ -2,16 +2,20 @@
 
 - ``pilot-ls``: one tap per symbol from smoothed LS estimates at the pilots (the payload stage);
 - ``fse``: a T/2 fractionally spaced LS equaliser, optionally with taps drifting linearly over
-  the block (the synchroniser's stage: fractional timing, multipath, sample-clock drift).
+  the block (the synchroniser's stage: fractional timing, multipath, sample-clock drift);
+- ``ofdm-mmse``: per-subcarrier MMSE over an OFDM resource grid (the OFDM payload stage).
+
+``modes`` says which link modes may use an equaliser for their payload.
 
 A new equaliser: a module here with a subclass of :class:`Equalizer`, and its line below.
 """
 
 from semjscc.phy.equalizers.base import Equalized, Equalizer
 from semjscc.phy.equalizers.fse import FractionallySpacedEqualizer
+from semjscc.phy.equalizers.ofdm import OfdmMmseEqualizer
 from semjscc.phy.equalizers.pilot import PilotEqualizer, equalize_pilots
 
-EQUALIZERS = {cls.name: cls for cls in (PilotEqualizer, FractionallySpacedEqualizer)}
+EQUALIZERS = {cls.name: cls for cls in (PilotEqualizer, FractionallySpacedEqualizer, OfdmMmseEqualizer)}
 
 
 def make_equalizer(name: str, **options) -> Equalizer:
@@ -21,5 +25,5 @@ def make_equalizer(name: str, **options) -> Equalizer:
     return EQUALIZERS[name](**options)
 
 
-__all__ = ["Equalized", "Equalizer", "EQUALIZERS", "FractionallySpacedEqualizer", "PilotEqualizer",
+__all__ = ["Equalized", "Equalizer", "EQUALIZERS", "FractionallySpacedEqualizer", "OfdmMmseEqualizer", "PilotEqualizer",
            "equalize_pilots", "make_equalizer"]

@@ -27,6 +27,7 @@ class Equalized:
 
 class Equalizer(ABC):
     name = ""
+    modes = ("single-carrier",)  # the link modes whose payload it can equalise
     samples_per_symbol = 1
     margin = 0  # input samples needed before the first symbol (and after the last)
 

@@ -30,6 +30,7 @@ def training_snr(outputs: np.ndarray, known: np.ndarray, n_params: int):
 
 class FractionallySpacedEqualizer(Equalizer):
     name = "fse"
+    modes = ()  # the synchroniser's stage, not a payload equaliser
     samples_per_symbol = 2
 
     def __init__(self, half_taps: int = 2, drift: bool = False):

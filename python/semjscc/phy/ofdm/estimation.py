@@ -4,8 +4,8 @@
 - Delay-window smoothing (an LMMSE estimator for a channel whose impulse
   response fits in the cyclic prefix, with a uniform delay profile): the LS
   estimate is projected onto the responses of ``cp_length`` delays, which
-  removes the noise in the other used - cp dimensions (for 52 subcarriers and
-  a 16-sample CP: 5 dB less estimation noise).  The training channel uses the
+  removes the noise in the other used - cp - 1 dimensions (for 52 subcarriers
+  and a 16-sample CP: 4.9 dB less estimation noise).  The training channel uses the
   same projection, so the codec learns the estimation error a receiver leaves.
 - Common phase from the pilot subcarriers of every symbol (residual CFO,
   phase noise), smoothed over neighbouring symbols.
@@ -18,25 +18,25 @@ from functools import lru_cache
 
 import numpy as np
 
-from semjscc.phy.ofdm.numerology import OfdmNumerology
+from semjscc.phy.ofdm.numerology import OfdmConfig
 
 
 @lru_cache(maxsize=16)
-def smoothing_matrix(numerology: OfdmNumerology) -> np.ndarray:
-    """(used, used) projection of an LS estimate onto channels of at most ``cp_length`` taps.
+def smoothing_matrix(numerology: OfdmConfig) -> np.ndarray:
+    """(used, used) projection of an LS estimate onto channels with delays 0..cp_length.
 
-    Delays start a quarter of the CP early: the receiver places its FFT window
-    that far into the prefix, so the channel it sees starts before delay 0.
+    Those are the channels an FFT window placed inside the cyclic prefix sees
+    without inter-symbol interference (the receiver starts its windows a
+    quarter CP early, so a channel it locks onto begins at a small positive delay).
     """
-    early = numerology.cp_length // 4
-    delays = np.arange(-early, numerology.cp_length - early)
+    delays = np.arange(numerology.cp_length + 1)
     basis = np.exp(-2j * np.pi * np.outer(numerology.used, delays) / numerology.fft_size)
     projection = basis @ np.linalg.pinv(basis)
     projection.flags.writeable = False
     return projection
 
 
-def smoothed_estimate(received: np.ndarray, known: np.ndarray, numerology: OfdmNumerology) -> np.ndarray:
+def smoothed_estimate(received: np.ndarray, known: np.ndarray, numerology: OfdmConfig) -> np.ndarray:
     """Delay-window-smoothed channel over the used subcarriers from training rows (rows, used) of ``known``."""
     ls = np.mean(np.atleast_2d(received) / known, axis=0)
     return smoothing_matrix(numerology) @ ls

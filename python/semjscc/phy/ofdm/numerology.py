@@ -1,4 +1,4 @@
-"""OFDM numerology: FFT size, cyclic prefix, which subcarriers carry data, pilots and training.
+"""OFDM numerology and frame parameters: FFT size, cyclic prefix, which subcarriers carry data, pilots and training.
 
 802.11a-like by default (64-point FFT, 16-sample CP, subcarriers -26..26
 without DC: 52 used, of which every ``pilot_spacing``-th, centred, is a pilot).
@@ -25,20 +25,24 @@ LTF_SEED = 0x0F7
 
 
 @dataclass(frozen=True)
-class OfdmNumerology:
+class OfdmConfig:
     fft_size: int = 64
     cp_length: int = 16
     pilot_spacing: int = 16  # a pilot subcarrier every this many used subcarriers
     training_interval: int = 16  # a training symbol after every this many payload symbols (0: none)
     stf_repeats: int = 10  # short training: repeats of fft_size / 4 samples (detection, coarse CFO)
     ltf_count: int = 2  # long training symbols after the STF (timing, fine CFO, channel, noise)
+    header_repetition: int = 2
+    max_payload: int = 4096  # data symbols per frame
+    guard_samples: int = 64  # zeros at both ends of a burst (the radio's ramp)
 
     def __post_init__(self):
         if self.fft_size < 16 or self.fft_size & (self.fft_size - 1):
             raise ValueError(f"FFT size must be a power of two >= 16, not {self.fft_size}")
         if not 0 < self.cp_length < self.fft_size:
             raise ValueError(f"cyclic prefix must be in (0, {self.fft_size}), not {self.cp_length}")
-        if self.pilot_spacing < 2 or self.training_interval < 0 or self.stf_repeats < 3 or self.ltf_count < 2:
+        if self.pilot_spacing < 2 or self.training_interval < 0 or self.stf_repeats < 3 or self.ltf_count < 2 \
+                or self.header_repetition < 1 or self.max_payload < 1:
             raise ValueError(f"impossible OFDM numerology: {self}")
 
     @property

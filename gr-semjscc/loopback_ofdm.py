@@ -1,0 +1,248 @@
+#!/usr/bin/env python3
+# -*- coding: utf-8 -*-
+
+#
+# SPDX-License-Identifier: GPL-3.0
+#
+# GNU Radio Python Flow Graph
+# Title: gr-semjscc: OFDM loopback simulation
+# Author: gr-semjscc
+# Description: Images through the deep-JSCC transmitter in OFDM mode, a simulated multipath channel and the receiver
+# GNU Radio version: 3.10.5.1
+
+from gnuradio import channels
+from gnuradio.filter import firdes
+from gnuradio import gr
+from gnuradio.fft import window
+import sys
+import signal
+from argparse import ArgumentParser
+from gnuradio.eng_arg import eng_float, intx
+from gnuradio import eng_notation
+from gnuradio import semjscc
+
+
+
+
+class loopback_ofdm(gr.top_block):
+
+    def __init__(self, model='adaptive_awgn_kn1-6', data='cifar10:test:16', snr=10, cfo=0, epsilon=1.0, taps='1.0', seed=0, out='out/loopback_ofdm', device='auto', task='', save=1, samp_rate=1e6, data_root=''):
+        gr.top_block.__init__(self, "gr-semjscc: OFDM loopback simulation", catch_exceptions=True)
+
+        ##################################################
+        # Parameters
+        ##################################################
+        self.model = model
+        self.data = data
+        self.snr = snr
+        self.cfo = cfo
+        self.epsilon = epsilon
+        self.taps = taps
+        self.seed = seed
+        self.out = out
+        self.device = device
+        self.task = task
+        self.save = save
+        self.samp_rate = samp_rate
+        self.data_root = data_root
+
+        ##################################################
+        # Variables
+        ##################################################
+        self.profile = profile = semjscc.LinkProfile(mode='ofdm', sps=4, rolloff=0.35, max_payload=4096, pilot_spacing=16, header_repetition=2, equalizer='', fft_size=64, cp_length=16, training_interval=16)
+        self.amplitude = amplitude = 0.3
+
+        ##################################################
+        # Blocks
+        ##################################################
+
+        self.tx = semjscc.jscc_tx(model, device, snr, profile, amplitude, 16)
+        self.source = semjscc.image_source(data, 0, False, 0.2, data_root)
+        self.sink = semjscc.image_sink(out, data, 'metrics.json', '', bool(save), data_root)
+        self.rx = semjscc.jscc_rx(model, device, profile, 0.3, 31, 1024, 'oldest', task)
+        self.channel = channels.channel_model(
+            noise_voltage=semjscc.noise_voltage(profile, snr, amplitude),
+            frequency_offset=cfo,
+            epsilon=epsilon,
+            taps=semjscc.channel_taps(profile, taps),
+            noise_seed=seed,
+            block_tags=False)
+
+
+        ##################################################
+        # Connections
+        ##################################################
+        self.msg_connect((self.rx, 'stats'), (self.sink, 'stats'))
+        self.msg_connect((self.rx, 'images'), (self.sink, 'images'))
+        self.msg_connect((self.source, 'images'), (self.tx, 'images'))
+        self.connect((self.channel, 0), (self.rx, 0))
+        self.connect((self.tx, 0), (self.channel, 0))
+
+
+    def get_model(self):
+        return self.model
+
+    def set_model(self, model):
+        self.model = model
+
+    def get_data(self):
+        return self.data
+
+    def set_data(self, data):
+        self.data = data
+
+    def get_snr(self):
+        return self.snr
+
+    def set_snr(self, snr):
+        self.snr = snr
+        self.tx.set_snr(self.snr)
+        self.channel.set_noise_voltage(semjscc.noise_voltage(self.profile, self.snr, self.amplitude))
+
+    def get_cfo(self):
+        return self.cfo
+
+    def set_cfo(self, cfo):
+        self.cfo = cfo
+        self.channel.set_frequency_offset(self.cfo)
+
+    def get_epsilon(self):
+        return self.epsilon
+
+    def set_epsilon(self, epsilon):
+        self.epsilon = epsilon
+        self.channel.set_timing_offset(self.epsilon)
+
+    def get_taps(self):
+        return self.taps
+
+    def set_taps(self, taps):
+        self.taps = taps
+        self.channel.set_taps(semjscc.channel_taps(self.profile, self.taps))
+
+    def get_seed(self):
+        return self.seed
+
+    def set_seed(self, seed):
+        self.seed = seed
+
+    def get_out(self):
+        return self.out
+
+    def set_out(self, out):
+        self.out = out
+
+    def get_device(self):
+        return self.device
+
+    def set_device(self, device):
+        self.device = device
+
+    def get_task(self):
+        return self.task
+
+    def set_task(self, task):
+        self.task = task
+
+    def get_save(self):
+        return self.save
+
+    def set_save(self, save):
+        self.save = save
+
+    def get_samp_rate(self):
+        return self.samp_rate
+
+    def set_samp_rate(self, samp_rate):
+        self.samp_rate = samp_rate
+
+    def get_data_root(self):
+        return self.data_root
+
+    def set_data_root(self, data_root):
+        self.data_root = data_root
+
+    def get_profile(self):
+        return self.profile
+
+    def set_profile(self, profile):
+        self.profile = profile
+        self.channel.set_noise_voltage(semjscc.noise_voltage(self.profile, self.snr, self.amplitude))
+        self.channel.set_taps(semjscc.channel_taps(self.profile, self.taps))
+
+    def get_amplitude(self):
+        return self.amplitude
+
+    def set_amplitude(self, amplitude):
+        self.amplitude = amplitude
+        self.tx.set_amplitude(self.amplitude)
+        self.channel.set_noise_voltage(semjscc.noise_voltage(self.profile, self.snr, self.amplitude))
+
+
+
+def argument_parser():
+    description = 'Images through the deep-JSCC transmitter in OFDM mode, a simulated multipath channel and the receiver'
+    parser = ArgumentParser(description=description)
+    parser.add_argument(
+        "-m", "--model", dest="model", type=str, default='adaptive_awgn_kn1-6',
+        help="Set Model [default=%(default)r]")
+    parser.add_argument(
+        "-d", "--data", dest="data", type=str, default='cifar10:test:16',
+        help="Set Images [default=%(default)r]")
+    parser.add_argument(
+        "-s", "--snr", dest="snr", type=eng_float, default=eng_notation.num_to_str(float(10)),
+        help="Set SNR Es/N0 (dB) [default=%(default)r]")
+    parser.add_argument(
+        "--cfo", dest="cfo", type=eng_float, default=eng_notation.num_to_str(float(0)),
+        help="Set Frequency offset (cycles/sample) [default=%(default)r]")
+    parser.add_argument(
+        "--epsilon", dest="epsilon", type=eng_float, default=eng_notation.num_to_str(float(1.0)),
+        help="Set Sample clock ratio [default=%(default)r]")
+    parser.add_argument(
+        "--taps", dest="taps", type=str, default='1.0',
+        help="Set Multipath taps (scaled to unit in-band gain) [default=%(default)r]")
+    parser.add_argument(
+        "--seed", dest="seed", type=intx, default=0,
+        help="Set Noise seed [default=%(default)r]")
+    parser.add_argument(
+        "-o", "--out", dest="out", type=str, default='out/loopback_ofdm',
+        help="Set Output folder [default=%(default)r]")
+    parser.add_argument(
+        "--device", dest="device", type=str, default='auto',
+        help="Set Torch device [default=%(default)r]")
+    parser.add_argument(
+        "--task", dest="task", type=str, default='',
+        help="Set Task network [default=%(default)r]")
+    parser.add_argument(
+        "--save", dest="save", type=intx, default=1,
+        help="Set Save decoded PNGs (1/0) [default=%(default)r]")
+    parser.add_argument(
+        "--samp-rate", dest="samp_rate", type=eng_float, default=eng_notation.num_to_str(float(1e6)),
+        help="Set Sample rate [default=%(default)r]")
+    parser.add_argument(
+        "--data-root", dest="data_root", type=str, default='',
+        help="Set Data folder [default=%(default)r]")
+    return parser
+
+
+def main(top_block_cls=loopback_ofdm, options=None):
+    if options is None:
+        options = argument_parser().parse_args()
+    tb = top_block_cls(model=options.model, data=options.data, snr=options.snr, cfo=options.cfo, epsilon=options.epsilon, taps=options.taps, seed=options.seed, out=options.out, device=options.device, task=options.task, save=options.save, samp_rate=options.samp_rate, data_root=options.data_root)
+
+    def sig_handler(sig=None, frame=None):
+        tb.stop()
+        tb.wait()
+
+        sys.exit(0)
+
+    signal.signal(signal.SIGINT, sig_handler)
+    signal.signal(signal.SIGTERM, sig_handler)
+
+    tb.start()
+
+    tb.wait()
+
+
+if __name__ == '__main__':
+    main()
