@@ -16,6 +16,7 @@ from semjscc.link.receiver import Demodulator, Receiver, take_same_size
 from semjscc.link.scoring import ImageScorer
 from semjscc.link.transmitter import Encoder, Transmitter
 from semjscc.phy.channel_sim import simulate_channel
+from semjscc.phy.ofdm.estimation import exponential_profile
 from semjscc.phy.pulse import matched_filter
 
 CHUNK = 1 << 16  # samples per push, as the flowgraph's synchroniser gets them
@@ -61,15 +62,29 @@ def link_report(frames_sent: int, images_sent: int, sync: dict, decoder: dict, s
     }
 
 
+def exponential_fading(taps: int = 10, rms_delay: float = 4.0):
+    """Block fading per frame: ``taps`` independent Rayleigh taps at the sample rate, an exponential
+    power-delay profile, unit average power (the instantaneous gain of a frame varies around it)."""
+    powers = exponential_profile(taps, rms_delay)
+
+    def draw(rng: np.random.Generator) -> np.ndarray:
+        return (rng.standard_normal(taps) + 1j * rng.standard_normal(taps)) * np.sqrt(powers / 2)
+    return draw
+
+
 def simulate_link(model: LinkCodec, images: ImageSet, snr_db: float, cfo: float = 0.0, epsilon: float = 1.0,
                   taps=(1.0,), seed: int = 0, profile: LinkProfile = LinkProfile(), amplitude: float = 0.3,
-                  task=None, max_batch: int = 16) -> dict:
+                  task=None, max_batch: int = 16, fading=None) -> dict:
     """Send ``images`` over the simulated radio channel at Es/N0 ``snr_db`` at the receiver (``taps`` scaled to
-    unit in-band gain); the link report of the run."""
+    unit in-band gain); the link report of the run.  ``fading`` (e.g. :func:`exponential_fading`) draws a new
+    channel for every burst, on top of ``taps``: then ``snr_db`` is the average SNR."""
     transmitter = Transmitter(Encoder(model, snr_db), profile, amplitude, max_batch)
     bursts = transmitter.transmit(list(images.images))
     gap = np.zeros(1000, dtype=np.complex64)
-    signal = np.concatenate([gap] + [samples for _, samples in bursts] + [gap])
+    rng = np.random.default_rng(seed + 1)
+    on_air = [samples if fading is None else np.convolve(samples, fading(rng)).astype(np.complex64)
+              for _, samples in bursts]
+    signal = np.concatenate([gap] + on_air + [gap])
     taps = profile.channel_taps(taps)  # the receiver sees the nominal SNR
     received = simulate_channel(signal, profile.noise_voltage(snr_db, amplitude), cfo, taps, epsilon=epsilon,
                                 seed=seed)
@@ -89,5 +104,6 @@ def simulate_link(model: LinkCodec, images: ImageSet, snr_db: float, cfo: float 
     stats = demodulator.sync.stats
     sync = {"frames_detected": stats.detected, "frames_synced": stats.decoded, "dropped": dict(stats.dropped)}
     return {"snr_db": snr_db, "cfo": cfo, "epsilon": epsilon, "seed": seed, "profile": profile.to_dict(),
+            "fading": fading is not None,
             **link_report(len(bursts), len(images), sync, receiver.counters(), scorer.summary()),
             "images": scorer.rows}

@@ -48,13 +48,17 @@ FLOWGRAPHS = {"single-carrier": "loopback_sim", "ofdm": "loopback_ofdm"}
 def run_loopback(model: str, data: str, snr_db: float, cfo: float = 0.0, epsilon: float = 1.0, taps: str = "1.0",
                  seed: int = 0, out: str = "out/loopback", device: str = "auto", samp_rate: float = 1e6,
                  timeout_s: float = 600.0, data_root=None, task_model: str = "", save_images: bool = True,
-                 mode: str = "single-carrier") -> dict:
+                 mode: str = "single-carrier", dynamic=None) -> dict:
+    """``dynamic``: a :class:`semjscc.run.channels.DynamicChannel` that replaces the flowgraph's channel
+    (``cfo``, ``epsilon`` and ``taps`` then do not apply)."""
     if mode not in FLOWGRAPHS:
         raise ValueError(f"unknown link mode {mode!r}; known: {', '.join(FLOWGRAPHS)}")
     name = FLOWGRAPHS[mode]
     tb = getattr(load_flowgraph(name), name)(model=model, data=data, snr=snr_db, cfo=cfo, epsilon=epsilon, taps=taps, seed=seed,
                              out=out, device=device, samp_rate=samp_rate, task=task_model, save=int(save_images),
                              data_root=data_root or "")
+    if dynamic is not None:
+        _replace_channel(tb, dynamic.block(tb.profile.noise_voltage(snr_db, tb.amplitude), seed, samp_rate))
     n_images = len(tb.source._images)
     started = time.time()
     tb.start()
@@ -66,7 +70,7 @@ def run_loopback(model: str, data: str, snr_db: float, cfo: float = 0.0, epsilon
     wall = max(finished - started - tb.source.start_delay, 1e-6)
     report = {"model": model, "mode": mode, "data": data, "snr_db": snr_db, "cfo": cfo, "epsilon": epsilon, "taps": taps,
               "taps_in_band_gain_db": 10 * np.log10(tb.profile.air.in_band_gain(parse_taps(taps))),
-              "seed": seed, "timed_out": timed_out,
+              "seed": seed, "timed_out": timed_out, "dynamic": None if dynamic is None else dynamic.to_dict(),
               **link_report(tx["frames_sent"], tb.source.sent, tb.rx.sync.counters(), tb.rx.decoder.counters(),
                             summary, tx["dropped"].get("jscc_encoder")),
               "samples": tx["samples_sent"], "samp_rate": samp_rate, "wall_s": round(wall, 3),
@@ -76,6 +80,14 @@ def run_loopback(model: str, data: str, snr_db: float, cfo: float = 0.0, epsilon
     if report["psnr"] is not None and report.get("sim_psnr") is not None:
         report["impl_loss_db"] = report["sim_psnr"] - report["psnr"]
     return report
+
+
+def _replace_channel(tb, channel) -> None:
+    """Put ``channel`` between the flowgraph's transmitter and receiver instead of its own."""
+    tb.disconnect(tb.tx, tb.channel)
+    tb.disconnect(tb.channel, tb.rx)
+    tb.channel = channel
+    tb.connect(tb.tx, tb.channel, tb.rx)
 
 
 def _ideal_reference(tb, data, snr_db, data_root) -> dict:

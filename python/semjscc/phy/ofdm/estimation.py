@@ -22,24 +22,32 @@ from semjscc.phy.ofdm.numerology import OfdmConfig
 
 
 @lru_cache(maxsize=16)
-def smoothing_matrix(numerology: OfdmConfig) -> np.ndarray:
+def smoothing_matrix(config: OfdmConfig) -> np.ndarray:
     """(used, used) projection of an LS estimate onto channels with delays 0..cp_length.
 
     Those are the channels an FFT window placed inside the cyclic prefix sees
     without inter-symbol interference (the receiver starts its windows a
     quarter CP early, so a channel it locks onto begins at a small positive delay).
     """
-    delays = np.arange(numerology.cp_length + 1)
-    basis = np.exp(-2j * np.pi * np.outer(numerology.used, delays) / numerology.fft_size)
+    delays = np.arange(config.cp_length + 1)
+    basis = np.exp(-2j * np.pi * np.outer(config.used, delays) / config.fft_size)
     projection = basis @ np.linalg.pinv(basis)
     projection.flags.writeable = False
     return projection
 
 
-def smoothed_estimate(received: np.ndarray, known: np.ndarray, numerology: OfdmConfig) -> np.ndarray:
+def smoothed_estimate(received: np.ndarray, known: np.ndarray, config: OfdmConfig) -> np.ndarray:
     """Delay-window-smoothed channel over the used subcarriers from training rows (rows, used) of ``known``."""
     ls = np.mean(np.atleast_2d(received) / known, axis=0)
-    return smoothing_matrix(numerology) @ ls
+    return smoothing_matrix(config) @ ls
+
+
+def window_fraction(row: np.ndarray, config: OfdmConfig) -> float:
+    """Share of a training row's LS estimate (row / LTF) that lies in the delay window: near 1 for a channel,
+    (cp + 1) / used for noise."""
+    ls = np.asarray(row) / config.ltf
+    total = float(np.sum(np.abs(ls) ** 2))
+    return float(np.sum(np.abs(smoothing_matrix(config) @ ls) ** 2)) / max(total, 1e-30)
 
 
 def training_noise(received: np.ndarray, known: np.ndarray) -> float:

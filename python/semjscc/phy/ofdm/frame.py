@@ -12,6 +12,8 @@ LTF (the channel is re-estimated there, so it may change over the frame);
 unused data subcarriers of the last rows are filled with known symbols.
 """
 
+import math
+
 import numpy as np
 
 from semjscc.phy import fec
@@ -61,10 +63,24 @@ def _filled(values: np.ndarray, rows: int, first_row: int, config: OfdmConfig) -
     return grid
 
 
+def header_interleaver(length: int) -> np.ndarray:
+    """Where each coded header symbol goes: i -> i * stride mod length, stride about length / 7 (coprime).
+
+    Neighbouring coded bits land rows and subcarriers apart, so a faded
+    stretch of subcarriers costs the Viterbi decoder scattered bits, not a burst.
+    """
+    stride = max(length // 7, 1)
+    while math.gcd(stride, length) != 1:
+        stride += 1
+    return np.arange(length) * stride % length
+
+
 def header_grid(header: Header, config: OfdmConfig) -> np.ndarray:
     coded = fec.conv_encode(header.to_bits())
-    bpsk = ((1 - 2 * coded) * header_whitening(len(coded))).astype(np.complex64)
-    return _filled(fec.repeat(bpsk, config.header_repetition), header_rows(config), 0, config)
+    bpsk = fec.repeat(((1 - 2 * coded) * header_whitening(len(coded))).astype(np.complex64), config.header_repetition)
+    placed = np.empty_like(bpsk)
+    placed[header_interleaver(len(bpsk))] = bpsk
+    return _filled(placed, header_rows(config), 0, config)
 
 
 def resource_grid(header: Header, data: np.ndarray, config: OfdmConfig) -> np.ndarray:

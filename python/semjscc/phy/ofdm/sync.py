@@ -14,8 +14,8 @@
    Viterbi, CRC.  The payload rows are handed on in the frequency domain with
    the LTF and header rows, for :class:`semjscc.phy.equalizers.OfdmMmseEqualizer`.
 
-A frame whose last rows lack their pilots (cut short, or another burst in
-their place) is dropped as ``truncated``, as in the single-carrier mode.
+A frame whose closing training row is absent (cut short, or another burst in
+its place) is dropped as ``truncated``, as in the single-carrier mode.
 """
 
 import numpy as np
@@ -23,10 +23,10 @@ import numpy as np
 from semjscc.phy import fec
 from semjscc.phy.frame import header_whitening
 from semjscc.phy.header import Header, HeaderError
-from semjscc.phy.ofdm.estimation import common_phase, smoothed_estimate
-from semjscc.phy.ofdm.frame import frame_rows, header_coded_symbols, header_rows, payload_training
+from semjscc.phy.ofdm.estimation import common_phase, smoothed_estimate, window_fraction
+from semjscc.phy.ofdm.frame import frame_rows, header_coded_symbols, header_interleaver, header_rows
 from semjscc.phy.ofdm.numerology import OfdmConfig
-from semjscc.phy.sync import RxFrame, StreamSynchronizer, missing_tail
+from semjscc.phy.sync import RxFrame, StreamSynchronizer
 
 
 class OfdmSynchronizer(StreamSynchronizer):
@@ -58,14 +58,18 @@ class OfdmSynchronizer(StreamSynchronizer):
         return self.config.to_frequency(span[index])
 
     def _fine_timing(self, coarse: int, cfo: float):
-        """(first LTF sample, normalised correlation) near where the detection puts it.
+        """(first LTF sample, share of the LTFs' energy captured) near where the detection puts it.
 
         The detection metric is broad (it rises and falls over the whole STF), so at low SNR its peak
-        may sit anywhere within half the STF of the true start: the search spans that much.
+        may sit anywhere within half the STF of the true start: the search spans that much.  On
+        multipath the correlation splits over the paths, so windows of ``cp_length - backoff`` lags are
+        compared: timing starts at the latest window that captures at least 90 % of the best one's
+        energy, which begins at the first strong path (a weak earlier one falls into the backoff).
         """
         expected = coarse + self.config.ltf_start
         reach = (self.window + self.lag) // 2
-        first, stop = expected - reach, expected + reach + len(self.ltf_template)
+        capture = self.config.cp_length - self.backoff
+        first, stop = expected - reach, expected + reach + len(self.ltf_template) + capture
         if first < 0:
             return -1, 0.0
         if stop > len(self.buffer):
@@ -74,8 +78,9 @@ class OfdmSynchronizer(StreamSynchronizer):
         corr = np.abs(np.correlate(segment, self.ltf_template, "valid")) ** 2
         energy = np.convolve(np.abs(segment) ** 2, np.ones(len(self.ltf_template)), "valid")
         rho = corr / (energy * np.sum(np.abs(self.ltf_template) ** 2) + 1e-20)
-        best = int(np.argmax(rho))
-        return first + best, float(rho[best])
+        captured = np.convolve(rho, np.ones(capture), "valid")
+        best = int(np.flatnonzero(captured >= 0.9 * captured.max())[-1])
+        return first + best, float(captured[best])
 
     def _try_frame(self, coarse: int, cfo: float):
         config = self.config
@@ -101,7 +106,8 @@ class OfdmSynchronizer(StreamSynchronizer):
                               pilots)
         soft = np.real(rows[:, config.data_index] * np.conj(channel[config.data_index] * phases[:, None]))
         coded = header_coded_symbols(config)
-        soft = fec.combine_repeats(soft.reshape(-1)[:coded], config.header_repetition)
+        soft = soft.reshape(-1)[:coded][header_interleaver(coded)]
+        soft = fec.combine_repeats(soft, config.header_repetition)
         soft = soft * header_whitening(len(soft))
         try:
             header = Header.from_bits(fec.viterbi_decode(soft))
@@ -130,7 +136,7 @@ class OfdmSynchronizer(StreamSynchronizer):
             return None, payload_start
         ltf_rows = self._rows(window, config.ltf_count, config.fft_size, cfo)
         grid = np.concatenate([ltf_rows, self._rows(first_row, rows, config.symbol_length, cfo)])
-        if self._tail_missing(grid, ltf_rows, header):
+        if self._tail_missing(grid, ltf_rows):
             self.stats.drop("truncated")
             return None, payload_start
         self.stats.decoded += 1
@@ -141,17 +147,20 @@ class OfdmSynchronizer(StreamSynchronizer):
                         len(config.used) * config.ltf_count)
         return frame, end - config.cp_length
 
-    def _tail_missing(self, grid: np.ndarray, ltf_rows: np.ndarray, header: Header) -> bool:
-        """Whether the last rows are absent: per row, how well its pilots (or training) match the LTF channel."""
+    def _tail_missing(self, grid: np.ndarray, ltf_rows: np.ndarray) -> bool:
+        """Whether the frame's closing training row is absent (the burst cut short, or another in its place).
+
+        A training row's LS estimate is a channel, so nearly all its energy
+        lies in the delay window (:func:`window_fraction`); noise or another
+        frame's data put only (cp + 1) / used of theirs there.  The threshold
+        lies halfway between that and what the LTFs' SNR predicts for the row:
+        a channel that fades or drifts over the frame keeps its structure.
+        """
         config = self.config
-        channel = smoothed_estimate(ltf_rows, config.ltf, config)[config.pilot_index]
-        rows = grid[config.ltf_count:]
-        training = np.concatenate([np.zeros(header_rows(config), dtype=bool),
-                                   payload_training(header.payload_length, config)])
-        expected = np.array([config.ltf[config.pilot_index] if train else config.pilot_values(r)
-                             for r, train in enumerate(training)])
-        match = np.abs(np.sum(rows[:, config.pilot_index] * np.conj(channel * expected), axis=1))
-        match /= np.sum(np.abs(channel) ** 2)
-        head = match[:header_rows(config)]
-        return missing_tail(match.astype(np.complex128), np.ones(len(match)), float(np.mean(head)),
-                            2 * float(np.var(head)) + 1e-12)
+        if not config.training_interval:
+            return False
+        noise_share = (config.cp_length + 1) / len(config.used)
+        signal = np.mean(np.abs(smoothed_estimate(ltf_rows, config.ltf, config)) ** 2)
+        noise = max(float(np.mean(np.abs(ltf_rows[0] - ltf_rows[1]) ** 2)) / 2, 1e-12)
+        expected = (signal + noise_share * noise) / (signal + noise)
+        return window_fraction(grid[-1], config) < noise_share + (expected - noise_share) / 2
