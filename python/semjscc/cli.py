@@ -140,7 +140,7 @@ def inherit_size_from_init(config, given: set) -> None:
     from semjscc.store.checkpoint import read_checkpoint
 
     model = read_checkpoint(config.init)["model"]
-    for key in ("width", "blocks"):
+    for key in ("width", "blocks", "csi"):
         if key not in given and key in model:
             setattr(config, key, model[key])
 
@@ -163,6 +163,8 @@ def add_train_parser(sub) -> None:
     p.add_argument("--init", help="start from this checkpoint's weights (fine-tuning)")
     p.add_argument("--grow", action="store_true", default=None,
                    help="with --init: widen/deepen that adaptive codec to --width/--blocks, same function at the start")
+    p.add_argument("--csi", action="store_true", default=None,
+                   help="the decoder also reads each symbol's channel gain (OFDM); with --init, pass --grow as well")
     p.add_argument("--max-images", dest="max_images", type=int)
     p.add_argument("--ema", type=float, help="ship a moving average of the weights with this decay per step (e.g. 0.999)")
     p.add_argument("--loss", choices=["mse", "semantic-importance", "tosc-sr"])

@@ -4,12 +4,15 @@ The codec's symbols fill the data subcarriers of OFDM symbols in order
 (symbol i -> data subcarrier i mod data_carriers), as the radio's OFDM mode
 maps them.  Per image (a frame) the channel is drawn afresh: ``taps``
 independent Rayleigh taps with an exponential power-delay profile whose RMS
-delay spread is drawn up to ``max_rms_delay`` samples, normalised to unit
-average power, so the nominal SNR is the average Es/N0 per subcarrier.  With
+delay spread is drawn up to ``max_rms_delay`` samples, scaled to unit mean
+power over the used subcarriers: the radio's receiver tells the decoder each
+frame's own SNR (mean channel power over noise), so the nominal SNR here is
+that frame SNR, and only the spread of the gains over the subcarriers remains.  With
 a cyclic prefix longer than the channel this is exactly y_k = H_k x_k + n_k.
 The receiver's estimate is what :mod:`semjscc.phy.ofdm.estimation` computes
 from the preamble's training symbols (LS over ``ltf_count`` symbols, then the
-delay-window projection), and the output is its MMSE equalisation.
+delay-window projection), and the output is its MMSE equalisation, with each
+symbol's estimated gain relative to the frame's mean (for decoders with ``csi``).
 """
 
 import numpy as np
@@ -46,9 +49,11 @@ class OfdmFadingChannel(nn.Module):
         powers = torch.exp(-delays / rms.clamp_min(1e-3))
         powers = powers / powers.sum(dim=1, keepdim=True)
         taps = complex_gaussian((batch, self.taps), (powers / 2).sqrt(), like)
-        return taps @ self.response.T.to(like.dtype)
+        response = taps @ self.response.T.to(like.dtype)
+        return response / response.abs().pow(2).mean(dim=1, keepdim=True).sqrt()
 
-    def forward(self, symbols: torch.Tensor, snr_db) -> torch.Tensor:
+    def forward(self, symbols: torch.Tensor, snr_db) -> tuple:
+        """(MMSE-equalised symbols, each one's estimated channel power over the frame's mean)."""
         batch, count = symbols.shape
         n0 = _per_row(noise_variance(snr_db), symbols).expand(batch, 1)
         response = self.draw_response(batch, symbols)
@@ -58,6 +63,8 @@ class OfdmFadingChannel(nn.Module):
         received = per_symbol * symbols + complex_gaussian(symbols.shape, (n0 / 2).sqrt(), symbols)
         # the receiver's estimate: LS over the training symbols (noise N0 / ltf_count per subcarrier), smoothed
         ls = response + complex_gaussian(response.shape, (n0 / (2 * self.numerology.ltf_count)).sqrt(), symbols)
-        estimate = (ls @ self.smoothing.T.to(ls.dtype))[:, self.data_index]
-        estimate = estimate.repeat(1, -(-count // carriers))[:, :count]
-        return received * estimate.conj() / (estimate.abs().pow(2) + n0)
+        smoothed = ls @ self.smoothing.T.to(ls.dtype)
+        power = smoothed.abs().pow(2)
+        estimate = smoothed[:, self.data_index].repeat(1, -(-count // carriers))[:, :count]
+        reliability = estimate.abs().pow(2) / power.mean(dim=1, keepdim=True)
+        return received * estimate.conj() / (estimate.abs().pow(2) + n0), reliability

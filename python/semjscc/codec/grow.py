@@ -14,15 +14,16 @@ from semjscc.codec.layers import GDN, ResidualBlock, SNRAttention
 from semjscc.codec.models import AdaptiveJSCC
 
 
-def grow_model(old: AdaptiveJSCC, width: int, blocks: int, seed: int = 0) -> AdaptiveJSCC:
-    """A copy of ``old`` with ``width`` channels and ``blocks`` residual blocks per stage (never fewer)."""
+def grow_model(old: AdaptiveJSCC, width: int, blocks: int, seed: int = 0, csi: bool = False) -> AdaptiveJSCC:
+    """A copy of ``old`` with ``width`` channels and ``blocks`` residual blocks per stage (never fewer);
+    ``csi`` adds the decoder's per-symbol channel-gain input (read through zero weights at first)."""
     if not isinstance(old, AdaptiveJSCC):
         raise ValueError(f"only the adaptive codec can grow, not {old.arch!r}")
     if width < old.width or blocks < old.blocks:
         raise ValueError(f"cannot shrink a codec: it has width {old.width} and {old.blocks} block(s), "
                          f"asked for width {width} and {blocks}")
     torch.manual_seed(seed)
-    new = AdaptiveJSCC(old.k_over_n, width=width, blocks=blocks)
+    new = AdaptiveJSCC(old.k_over_n, width=width, blocks=blocks, csi=csi or old.csi)
     old_modules = dict(old.named_modules())
     with torch.no_grad():
         for name, module in new.named_modules():

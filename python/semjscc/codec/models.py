@@ -31,9 +31,15 @@ def _snr_tensor(snr_db, batch: int, device) -> torch.Tensor:
 
 
 class JSCCModel(nn.Module):
-    """Common interface: ``encode`` -> complex symbols, ``decode`` -> image."""
+    """Common interface: ``encode`` -> complex symbols, ``decode`` -> image.
+
+    A decoder with ``csi`` also reads each symbol's channel gain relative to
+    the frame's (``reliability``: 1 on a flat channel; on OFDM the power of
+    the symbol's subcarrier over the mean), so it can trust faded symbols less.
+    """
 
     arch = "abstract"
+    csi = False
 
     def __init__(self, k_over_n: float):
         super().__init__()
@@ -45,16 +51,21 @@ class JSCCModel(nn.Module):
         snr = _snr_tensor(snr_db, images.shape[0], images.device)
         return normalize_power(latent_to_symbols(self.encoder_net(images, snr)))
 
-    def decode(self, symbols: torch.Tensor, image_size, snr_db=10.0) -> torch.Tensor:
+    def decode(self, symbols: torch.Tensor, image_size, snr_db=10.0, reliability=None) -> torch.Tensor:
         height, width = image_size
         latent = symbols_to_latent(symbols, self.latent_channels, height // DOWNSAMPLE, width // DOWNSAMPLE)
         snr = _snr_tensor(snr_db, symbols.shape[0], symbols.device)
+        if self.csi:
+            gains = torch.ones(symbols.shape, device=symbols.device) if reliability is None else reliability
+            gains = gains.to(latent.dtype).reshape(symbols.shape).repeat_interleave(2, dim=1)
+            latent = torch.cat([latent, gains.reshape(latent.shape)], dim=1)
         return self.decoder_net(latent, snr)
 
     def forward(self, images: torch.Tensor, channel, snr_db) -> torch.Tensor:
         symbols = self.encode(images, snr_db)
         received = channel(symbols, snr_db)
-        return self.decode(received, images.shape[-2:], snr_db)
+        received, reliability = received if isinstance(received, tuple) else (received, None)
+        return self.decode(received, images.shape[-2:], snr_db, reliability)
 
     def config(self) -> dict:
         return {"arch": self.arch, "k_over_n": self.k_over_n}
@@ -122,9 +133,9 @@ class _AdaptiveEncoder(nn.Module):
 
 
 class _AdaptiveDecoder(nn.Module):
-    def __init__(self, width: int, c: int, blocks: int):
+    def __init__(self, width: int, c: int, blocks: int, csi: bool = False):
         super().__init__()
-        self.head = nn.Sequential(nn.Conv2d(c, width, 3, padding=1), GDN(width, inverse=True))
+        self.head = nn.Sequential(nn.Conv2d(2 * c if csi else c, width, 3, padding=1), GDN(width, inverse=True))
         self.stage2 = nn.Sequential(*[ResidualBlock(width) for _ in range(blocks)])
         self.att2 = SNRAttention(width)
         self.up = nn.Sequential(
@@ -151,15 +162,17 @@ class AdaptiveJSCC(JSCCModel):
 
     arch = "adaptive"
 
-    def __init__(self, k_over_n: float, width: int = 64, blocks: int = 1):
+    def __init__(self, k_over_n: float, width: int = 64, blocks: int = 1, csi: bool = False):
         super().__init__(k_over_n)
         self.width = width
         self.blocks = blocks
+        self.csi = bool(csi)
         self.encoder_net = _AdaptiveEncoder(width, self.latent_channels, blocks)
-        self.decoder_net = _AdaptiveDecoder(width, self.latent_channels, blocks)
+        self.decoder_net = _AdaptiveDecoder(width, self.latent_channels, blocks, self.csi)
 
     def config(self) -> dict:
-        return {**super().config(), "width": self.width, "blocks": self.blocks}
+        config = {**super().config(), "width": self.width, "blocks": self.blocks}
+        return {**config, "csi": True} if self.csi else config
 
 
 ARCHITECTURES = {"baseline": BaselineJSCC, "adaptive": AdaptiveJSCC}

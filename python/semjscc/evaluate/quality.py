@@ -61,8 +61,9 @@ def evaluate(model, dataset: ImageSet, channel: str = "awgn", snrs=(0, 5, 10, 15
                 symbols = model.encode(padded, float(snr))
             paprs.append(papr_db(symbols).cpu())
             received = channel_module(symbols, float(snr))
+            received, reliability = received if isinstance(received, tuple) else (received, None)
             with mixed_precision(precision, device):
-                decoded = model.decode(received, padded.shape[-2:], float(snr)).float()
+                decoded = model.decode(received, padded.shape[-2:], float(snr), reliability).float()
             decoded = decoded[..., :images.shape[-2], :images.shape[-1]]
             metrics = image_metrics(images, decoded) if image_quality else {"psnr": psnr_per_image(images,
                                                                                                   quantize(decoded))}

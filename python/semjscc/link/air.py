@@ -72,13 +72,16 @@ class OfdmAir:
         return OfdmSynchronizer(self.config, detect_threshold=threshold)
 
     def equalize(self, meta: FrameMeta, payload: np.ndarray, smoothing: int) -> tuple:
-        """``smoothing`` is unused: the grid's training rows set how the channel is tracked."""
+        """``smoothing`` is unused: the grid's training rows set how the channel is tracked.  The meta gets
+        ``reliability``: each data symbol's channel power over the frame's mean."""
         header = meta.to_header()
         index, values = ofdm_frame.known_resources(header, self.config)
         result = make_equalizer(self.equalizer, config=self.config).equalize(payload, index, values)
         offset = (self.config.ltf_count + ofdm_frame.header_rows(self.config)) * len(self.config.used)
-        data = result.data[offset + ofdm_frame.data_positions(meta.payload_length, self.config)]
-        return meta.with_reception(snr_est_db=result.snr_db, channel_gain=result.gain), data.astype(np.complex64)
+        positions = offset + ofdm_frame.data_positions(meta.payload_length, self.config)
+        meta = meta.with_reception(snr_est_db=result.snr_db, channel_gain=result.gain,
+                                   reliability=result.reliability[positions].astype(np.float32))
+        return meta, result.data[positions].astype(np.complex64)
 
     def in_band_gain(self, taps) -> float:
         """Mean power gain over the used subcarriers."""

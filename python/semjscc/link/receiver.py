@@ -76,7 +76,7 @@ def take_same_size(queue: collections.deque, max_batch: int) -> list:
 class Receiver:
     """Equalised frames in, decoded images out.
 
-    ``accept`` returns the images a frame completes, as (image meta, symbols,
+    ``accept`` returns the images a frame completes, as (image meta, (symbol, gain) pairs,
     SNR dB), ready for ``decode``; ``snr_override_db`` (not NaN) replaces the
     estimate at the decoder.  ``task`` is the receiver's classifier, if any: it
     labels the images of the size it was trained on.
@@ -135,6 +135,8 @@ class Receiver:
         return None
 
     def accept(self, meta: FrameMeta, symbols: np.ndarray) -> list:
+        """The images ``meta``'s frame completes.  Each symbol travels with its channel gain (the frame's
+        ``reliability``, OFDM; 1 otherwise) as a pair (symbols, gains) down to ``decode``."""
         self.frames += 1
         if meta.model_id != self.model.wire_id:
             return self._drop("model_mismatch")
@@ -144,6 +146,10 @@ class Receiver:
         snr = float(meta.reception.get("snr_est_db", DEFAULT_SNR_DB))
         if not math.isfinite(snr):
             return self._refuse("bad_snr_estimate", meta.image_count)
+        gains = np.asarray(meta.reception.get("reliability", np.ones(len(symbols))), dtype=np.float32)
+        if gains.shape != (len(symbols),) or not np.isfinite(gains).all():
+            return self._refuse("bad_reliability", meta.image_count)
+        symbols = np.stack([np.asarray(symbols, dtype=np.complex64), gains.astype(np.complex64)], axis=1)
         if meta.image_count > 1 or meta.chunk_count == 1:
             ready = []
             for image_id, part in zip(meta.image_ids(), np.split(np.asarray(symbols), meta.image_count)):
@@ -170,10 +176,12 @@ class Receiver:
         height, width = batch[0][0]["height"], batch[0][0]["width"]
         snrs = [self.model.clamp_snr(snr if math.isnan(self.snr_override_db) else self.snr_override_db)
                 for _, _, snr in batch]
-        tensor = torch.from_numpy(np.stack([symbols for _, symbols, _ in batch])).to(self.model.device)
+        pairs = np.stack([symbols for _, symbols, _ in batch])
+        tensor = torch.from_numpy(np.ascontiguousarray(pairs[..., 0])).to(self.model.device)
+        gains = torch.from_numpy(np.ascontiguousarray(pairs[..., 1].real)).to(self.model.device)
         with torch.no_grad():
             images = self.model.codec.decode(tensor, (padded_size(height), padded_size(width)),
-                                             torch.tensor(snrs)).clamp(0, 1)
+                                             torch.tensor(snrs), gains).clamp(0, 1)
             pixels = (images * 255).round().byte()
             classify = self.task is not None and (height, width) == tuple(self.task.input_size)
             if classify:

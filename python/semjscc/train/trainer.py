@@ -38,6 +38,7 @@ class TrainConfig:
     k_over_n: float = 1 / 6
     width: int = 64
     blocks: int = 1
+    csi: bool = False  # the decoder reads the per-symbol channel gains (OFDM)
     channel: str = "awgn"
     pilots: int = 16
     snr_min: float = 0.0
@@ -68,6 +69,8 @@ class TrainConfig:
         config = {"arch": self.arch, "k_over_n": self.k_over_n}
         if self.arch != "baseline":
             config.update(width=self.width, blocks=self.blocks)
+            if self.csi:
+                config["csi"] = True
         return config
 
     @classmethod
@@ -91,10 +94,10 @@ def initial_model(config: TrainConfig):
         return model
     if config.grow:
         old, _ = load_model(config.init)
-        return grow_model(old, config.width, config.blocks, seed=config.seed)
+        return grow_model(old, config.width, config.blocks, seed=config.seed, csi=config.csi)
     payload = read_checkpoint(config.init)
     if payload["model"] != model.config():
-        hint = "; pass --grow to widen or deepen it" if payload["model"].get("arch") == config.arch == "adaptive" else ""
+        hint = "; pass --grow to widen, deepen or add CSI to it" if payload["model"].get("arch") == config.arch == "adaptive" else ""
         raise CheckpointError(f"--init {config.init} holds {payload['model']}, this run trains {model.config()}{hint}")
     model.load_state_dict(payload["state_dict"])
     return model

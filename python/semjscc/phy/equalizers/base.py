@@ -23,6 +23,7 @@ class Equalized:
     snr_db: float  # Es/N0 estimated on the known symbols
     noise_var: float  # noise variance at the equaliser input (per symbol)
     gain: float  # mean channel power gain over the block
+    reliability: np.ndarray = None  # per value: its channel power gain over the block's mean (None: all 1)
 
 
 class Equalizer(ABC):

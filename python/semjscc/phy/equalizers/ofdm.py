@@ -13,7 +13,9 @@ the known elements tell the equaliser what it may learn from:
   phase (residual CFO, phase noise);
 - the noise variance comes from the anchors' residuals, unbiased for the fit.
 
-The output is the MMSE estimate conj(H) y / (|H|^2 + N0) of every element.
+The output is the MMSE estimate conj(H) y / (|H|^2 + N0) of every element,
+and each element's channel power relative to the frame's mean (for decoders
+that read it: ``JSCCModel.csi``).
 """
 
 import numpy as np
@@ -75,7 +77,8 @@ class OfdmMmseEqualizer(Equalizer):
         out[mask.all(axis=1)] = (grid / channel)[mask.all(axis=1)]  # anchors: unbiased, only for display
         estimation_noise = noise_var * (self.config.cp_length + 1) / (width * max(len(g) for g in groups))
         gain = max(float(np.mean(np.abs(anchors) ** 2)) - estimation_noise, 1e-12)
-        return Equalized(out.reshape(-1), float(10 * np.log10(gain / noise_var)), noise_var, gain)
+        reliability = (np.abs(channel) ** 2 / np.mean(np.abs(anchors) ** 2)).reshape(-1)
+        return Equalized(out.reshape(-1), float(10 * np.log10(gain / noise_var)), noise_var, gain, reliability)
 
     def _anchor(self, grid, values, rows) -> np.ndarray:
         """Smoothed estimate from fully known ``rows``, each row's common phase aligned to the first's."""
