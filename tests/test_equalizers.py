@@ -42,7 +42,7 @@ def ofdm_grid(gain, snr_db, rng, config=OfdmConfig()):
     grid = random_symbols(rng, rows * width).reshape(rows, width).astype(np.complex128)
     grid[:2] = config.ltf
     for row in range(2, rows):
-        grid[row, config.pilot_index] = config.pilot_values(row)
+        grid[row, config.pilot_index] = config.pilot_grid[row]
     known = np.zeros(grid.shape, dtype=bool)
     known[:2] = True
     known[2:, config.pilot_index] = True

@@ -277,3 +277,36 @@ def test_implementation_loss_on_multipath_is_measured_at_the_snr_the_receiver_se
     assert report["taps_in_band_gain_db"] == pytest.approx(1.67, abs=0.05)
     assert abs(report["snr_est_db"] - 10.0) < 0.4  # it read 11.5 when the taps were applied as given
     assert report["impl_loss_db"] > -0.25  # and the flowgraph "beat" the ideal channel by 0.74 dB
+
+
+@pytest.mark.slow
+def test_ofdm_loopback_flowgraph_decodes_through_multipath_and_drift(tmp_path, sample_root, monkeypatch):
+    from semjscc.run.loopback import run_loopback
+
+    monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
+    report = run_loopback(str(SHIPPED_BASELINE), "cifar10:test:16", 15.0, mode="ofdm", cfo=0.002, epsilon=1.00002,
+                          taps="0.8,0.4j,0.3-0.2j,0.1,0,0.1j", out=str(tmp_path / "rx"), device="cpu", timeout_s=120)
+    assert report["mode"] == "ofdm" and report["accounted"]
+    assert report["images_decoded"] == report["images_sent"] == 16
+    assert report["frames_decoded"] == report["frames_sent"]
+    assert abs(report["snr_est_db"] - 15.0) < 0.6  # taps scaled to unit gain over the used subcarriers
+    assert report["psnr"] > 24.0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["ofdm", "single-carrier"])
+def test_gnuradios_dynamic_channel_model_runs_between_our_transmitter_and_receiver(mode, tmp_path, sample_root,
+                                                                                   monkeypatch):
+    from semjscc.run.channels import DynamicChannel
+    from semjscc.run.loopback import run_loopback
+
+    monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
+    report = run_loopback(str(SHIPPED_BASELINE), "cifar10:test:48", 15.0, mode=mode, dynamic=DynamicChannel(),
+                          out=str(tmp_path / "rx"), device="cpu", timeout_s=180, save_images=False)
+    assert report["accounted"] and not report["timed_out"]
+    assert report["dynamic"]["doppler"] == 1e-4
+    if mode == "ofdm":  # the mode built for it decodes (nearly) every frame
+        assert report["frames_decoded"] >= report["frames_sent"] - 1
+        assert report["psnr"] > 22.0
+    else:  # single carrier detects them; long frames in fast fading may be dropped, but counted
+        assert report["frames_detected"] >= report["frames_sent"] - 1

@@ -419,6 +419,10 @@ def cmd_bench(args) -> int:
 
         result = run_robustness_bench(str(out), args.data_root)
         return 0 if result["passed"] else 1
+    elif args.what == "ofdm":
+        from semjscc.bench.ofdm import run_ofdm_bench
+
+        run_ofdm_bench(str(out), args.model, data=args.data)
     elif args.what == "rtf":
         from semjscc.bench.radio import run_rtf_bench
 
@@ -432,14 +436,15 @@ def cmd_bench(args) -> int:
 
 def add_bench_parser(sub) -> None:
     p = sub.add_parser("bench", help="benchmarks: codec quality, throughput, radio link (JSON + plots)")
-    p.add_argument("what", choices=["codec", "baseline", "throughput", "radio", "rtf", "robustness", "semantic",
-                                      "importance", "report"])
+    p.add_argument("what", choices=["codec", "baseline", "throughput", "radio", "ofdm", "rtf", "robustness",
+                                      "semantic", "importance", "report"])
     p.add_argument("--out", default="bench/results")
     p.add_argument("--data", default="cifar10:test", help="codec: dataset; radio: images for the loss table")
     p.add_argument("--snr", type=parse_snr_list, default="0,5,10,15,20")
     p.add_argument("--filter", default="", help="codec: only models whose name contains this")
     p.add_argument("--no-cards", action="store_true", help="codec, semantic: leave the model cards alone")
-    p.add_argument("--model", default="baseline_awgn_kn1-6_snr10", help="radio: the model for the link tests")
+    p.add_argument("--model", default="baseline_awgn_kn1-6_snr10",
+                   help="radio: the model for the link tests; ofdm: the OFDM model")
     p.add_argument("--detect-data", default="cifar10:test-jpeg:4000", help="radio: images for the 0 dB detection count")
     p.add_argument("--noise-samples", type=int, default=10_000_000)
     p.add_argument("--models", default="", help="semantic, rtf: comma-separated models")

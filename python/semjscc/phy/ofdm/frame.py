@@ -20,9 +20,6 @@ from semjscc.phy import fec
 from semjscc.phy.frame import header_whitening
 from semjscc.phy.header import HEADER_BITS, Header
 from semjscc.phy.ofdm.numerology import OfdmConfig
-from semjscc.phy.sequences import pilot_symbols
-
-FILLER_OFFSET = 1 << 12  # filler symbols come from the pilot PN sequence, this far in
 
 
 def header_coded_symbols(config: OfdmConfig) -> int:
@@ -55,11 +52,9 @@ def frame_rows(length: int, config: OfdmConfig) -> int:
 def _filled(values: np.ndarray, rows: int, first_row: int, config: OfdmConfig) -> np.ndarray:
     """``rows`` rows with ``values`` on their data subcarriers (filler after them) and pilots."""
     grid = np.empty((rows, len(config.used)), dtype=np.complex64)
-    room = rows * config.data_carriers
-    filler = pilot_symbols(FILLER_OFFSET + room)[FILLER_OFFSET + len(values):]
+    filler = config.filler[:rows * config.data_carriers - len(values)]
     grid[:, config.data_index] = np.concatenate([values, filler]).reshape(rows, -1)
-    for row in range(rows):
-        grid[row, config.pilot_index] = config.pilot_values(first_row + row)
+    grid[:, config.pilot_index] = config.pilot_grid[first_row:first_row + rows]
     return grid
 
 
@@ -96,9 +91,8 @@ def resource_grid(header: Header, data: np.ndarray, config: OfdmConfig) -> np.nd
     payload = np.empty((len(training), len(config.used)), dtype=np.complex64)
     payload[training] = config.ltf
     payload[~training] = data_rows
-    first = len(head)
-    for row in np.flatnonzero(~training):
-        payload[row, config.pilot_index] = config.pilot_values(first + row)
+    data_rows = np.flatnonzero(~training)
+    payload[data_rows[:, None], config.pilot_index[None, :]] = config.pilot_grid[len(head) + data_rows]
     return np.concatenate([head, payload])
 
 

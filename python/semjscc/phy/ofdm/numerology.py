@@ -20,6 +20,7 @@ import numpy as np
 
 from semjscc.phy.sequences import pilot_symbols, pn_bits
 
+FILLER_OFFSET = 1 << 12  # filler symbols come from the pilot PN sequence, this far in
 STF_SEED = 0x1B3
 LTF_SEED = 0x0F7
 
@@ -86,10 +87,16 @@ class OfdmConfig:
         """fft_size / used: see the module docstring."""
         return self.fft_size / len(self.used)
 
-    def pilot_values(self, row: int) -> np.ndarray:
-        """The pilot subcarriers' values in OFDM symbol ``row`` of a frame (PN-scrambled per symbol)."""
-        count = len(self.pilot_index)
-        return pilot_symbols((row + 1) * count)[row * count:]
+    @cached_property
+    def pilot_grid(self) -> np.ndarray:
+        """(rows, pilots): the pilot subcarriers' values in every OFDM symbol a frame can have (PN, per symbol)."""
+        rows = 2 * -(-(self.max_payload + 800 * self.header_repetition) // self.data_carriers) + 8
+        return pilot_symbols(rows * len(self.pilot_index)).reshape(rows, -1)
+
+    @cached_property
+    def filler(self) -> np.ndarray:
+        """Known values for the data subcarriers a frame's last header or payload symbol leaves empty."""
+        return pilot_symbols(FILLER_OFFSET + self.data_carriers)[FILLER_OFFSET:]
 
     @cached_property
     def ltf(self) -> np.ndarray:

@@ -101,7 +101,7 @@ class OfdmSynchronizer(StreamSynchronizer):
         channel = smoothed_estimate(ltf_rows, config.ltf, config)
         first_row = window + config.ltf_count * size + config.cp_length
         rows = self._rows(first_row, header_rows(config), config.symbol_length, cfo)
-        pilots = np.array([config.pilot_values(r) for r in range(len(rows))])
+        pilots = config.pilot_grid[:len(rows)]
         phases = common_phase(rows[:, config.pilot_index], np.broadcast_to(channel[config.pilot_index], pilots.shape),
                               pilots)
         soft = np.real(rows[:, config.data_index] * np.conj(channel[config.data_index] * phases[:, None]))
