@@ -35,6 +35,22 @@ def test_a_grown_codec_computes_the_same_symbols_and_images(size, width, blocks)
                                        atol=1e-5, rtol=1e-4)
 
 
+def test_adding_csi_keeps_the_function_until_training_uses_the_gains():
+    old = trained_like(AdaptiveJSCC(1 / 6, width=16, blocks=1))
+    grown = grow_model(old, 16, 1, csi=True).eval()
+    assert grown.csi and grown.config()["csi"] is True and "csi" not in old.config()
+    symbols = old.encode(torch.rand(2, 3, 32, 32), 10.0).detach()
+    gains = torch.rand(symbols.shape) * 2
+    with torch.no_grad():
+        reference = old.decode(symbols, (32, 32), 10.0)
+        torch.testing.assert_close(grown.decode(symbols, (32, 32), 10.0, gains), reference, atol=1e-5, rtol=1e-4)
+        first = grown.decoder_net.head[0].weight
+        first[:, old.latent_channels:] = 0.1  # once the gains' weights move, the gains change the image
+        assert not torch.allclose(grown.decode(symbols, (32, 32), 10.0, gains), reference, atol=1e-3)
+        assert torch.allclose(grown.decode(symbols, (32, 32), 10.0), grown.decode(symbols, (32, 32), 10.0,
+                                                                                    torch.ones(symbols.shape)))
+
+
 def test_the_new_channels_get_gradients_at_once():
     old = trained_like(AdaptiveJSCC(1 / 12, width=16, blocks=1))
     grown = grow_model(old, 24, 1).train()

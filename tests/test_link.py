@@ -62,9 +62,13 @@ def test_profile_validates_and_round_trips():
     profile = LinkProfile(sps=8, max_payload=2048)
     assert LinkProfile.from_dict(profile.to_dict()) == profile
     assert profile.frame.sps == 8 and profile.frame.max_payload == 2048
-    for bad in ({"mode": "ofdm-x"}, {"sps": 3}, {"equalizer": "fse"}, {"rolloff": 0}):
+    for bad in ({"mode": "ofdm-x"}, {"sps": 3}, {"equalizer": "fse"}, {"rolloff": 0}, {"fft_size": 100,
+                                                                                          "mode": "ofdm"}):
         with pytest.raises(ValueError):
-            LinkProfile(**bad)
+            LinkProfile(**bad).air
+    assert LinkProfile(mode="ofdm").equalizer == "ofdm-mmse" and LinkProfile().equalizer == "pilot-ls"
+    with pytest.raises(ValueError, match="does not work in ofdm mode"):
+        LinkProfile(mode="ofdm", equalizer="pilot-ls")
     with pytest.raises(ValueError, match="unknown link profile fields: colour"):
         LinkProfile.from_dict({"colour": "blue"})
 
@@ -155,6 +159,29 @@ def test_offline_link_decodes_everything_it_sends(model):
     assert report["images_dropped"] == {"missing_chunks": 0} and report["frames_missed"] == 0
     assert abs(report["snr_est_db"] - 20.0) < 1.5
     assert [row["image_id"] for row in report["images"]] == list(range(10))
+
+
+@pytest.mark.parametrize("fading", [False, True])
+def test_offline_ofdm_link_decodes_everything_and_hands_the_gains_on(model, fading):
+    from semjscc.link.loopback import exponential_fading
+
+    images = ImageSet("random", random_images(20, (32, 32)))
+    report = simulate_link(model, images, 20.0, cfo=0.002, epsilon=1.00002, profile=LinkProfile(mode="ofdm"),
+                           fading=exponential_fading() if fading else None, seed=3)
+    assert report["frames_sent"] == report["frames_decoded"] and report["accounted"]
+    assert report["images_sent"] == report["images_decoded"] == 20
+    assert abs(report["snr_est_db"] - 20.0) < (3.0 if fading else 0.7)
+
+
+def test_a_frame_whose_gains_do_not_fit_its_symbols_is_refused_and_counted(model):
+    receiver = Receiver(model)
+    meta = FrameMeta(model_id=model.wire_id, image_id=1, height=32, width=32,
+                     payload_length=receiver.expected_symbols(32, 32))
+    symbols = np.zeros(meta.payload_length, dtype=np.complex64)
+    assert receiver.accept(meta.with_reception(reliability=np.ones(3, np.float32)), symbols) == []
+    assert receiver.dropped["bad_reliability"] == 1 and receiver.counters()["images_in"] == 1
+    ready = receiver.accept(meta.with_reception(reliability=np.full(len(symbols), 0.5, np.float32)), symbols)
+    assert len(ready) == 1 and np.allclose(ready[0][1][:, 1].real, 0.5)  # each symbol with its gain
 
 
 def test_the_card_and_the_index_record_the_identity_the_receiver_checks(tmp_path, model):
