@@ -6,9 +6,10 @@ the known elements tell the equaliser what it may learn from:
 - fully known rows (the LTFs, a decoded header, training rows) are anchors:
   consecutive ones are averaged (each row's common phase aligned first) into
   one delay-window-smoothed estimate placed at their mean time;
-- each row's channel is interpolated linearly in time between the anchors
-  around it (held beyond the first and last): a channel that changes over the
-  frame (Doppler, sample-clock drift) is followed between training rows;
+- each row's channel follows the anchors in time: the weighted least-squares
+  line through all of them when they fit one within their noise (a static or
+  slowly drifting channel: every training row then cuts the noise of every
+  row), else linear interpolation between the two around it (Doppler);
 - the known elements of partly known rows (pilots) give each row's common
   phase (residual CFO, phase noise);
 - the noise variance comes from the anchors' residuals, unbiased for the fit.
@@ -70,7 +71,8 @@ class OfdmMmseEqualizer(Equalizer):
         anchors, times = np.array(anchors), np.array(times)
         noise_var = residual / dof if dof else self._pilot_noise(grid, values, mask, anchors[0])
         noise_var = max(float(noise_var), 1e-12)
-        channel = self._interpolated(anchors, times, len(grid))
+        counts = np.array([len(rows) for rows in groups])
+        channel = self._tracked(anchors, times, counts, noise_var, len(grid))
         partial = mask & ~mask.all(axis=1, keepdims=True)
         channel = channel * self._row_phases(grid, channel, values, partial)[:, None]
         out = mmse(grid, channel, noise_var)
@@ -86,6 +88,23 @@ class OfdmMmseEqualizer(Equalizer):
         phases = np.sum(ls * np.conj(ls[0]), axis=1)
         ls = ls * np.conj(phases / np.maximum(np.abs(phases), 1e-20))[:, None]
         return smoothing_matrix(self.config) @ ls.mean(axis=0)
+
+    def _tracked(self, anchors, times, counts, noise_var: float, rows: int) -> np.ndarray:
+        """(rows, used) channel over the block.
+
+        If the anchors lie on a straight line in time within their noise (a static or slowly drifting
+        channel), the weighted least-squares line through all of them: every anchor then lowers the
+        estimation noise of every row.  Otherwise (Doppler) linear interpolation between neighbours.
+        """
+        if len(anchors) > 2:
+            design = np.stack([np.ones(len(times)), times - times.mean()], axis=1) * np.sqrt(counts)[:, None]
+            coefficients, *_ = np.linalg.lstsq(design, anchors * np.sqrt(counts)[:, None], rcond=None)
+            misfit = np.sum(np.abs(design @ coefficients - anchors * np.sqrt(counts)[:, None]) ** 2)
+            expected = (self.config.cp_length + 1) * noise_var * (len(anchors) - 2)
+            if misfit < 2 * expected + 3 * (self.config.cp_length + 1) * noise_var:
+                line = np.stack([np.ones(rows), np.arange(rows) - times.mean()], axis=1)
+                return line @ coefficients
+        return self._interpolated(anchors, times, rows)
 
     @staticmethod
     def _interpolated(anchors: np.ndarray, times: np.ndarray, rows: int) -> np.ndarray:
