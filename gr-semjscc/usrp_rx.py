@@ -76,8 +76,8 @@ class usrp_rx(gr.top_block):
         ##################################################
         # Connections
         ##################################################
-        self.msg_connect((self.rx, 'stats'), (self.sink, 'stats'))
         self.msg_connect((self.rx, 'images'), (self.sink, 'images'))
+        self.msg_connect((self.rx, 'stats'), (self.sink, 'stats'))
         self.connect((self.usrp, 0), (self.rx, 0))
 
 

@@ -323,12 +323,13 @@ def add_promote_parser(sub) -> None:
 
 
 def cmd_loopback(args) -> int:
-    from semjscc.run.loopback import run_loopback
+    from semjscc.run.loopback import DEFAULT_MODELS, run_loopback
     from semjscc.store.jsonio import check_writable, dumps, write_json
 
     for path in filter(None, (args.json, Path(args.out) / "metrics.json")):
         check_writable(path)  # before the run, not after it
-    report = run_loopback(args.model, args.data, args.snr, args.cfo, args.epsilon, args.taps, args.seed, args.out,
+    model = args.model or DEFAULT_MODELS[args.mode]
+    report = run_loopback(model, args.data, args.snr, args.cfo, args.epsilon, args.taps, args.seed, args.out,
                           args.device, args.samp_rate, args.timeout, args.data_root, args.task_model,
                           save_images=not args.no_save, mode=args.mode)
     if args.json:
@@ -346,9 +347,11 @@ def cmd_loopback(args) -> int:
 
 def add_loopback_parser(sub) -> None:
     p = sub.add_parser("loopback", help="images through the full TX -> channel -> RX flowgraph (headless)")
-    p.add_argument("--model", default="adaptive_awgn_kn1-6", help="checkpoint file or shipped model name")
+    p.add_argument("--model", default="",
+                   help="checkpoint file or shipped model name (default: the mode's own, see --mode)")
     p.add_argument("--mode", default="single-carrier", choices=["single-carrier", "ofdm"],
-                   help="air interface: the loopback_sim or the loopback_ofdm flowgraph")
+                   help="air interface: the loopback_sim (model adaptive_awgn_kn1-6) or the loopback_ofdm flowgraph "
+                        "(the same model until an OFDM-trained one ships)")
     p.add_argument("--data", default="cifar10:test:16", help="dataset spec or folder")
     p.add_argument("--snr", type=snr_value, default=10.0, help="Es/N0 per complex symbol (dB)")
     p.add_argument("--cfo", type=frequency_offset, default=0.0, help="frequency offset, cycles/sample (channel_model's)")
