@@ -173,6 +173,20 @@ class StreamSynchronizer:
     def _margin(self) -> int:
         raise NotImplementedError
 
+    def _decode_header(self, soft: np.ndarray, repetition: int, max_payload: int):
+        """The header from its soft BPSK values (repeats in order, still whitened), or None, counted as
+        ``header_crc`` or ``bad_length``."""
+        soft = fec.combine_repeats(soft, repetition)
+        try:
+            header = Header.from_bits(fec.viterbi_decode(soft * header_whitening(len(soft))))
+        except HeaderError:
+            self.stats.drop("header_crc")
+            return None
+        if header.payload_length > max_payload or header.payload_length == 0:
+            self.stats.drop("bad_length")
+            return None
+        return header
+
     def _next(self):
         """One detection attempt: ('wait', None) when more samples are needed."""
         if self.pending is not None:
@@ -316,15 +330,8 @@ class FrameSynchronizer(StreamSynchronizer):
         outputs = self.preamble_fse.equalize(self._half_symbol_samples(start, count, cfo), np.arange(n_pre), pre,
                                              count).data
         eq = equalize_pilots(outputs[n_pre:], coded, config.pilot_spacing, self.header_equalizer)
-        soft = fec.combine_repeats(eq.data.real, config.header_repetition)
-        soft = soft * header_whitening(len(soft))
-        try:
-            header = Header.from_bits(fec.viterbi_decode(soft))
-        except HeaderError:
-            self.stats.drop("header_crc")
-            return "lost"
-        if header.payload_length > config.max_payload or header.payload_length == 0:
-            self.stats.drop("bad_length")
+        header = self._decode_header(eq.data.real, config.header_repetition, config.max_payload)
+        if header is None:
             return "lost"
         self.pending = {"start": self.base + start, "cfo": cfo, "rho": rho, "header": header, "outputs": outputs}
         return "pending"

@@ -20,10 +20,8 @@ its place) is dropped as ``truncated``, as in the single-carrier mode.
 
 import numpy as np
 
-from semjscc.phy import fec
-from semjscc.phy.frame import header_whitening
-from semjscc.phy.header import Header, HeaderError
-from semjscc.phy.ofdm.estimation import common_phase, smoothed_estimate, window_fraction
+from semjscc.phy.header import Header
+from semjscc.phy.ofdm.estimation import common_phase, smoothed_estimate, training_noise, window_fraction
 from semjscc.phy.ofdm.frame import frame_rows, header_coded_symbols, header_interleaver, header_rows
 from semjscc.phy.ofdm.numerology import OfdmConfig
 from semjscc.phy.sync import RxFrame, StreamSynchronizer
@@ -106,16 +104,9 @@ class OfdmSynchronizer(StreamSynchronizer):
                               pilots)
         soft = np.real(rows[:, config.data_index] * np.conj(channel[config.data_index] * phases[:, None]))
         coded = header_coded_symbols(config)
-        soft = soft.reshape(-1)[:coded][header_interleaver(coded)]
-        soft = fec.combine_repeats(soft, config.header_repetition)
-        soft = soft * header_whitening(len(soft))
-        try:
-            header = Header.from_bits(fec.viterbi_decode(soft))
-        except HeaderError:
-            self.stats.drop("header_crc")
-            return "lost"
-        if header.payload_length > config.max_payload or header.payload_length == 0:
-            self.stats.drop("bad_length")
+        header = self._decode_header(soft.reshape(-1)[:coded][header_interleaver(coded)], config.header_repetition,
+                                     config.max_payload)
+        if header is None:
             return "lost"
         self.pending = {"start": self.base + start, "cfo": cfo, "rho": rho, "header": header}
         return "pending"
@@ -136,18 +127,18 @@ class OfdmSynchronizer(StreamSynchronizer):
             return None, payload_start
         ltf_rows = self._rows(window, config.ltf_count, config.fft_size, cfo)
         grid = np.concatenate([ltf_rows, self._rows(first_row, rows, config.symbol_length, cfo)])
-        if self._tail_missing(grid, ltf_rows):
+        signal = float(np.mean(np.abs(smoothed_estimate(ltf_rows, config.ltf, config)) ** 2))
+        noise = training_noise(ltf_rows, config.ltf)
+        if self._tail_missing(grid[-1], signal, noise):
             self.stats.drop("truncated")
             return None, payload_start
         self.stats.decoded += 1
-        channel = smoothed_estimate(ltf_rows, config.ltf, config)
-        noise = max(float(np.mean(np.abs(ltf_rows[0] - ltf_rows[1]) ** 2)) / 2, 1e-12)
-        snr_db = float(10 * np.log10(np.mean(np.abs(channel) ** 2) / noise))
+        snr_db = float(10 * np.log10(signal / noise))
         frame = RxFrame(header, grid.reshape(-1).astype(np.complex64), self.base + start, float(cfo), rho, snr_db,
                         len(config.used) * config.ltf_count)
         return frame, end - config.cp_length
 
-    def _tail_missing(self, grid: np.ndarray, ltf_rows: np.ndarray) -> bool:
+    def _tail_missing(self, last_row: np.ndarray, signal: float, noise: float) -> bool:
         """Whether the frame's closing training row is absent (the burst cut short, or another in its place).
 
         A training row's LS estimate is a channel, so nearly all its energy
@@ -160,7 +151,5 @@ class OfdmSynchronizer(StreamSynchronizer):
         if not config.training_interval:
             return False
         noise_share = (config.cp_length + 1) / len(config.used)
-        signal = np.mean(np.abs(smoothed_estimate(ltf_rows, config.ltf, config)) ** 2)
-        noise = max(float(np.mean(np.abs(ltf_rows[0] - ltf_rows[1]) ** 2)) / 2, 1e-12)
         expected = (signal + noise_share * noise) / (signal + noise)
-        return window_fraction(grid[-1], config) < noise_share + (expected - noise_share) / 2
+        return window_fraction(last_row, config) < noise_share + (expected - noise_share) / 2
