@@ -195,7 +195,9 @@ def test_offline_link_gives_the_flowgraphs_figures(tmp_path, sample_root, monkey
         assert report["frames_sent"] == report["frames_detected"] == report["frames_decoded"]
     assert offline["images_sent"] == offline["images_decoded"] == flowgraph["images_decoded"] == 24
     assert offline["psnr"] == pytest.approx(flowgraph["psnr"], abs=0.15)
-    assert offline["snr_est_db"] == pytest.approx(flowgraph["snr_est_db"], abs=0.3)
+    # Both estimate the same Es/N0 from different noise over 3-5 frames (a spread of about 0.2 dB each).
+    for report in (offline, flowgraph):
+        assert report["snr_est_db"] == pytest.approx(20.0, abs=0.5)
 
 
 def test_loopback_takes_its_images_and_references_from_the_data_root_it_is_given(tmp_path, sample_root, monkeypatch):
