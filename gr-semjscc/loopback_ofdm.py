@@ -26,7 +26,7 @@ from gnuradio import semjscc
 
 class loopback_ofdm(gr.top_block):
 
-    def __init__(self, model='adaptive_awgn_kn1-6', data='cifar10:test:16', snr=10, cfo=0, epsilon=1.0, taps='1.0', seed=0, out='out/loopback_ofdm', device='auto', task='', save=1, samp_rate=1e6, data_root=''):
+    def __init__(self, model='adaptive_ofdm_kn1-6', data='cifar10:test:16', snr=10, cfo=0, epsilon=1.0, taps='1.0', seed=0, out='out/loopback_ofdm', device='auto', task='', save=1, samp_rate=1e6, data_root=''):
         gr.top_block.__init__(self, "gr-semjscc: OFDM loopback simulation", catch_exceptions=True)
 
         ##################################################
@@ -184,7 +184,7 @@ def argument_parser():
     description = 'Images through the deep-JSCC transmitter in OFDM mode, a simulated multipath channel and the receiver'
     parser = ArgumentParser(description=description)
     parser.add_argument(
-        "-m", "--model", dest="model", type=str, default='adaptive_awgn_kn1-6',
+        "-m", "--model", dest="model", type=str, default='adaptive_ofdm_kn1-6',
         help="Set Model [default=%(default)r]")
     parser.add_argument(
         "-d", "--data", dest="data", type=str, default='cifar10:test:16',

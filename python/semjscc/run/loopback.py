@@ -43,7 +43,7 @@ def _wait_until_idle(tb, n_images: int, timeout_s: float, quiet_s: float = 1.0):
 
 
 FLOWGRAPHS = {"single-carrier": "loopback_sim", "ofdm": "loopback_ofdm"}
-DEFAULT_MODELS = {"single-carrier": "adaptive_awgn_kn1-6", "ofdm": "adaptive_awgn_kn1-6"}  # until an OFDM model ships
+DEFAULT_MODELS = {"single-carrier": "adaptive_awgn_kn1-6", "ofdm": "adaptive_ofdm_kn1-6"}
 
 
 def run_loopback(model: str, data: str, snr_db: float, cfo: float = 0.0, epsilon: float = 1.0, taps: str = "1.0",
