@@ -3,7 +3,7 @@
 #   1. Debian's GNU Radio 3.10 + UHD + ZeroMQ bindings (apt; as root, or with sudo);
 #   2. .venv from Debian's python3 with --system-site-packages (GNU Radio's bindings
 #      live there and need Debian's numpy 1.x, which the venv pins);
-#   3. torch 2.13.0 (CPU) and the rest with pip, then `pip install -e .`;
+#   3. torch 2.13.0 (CPU) and the rest with pip, then `pip install -e .`, then Sionna's FEC;
 #   4. the OOT module (gnuradio.semjscc shim, GRC YAMLs, flowgraphs, models) with
 #      CMake into the venv's prefix.
 # Every step is skipped when its result is already there.
@@ -40,6 +40,14 @@ if ! "$PY" -c "import semjscc, pytorch_msssim, tqdm, pytest, hypothesis" 2>/dev/
   echo "setup: installing gr-semjscc (pip install -e .)"
   "$PY" -m pip install -q -c "$constraints" --no-build-isolation -e ".[test]"
   touch "$VENV/.semjscc-installed"
+fi
+
+# Sionna's 5G LDPC/CRC/QAM for the digital link.  Its metadata asks for numpy>=2 (which GNU Radio's bindings
+# cannot load); the parts we use run on numpy 1.x, so it goes in without its declared dependencies
+# (the ones it needs are in pyproject.toml), and the tests of the digital link check it works.
+if ! "$PY" -c "import sionna.phy.fec.ldpc" 2>/dev/null; then
+  echo "setup: installing sionna-no-rt 2.2.0 (without its numpy 2 pin)"
+  "$PY" -m pip install -q --no-deps sionna-no-rt==2.2.0
 fi
 
 # The OOT module, into the venv's prefix (pip manages the semjscc package itself).

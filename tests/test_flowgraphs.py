@@ -312,3 +312,18 @@ def test_gnuradios_dynamic_channel_model_runs_between_our_transmitter_and_receiv
         assert report["psnr"] > 22.0
     else:  # single carrier detects them; long frames in fast fading may be dropped, but counted
         assert report["frames_detected"] >= report["frames_sent"] - 1
+
+
+@pytest.mark.slow
+def test_digital_loopback_delivers_at_high_snr_and_counts_lost_codewords_at_low(tmp_path, sample_root, monkeypatch):
+    from semjscc.run.loopback import run_loopback
+
+    monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
+    spec = "digital:webp:16qam-1/2:1/6"
+    good = run_loopback(spec, "cifar10:test:8", 16.0, cfo=0.001, epsilon=1.00001, out=str(tmp_path / "good"),
+                        device="cpu", timeout_s=120)
+    assert good["images_decoded"] == 8 and good["images_lost"] == {} and good["accounted"]
+    assert good["psnr"] == pytest.approx(good["sim_psnr"], abs=0.01)  # error-free: the same files
+    bad = run_loopback(spec, "cifar10:test:8", 3.0, out=str(tmp_path / "bad"), device="cpu", timeout_s=120)
+    assert not bad["timed_out"] and bad["accounted"] and bad["images_decoded"] == 8
+    assert bad["images_lost"].get("codeword", 0) >= 6

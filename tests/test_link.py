@@ -100,7 +100,7 @@ def test_a_multi_frame_image_of_odd_size_is_reassembled_and_cropped(model):
     decoded = receiver.decode(take_same_size(collections.deque(ready), 16))
     assert all(pixels.shape == (30, 41, 3) and pixels.dtype == np.uint8 for _, pixels in decoded)
     assert receiver.counters() == {"images_in": 2, "images_decoded": 2, "images_pending": 0,
-                                   "dropped": {"missing_chunks": 0}}
+                                   "dropped": {"missing_chunks": 0}, "lost": {}}
 
 
 def test_receiver_drops_and_counts_what_it_cannot_use(model):

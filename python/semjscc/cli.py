@@ -10,6 +10,7 @@ from pathlib import Path
 
 # the training channels (semjscc.channel.CHANNELS), named here so that --help does not import torch
 CHANNEL_NAMES = ("awgn", "fading", "identity", "ofdm")
+STANDARD_SNRS = [0.0, 5.0, 10.0, 15.0, 20.0]
 
 
 def _number(text: str, what: str, low: float, high: float) -> float:
@@ -328,10 +329,16 @@ def cmd_loopback(args) -> int:
 
     for path in filter(None, (args.json, Path(args.out) / "metrics.json")):
         check_writable(path)  # before the run, not after it
-    model = args.model or DEFAULT_MODELS[args.mode]
+    mode = "single-carrier" if args.mode == "digital" else args.mode
+    if args.mode == "digital" or args.codec:
+        from semjscc.digital.codec import link_spec
+
+        model = link_spec(args.codec or "webp", args.mcs, args.ratio, args.snr)
+    else:
+        model = args.model or DEFAULT_MODELS[mode]
     report = run_loopback(model, args.data, args.snr, args.cfo, args.epsilon, args.taps, args.seed, args.out,
                           args.device, args.samp_rate, args.timeout, args.data_root, args.task_model,
-                          save_images=not args.no_save, mode=args.mode)
+                          save_images=not args.no_save, mode=mode)
     if args.json:
         write_json(args.json, report)
     print(dumps(report))
@@ -349,9 +356,16 @@ def add_loopback_parser(sub) -> None:
     p = sub.add_parser("loopback", help="images through the full TX -> channel -> RX flowgraph (headless)")
     p.add_argument("--model", default="",
                    help="checkpoint file or shipped model name (default: the mode's own, see --mode)")
-    p.add_argument("--mode", default="single-carrier", choices=["single-carrier", "ofdm"],
+    p.add_argument("--mode", default="single-carrier", choices=["single-carrier", "ofdm", "digital"],
                    help="air interface: the loopback_sim (model adaptive_awgn_kn1-6) or the loopback_ofdm flowgraph "
-                        "(the same model until an OFDM-trained one ships)")
+                        "(model adaptive_ofdm_kn1-6, trained on multipath with per-subcarrier CSI); digital: "
+                        "single carrier with the digital link (--codec, --mcs)")
+    p.add_argument("--codec", default="", choices=["", "hevc", "avif", "webp", "jpeg"],
+                   help="send with the digital link instead (image codec + 5G LDPC + QAM; default with "
+                        "--mode digital: webp)")
+    p.add_argument("--mcs", default="auto", help="digital: MCS name (16qam-1/2) or index; auto: the best "
+                                                 "with a measured BLER of at most 10%% at --snr")
+    p.add_argument("--ratio", default="1/6", help="digital: channel uses per source value k/n")
     p.add_argument("--data", default="cifar10:test:16", help="dataset spec or folder")
     p.add_argument("--snr", type=snr_value, default=10.0, help="Es/N0 per complex symbol (dB)")
     p.add_argument("--cfo", type=frequency_offset, default=0.0, help="frequency offset, cycles/sample (channel_model's)")
@@ -391,10 +405,11 @@ def add_demo_parser(sub) -> None:
 
 def cmd_bench(args) -> int:
     out = Path(args.out)
+    snrs = args.snr  # None: each benchmark's own SNRs
     if args.what == "codec":
         from semjscc.bench.codec import bench_quality
 
-        bench_quality(out, args.data, args.snr, args.filter, update_cards=not args.no_cards)
+        bench_quality(out, args.data, snrs or STANDARD_SNRS, args.filter, update_cards=not args.no_cards)
     elif args.what == "baseline":
         from semjscc.bench.codec import bench_baseline_reproduction
 
@@ -403,7 +418,7 @@ def cmd_bench(args) -> int:
         from semjscc.bench.semantic import run_semantic_bench
 
         run_semantic_bench(str(out), args.models.split(","), args.task_model, args.unseen_model, args.data,
-                           args.snr, args.digital_codec, tuple(filter(None, args.sweep.split(","))),
+                           snrs or STANDARD_SNRS, args.digital_codec, tuple(filter(None, args.sweep.split(","))),
                            update_cards=not args.no_cards, precision=args.precision)
     elif args.what == "importance":
         from semjscc.bench.semantic import importance_figure
@@ -422,6 +437,12 @@ def cmd_bench(args) -> int:
 
         result = run_robustness_bench(str(out), args.data_root)
         return 0 if result["passed"] else 1
+    elif args.what == "cliff":
+        from semjscc.bench.cliff import SNRS, run_cliff
+
+        run_cliff(out / "cliff", args.data, tuple(args.ratios.split(",")), tuple(args.codecs.split(",")),
+                  snrs=snrs or SNRS, task_model=args.task_model or "task_resnet",
+                  flowgraph=not args.no_flowgraph)
     elif args.what == "ofdm":
         from semjscc.bench.ofdm import run_ofdm_bench
 
@@ -440,10 +461,11 @@ def cmd_bench(args) -> int:
 def add_bench_parser(sub) -> None:
     p = sub.add_parser("bench", help="benchmarks: codec quality, throughput, radio link (JSON + plots)")
     p.add_argument("what", choices=["codec", "baseline", "throughput", "radio", "ofdm", "rtf", "robustness",
-                                      "semantic", "importance", "report"])
+                                      "semantic", "importance", "cliff", "report"])
     p.add_argument("--out", default="bench/results")
     p.add_argument("--data", default="cifar10:test", help="codec: dataset; radio: images for the loss table")
-    p.add_argument("--snr", type=parse_snr_list, default="0,5,10,15,20")
+    p.add_argument("--snr", type=parse_snr_list, default=None,
+                   help="SNRs (dB); default 0,5,10,15,20 (cliff: -5 to 25 in 2.5 dB steps)")
     p.add_argument("--filter", default="", help="codec: only models whose name contains this")
     p.add_argument("--no-cards", action="store_true", help="codec, semantic: leave the model cards alone")
     p.add_argument("--model", default="baseline_awgn_kn1-6_snr10",
@@ -458,6 +480,9 @@ def add_bench_parser(sub) -> None:
     p.add_argument("--sweep", default="", help="semantic: more models (lambdas) for the trade-off curve only")
     p.add_argument("--digital-codec", default="webp", choices=["webp", "jpeg2000"])
     p.add_argument("--layer", default="layer2", help="importance: the task network layer")
+    p.add_argument("--ratios", default="1/12,1/6", help="cliff: bandwidth ratios k/n")
+    p.add_argument("--codecs", default="hevc,avif,webp,jpeg", help="cliff: image codecs of the digital link")
+    p.add_argument("--no-flowgraph", action="store_true", help="cliff: skip the flowgraph BLER check")
     p.add_argument("--data-root", help="robustness: data folder (default: $SEMJSCC_DATA, ../shared/data, sample)")
     p.set_defaults(func=cmd_bench)
 

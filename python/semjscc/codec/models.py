@@ -61,6 +61,10 @@ class JSCCModel(nn.Module):
             latent = torch.cat([latent, gains.reshape(latent.shape)], dim=1)
         return self.decoder_net(latent, snr)
 
+    def decode_images(self, symbols: torch.Tensor, image_size, snr_db=10.0, reliability=None) -> tuple:
+        """(images, the reason each one is lost or None): an analog decoder always makes an image."""
+        return self.decode(symbols, image_size, snr_db, reliability), [None] * symbols.shape[0]
+
     def forward(self, images: torch.Tensor, channel, snr_db) -> torch.Tensor:
         symbols = self.encode(images, snr_db)
         received = channel(symbols, snr_db)

@@ -51,6 +51,7 @@ def link_report(frames_sent: int, images_sent: int, sync: dict, decoder: dict, s
         "frames_lost": frames_lost,
         "images_sent": images_sent,
         "images_decoded": decoder["images_decoded"],
+        "images_lost": dict(decoder.get("lost", {})),  # digital: delivered as the mean image (in the PSNR)
         "images_dropped": images_dropped,
         "images_dropped_tx": transmitter_dropped,
         "images_unexplained": unexplained,

@@ -54,6 +54,7 @@ class SymbolBatch:
     width: int
     symbols_per_image: int
     tx_snr_db: float
+    flags: int = 0  # the header's flags (``DIGITAL_FLAG``: LDPC-coded QAM, not analog symbols)
 
     def to_pdu(self) -> dict:
         return asdict(self)
@@ -62,7 +63,7 @@ class SymbolBatch:
     def from_pdu(cls, values: dict) -> "SymbolBatch":
         batch = cls(**{name: int(values[name]) for name in ("model_id", "first_id", "count", "height", "width",
                                                             "symbols_per_image")},
-                    tx_snr_db=float(values["tx_snr_db"]))
+                    tx_snr_db=float(values["tx_snr_db"]), flags=int(values.get("flags", 0)))
         if batch.count < 1 or batch.symbols_per_image < 1:
             raise ValueError(f"a batch of {batch.count} images of {batch.symbols_per_image} symbols is empty")
         return batch
@@ -80,18 +81,20 @@ class FrameMeta:
     chunk_index: int = 0
     chunk_count: int = 1
     image_count: int = 1
+    flags: int = 0
     reception: dict = field(default_factory=dict, compare=False)
 
     def to_header(self) -> Header:
         return Header(model_id=self.model_id, image_id=wrap_id(self.image_id), chunk_index=self.chunk_index,
                       chunk_count=self.chunk_count, payload_length=self.payload_length, height=self.height,
-                      width=self.width, image_count=self.image_count)
+                      width=self.width, image_count=self.image_count, flags=self.flags)
 
     @classmethod
     def from_header(cls, header: Header, **reception) -> "FrameMeta":
         return cls(model_id=header.model_id, image_id=header.image_id, height=header.height, width=header.width,
                    payload_length=header.payload_length, chunk_index=header.chunk_index,
-                   chunk_count=header.chunk_count, image_count=header.image_count, reception=dict(reception))
+                   chunk_count=header.chunk_count, image_count=header.image_count, flags=header.flags,
+                   reception=dict(reception))
 
     def to_pdu(self) -> dict:
         values = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "reception"}

@@ -7,6 +7,7 @@ import torch
 
 from semjscc.codec.checkpoint import load_model
 from semjscc.codec.models import JSCCModel
+from semjscc.digital.codec import DigitalCodec, is_digital_spec
 from semjscc.link.meta import wire_model_id
 from semjscc.store.checkpoint import weights_id
 from semjscc.store.paths import resolve_model
@@ -29,7 +30,7 @@ def pick_device(device: str) -> torch.device:
 
 @dataclass
 class LinkCodec:
-    codec: JSCCModel
+    codec: JSCCModel  # or a DigitalCodec: the same interface
     device: torch.device
     uid: str  # identity of the weights (store.checkpoint.weights_id), stable under renaming
     name: str
@@ -44,12 +45,21 @@ class LinkCodec:
     @property
     def wire_id(self) -> int:
         """The header's model field: a receiver refuses frames coded by another model."""
-        return wire_model_id(self.uid)
+        return self.codec.wire_id if isinstance(self.codec, DigitalCodec) else wire_model_id(self.uid)
+
+    @property
+    def flags(self) -> int:
+        """The header's flags: what kind of payload the frames carry."""
+        return self.codec.flags if isinstance(self.codec, DigitalCodec) else 0
 
 
 def load_link_codec(model, device: str = "auto") -> LinkCodec:
-    path = resolve_model(model)
+    """A shipped model's name, a checkpoint, or a digital link spec (``digital:webp:16qam-1/2:1/6``)."""
     dev = pick_device(device)
+    if is_digital_spec(model):
+        codec = DigitalCodec.from_spec(model)
+        return LinkCodec(codec, dev, f"{codec.wire_id:04x}", codec.spec)
+    path = resolve_model(model)
     codec, payload = load_model(path, device=dev)
     trained = payload.get("meta", {}).get("snr_range_db")
     return LinkCodec(codec, dev, weights_id(payload), path.stem, tuple(trained) if trained else None)

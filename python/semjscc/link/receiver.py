@@ -7,7 +7,8 @@
   images, reassembles images that span frames, checks sizes against the
   codec, decodes in batches with each image's SNR, crops the padding and runs
   the receiver's task network (the ``jscc_decoder`` block around it adds only
-  the queue and the worker thread).
+  the queue and the worker thread).  A digital codec's image whose codeword
+  failed is delivered as the mean image, marked ``lost`` and counted in ``lost``.
 
 Every frame and image handed in is either delivered or counted in ``dropped``
 under a reason, and what the air can make it hold is bounded: images larger
@@ -95,6 +96,7 @@ class Receiver:
         self.dropped = collections.Counter()
         self.images_in = 0  # distinct images announced by the frames accepted
         self.decoded = 0
+        self.lost = collections.Counter()  # digital images delivered as the mean image, by reason
 
     def _drop(self, reason: str, count: int = 1) -> list:
         self.dropped[reason] += count
@@ -138,7 +140,7 @@ class Receiver:
         """The images ``meta``'s frame completes.  Each symbol travels with its channel gain (the frame's
         ``reliability``, OFDM; 1 otherwise) as a pair (symbols, gains) down to ``decode``."""
         self.frames += 1
-        if meta.model_id != self.model.wire_id:
+        if (meta.flags, meta.model_id) != (self.model.flags, self.model.wire_id):
             return self._drop("model_mismatch")
         problem = "size_mismatch" if len(symbols) != meta.payload_length else self._shape_problem(meta)
         if problem:
@@ -180,8 +182,9 @@ class Receiver:
         tensor = torch.from_numpy(np.ascontiguousarray(pairs[..., 0])).to(self.model.device)
         gains = torch.from_numpy(np.ascontiguousarray(pairs[..., 1].real)).to(self.model.device)
         with torch.no_grad():
-            images = self.model.codec.decode(tensor, (padded_size(height), padded_size(width)),
-                                             torch.tensor(snrs), gains).clamp(0, 1)
+            images, losses = self.model.codec.decode_images(tensor, (padded_size(height), padded_size(width)),
+                                                            torch.tensor(snrs), gains)
+            images = images.clamp(0, 1)
             pixels = (images * 255).round().byte()
             classify = self.task is not None and (height, width) == tuple(self.task.input_size)
             if classify:
@@ -190,6 +193,9 @@ class Receiver:
         decoded = []
         for index, (meta, _, _) in enumerate(batch):
             meta = dict(meta, decoder_snr_db=snrs[index])
+            if losses[index]:
+                meta["lost"] = losses[index]
+                self.lost[losses[index]] += 1
             if classify:
                 meta.update(predicted_class=int(predicted[index]), confidence=float(confidence[index]))
             decoded.append((meta, np.ascontiguousarray(pixels[index])))
@@ -205,4 +211,4 @@ class Receiver:
         + images waiting for chunks or for the decoder."""
         return {"images_in": self.images_in + self.reassembler.started, "images_decoded": self.decoded,
                 "images_pending": len(self.reassembler.pending),
-                "dropped": {**self.dropped, "missing_chunks": self.reassembler.lost}}
+                "dropped": {**self.dropped, "missing_chunks": self.reassembler.lost}, "lost": dict(self.lost)}

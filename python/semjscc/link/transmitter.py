@@ -57,7 +57,8 @@ class Encoder:
         first_meta, first_image = batch[0]
         described = SymbolBatch(model_id=self.model.wire_id, first_id=int(first_meta["image_id"]), count=len(batch),
                                 height=first_image.shape[0], width=first_image.shape[1],
-                                symbols_per_image=symbols.shape[1], tx_snr_db=float(self.snr_db))
+                                symbols_per_image=symbols.shape[1], tx_snr_db=float(self.snr_db),
+                                flags=self.model.flags)
         return described, symbols
 
 
@@ -70,7 +71,8 @@ def frames(batch: SymbolBatch, symbols: np.ndarray, profile: LinkProfile) -> lis
     for slot in plan_frames(batch.count, batch.symbols_per_image, profile.max_payload):
         meta = FrameMeta(model_id=batch.model_id, image_id=wrap_id(batch.first_id + slot.first_image),
                          height=batch.height, width=batch.width, payload_length=slot.stop - slot.start,
-                         chunk_index=slot.chunk_index, chunk_count=slot.chunk_count, image_count=slot.image_count)
+                         chunk_index=slot.chunk_index, chunk_count=slot.chunk_count, image_count=slot.image_count,
+                         flags=batch.flags)
         out.append((meta, profile.air.frame(meta.to_header(), symbols[slot.start:slot.stop])))
     return out
 

@@ -1,7 +1,7 @@
 """The frame header: what the receiver needs to place a frame's payload in an image.
 
 21 bytes of fields + CRC-16/CCITT, big-endian.  Fields: version (4 bits) and
-flags (4 bits), model id (16 bits), image id (32 bits: a run at 400 images/s
+flags (4 bits; bit 0: a digital payload, whose model id is image codec << 8 | MCS), model id (16 bits), image id (32 bits: a run at 400 images/s
 takes four months to reuse one), chunk index and count (large images span
 frames), payload length in data symbols, image height and width, the length
 of an allocation map (0 = none; room for adaptive-rate schemes) and the image
