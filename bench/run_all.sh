@@ -15,6 +15,9 @@ OUT=${OUT:-bench/results}
 "$SEMJSCC" bench throughput --out "$OUT"
 "$SEMJSCC" bench radio --model adaptive_awgn_kn1-6 --data cifar10:test:200 --out "$OUT/radio"
 "$SEMJSCC" bench robustness --out "$OUT/robustness"
+"$SEMJSCC" bench ofdm --model adaptive_ofdm_kn1-6 --data cifar10:test:400 --out "$OUT/ofdm"
+"$SEMJSCC" bench cliff --data cifar10:test:200 --out "$OUT"  # digital link vs analog; refreshes the MCS table below
+cp "$OUT/cliff/bler_awgn.json" python/semjscc/digital/bler_awgn.json
 "$SEMJSCC" bench rtf --models baseline_awgn_kn1-6_snr10,baseline_awgn_kn1-12_snr13,adaptive_awgn_kn1-6,adaptive_awgn_kn1-6_w64,adaptive_awgn_kn1-12,adaptive_fading_kn1-6 --out "$OUT/radio"
 # Semantic: plain deep JSCC, the equal-budget MSE controls, semantic-importance, TOSC-SR and WebP at capacity;
 # extra lambdas (models/training/) only for the trade-off curve.  Then the 10,000 JPEG-derived test images for

@@ -154,3 +154,31 @@ def test_corrupt_file_is_lost_as_source_not_a_crash(images):
     decoded, reasons = codec.decode_images(symbols, (32, 32), torch.tensor([30.0, 30.0]))
     assert reasons == ["source", None]
     assert decoded.shape == tensor.shape and decoded[0].flatten(1).std(dim=1).max() < 1e-6  # the mean image
+
+
+def test_auto_mcs_is_the_most_efficient_within_the_shipped_bler_target():
+    from semjscc.digital.codec import link_spec
+    from semjscc.digital.mcs import TARGET_BLER, shipped_bler_table
+
+    table = shipped_bler_table(512)
+    chosen = DigitalCodec.from_spec(link_spec("webp", "auto", "1/6", 10.0)).mcs
+    at_10 = {name: curve.get("10") for name, curve in table.items()}
+    assert at_10[chosen.name] is not None and at_10[chosen.name] <= TARGET_BLER
+    better = [m for m in MCS_TABLE if m.efficiency > chosen.efficiency]
+    assert all(at_10.get(m.name) is None or at_10[m.name] > TARGET_BLER for m in better)
+    assert DigitalCodec.from_spec(link_spec("webp", "auto", "1/6", 25.0)).mcs.efficiency > chosen.efficiency
+
+
+@pytest.mark.slow
+def test_cli_digital_loopback_with_auto_mcs(tmp_path, sample_root, monkeypatch):
+    import json
+
+    from semjscc.cli import main
+
+    monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
+    report = tmp_path / "report.json"
+    assert main(["loopback", "--mode", "digital", "--codec", "webp", "--mcs", "auto", "--snr", "14",
+                 "--data", "cifar10:test:4", "--out", str(tmp_path / "rx"), "--json", str(report)]) == 0
+    result = json.loads(report.read_text())
+    assert result["model"].startswith("digital:webp:") and result["images_decoded"] == 4
+    assert result["images_lost"] == {}

@@ -438,11 +438,14 @@ def cmd_bench(args) -> int:
         result = run_robustness_bench(str(out), args.data_root)
         return 0 if result["passed"] else 1
     elif args.what == "cliff":
-        from semjscc.bench.cliff import SNRS, run_cliff
+        from semjscc.bench.cliff import SNRS, add_flowgraph_check, run_cliff
 
-        run_cliff(out / "cliff", args.data, tuple(args.ratios.split(",")), tuple(args.codecs.split(",")),
-                  snrs=snrs or SNRS, task_model=args.task_model or "task_resnet",
-                  flowgraph=not args.no_flowgraph)
+        if args.flowgraph_only:
+            add_flowgraph_check(out / "cliff")
+        else:
+            run_cliff(out / "cliff", args.data, tuple(args.ratios.split(",")), tuple(args.codecs.split(",")),
+                      snrs=snrs or SNRS, task_model=args.task_model or "task_resnet",
+                      flowgraph=not args.no_flowgraph)
     elif args.what == "ofdm":
         from semjscc.bench.ofdm import run_ofdm_bench
 
@@ -483,6 +486,8 @@ def add_bench_parser(sub) -> None:
     p.add_argument("--ratios", default="1/12,1/6", help="cliff: bandwidth ratios k/n")
     p.add_argument("--codecs", default="hevc,avif,webp,jpeg", help="cliff: image codecs of the digital link")
     p.add_argument("--no-flowgraph", action="store_true", help="cliff: skip the flowgraph BLER check")
+    p.add_argument("--flowgraph-only", action="store_true",
+                   help="cliff: only the flowgraph BLER check, on the tables of the last run")
     p.add_argument("--data-root", help="robustness: data folder (default: $SEMJSCC_DATA, ../shared/data, sample)")
     p.set_defaults(func=cmd_bench)
 
