@@ -308,7 +308,8 @@ def plot_cliff(report: dict, path: Path) -> None:
             axis.plot([r["snr_db"] for r in rows], [r["psnr"] for r in rows], style, lw=1.5,
                       label=f"digital envelope (headers {key})")
         rows = entry["capacity_webp"]
-        axis.plot([r["snr_db"] for r in rows], [r["psnr"] for r in rows], "g:", lw=1.5, label="WebP at capacity")
+        axis.plot([r["snr_db"] for r in rows], [r["psnr"] for r in rows], "x-", color="0.5", lw=1,
+                  label="WebP at capacity (headers counted)")
         axis.set_title(f"CIFAR-10, k/n = {ratio}, AWGN")
         axis.set_xlabel("Es/N0 (dB)")
         axis.set_ylabel("PSNR (dB)")
