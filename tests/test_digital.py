@@ -182,3 +182,22 @@ def test_cli_digital_loopback_with_auto_mcs(tmp_path, sample_root, monkeypatch):
     result = json.loads(report.read_text())
     assert result["model"].startswith("digital:webp:") and result["images_decoded"] == 4
     assert result["images_lost"] == {}
+
+
+def test_cliff_envelope_takes_the_best_expected_configuration(images):
+    from semjscc.bench.cliff import SourceScores, envelope
+
+    scores = SourceScores(np.asarray(images.images[:3]), images.labels[:3], task=None)
+    small, small_fits = scores.at_budget("webp", 60, False)
+    large, large_fits = scores.at_budget("webp", 400, False)
+    assert large_fits.all() and large_fits.sum() >= small_fits.sum()
+    assert (large[:, 0] >= small[:, 0] - 1e-6).all() and (small[~small_fits, :2] == scores.lost[~small_fits, :2]).all()
+    table = {mcs.name: {"0": 1.0, "30": 1.0} for mcs in MCS_TABLE}
+    table["qpsk-1/2"] = {"0": 0.5, "30": 0.5}  # the only scheme that ever gets through
+    best = envelope(scores, 512, ("webp", "jpeg"), [10.0], table)
+    row = best["known"][0]
+    assert row["mcs"] == "qpsk-1/2" and row["bler"] == pytest.approx(0.5)
+    budget = plan_block(512, parse_mcs("qpsk-1/2")).capacity_bytes
+    for codec in ("webp", "jpeg"):
+        quality, _ = scores.at_budget(codec, budget, True)
+        assert row["psnr"] >= float((0.5 * quality + 0.5 * scores.lost)[:, 0].mean()) - 1e-6
