@@ -121,18 +121,9 @@ class DigitalCodec:
     def decode(self, symbols: torch.Tensor, image_size, snr_db=10.0, reliability=None) -> torch.Tensor:
         return self.decode_images(symbols, image_size, snr_db, reliability)[0]
 
-    def __call__(self, images: torch.Tensor, channel, snr_db) -> torch.Tensor:
-        """Offline evaluation over a channel model, as an analog model's ``forward``."""
-        received = channel(self.encode(images, snr_db), snr_db)
-        received, reliability = received if isinstance(received, tuple) else (received, None)
-        return self.decode(received, images.shape[-2:], snr_db, reliability)
-
     def eval(self) -> "DigitalCodec":
         return self
 
     def to(self, device) -> "DigitalCodec":
         """Coding runs on the CPU; the images come back on the symbols' device."""
         return self
-
-    def config(self) -> dict:
-        return {"arch": self.arch, "k_over_n": self.k_over_n, "source": self.source, "mcs": self.mcs.name}

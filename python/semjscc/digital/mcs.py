@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
+
 TARGET_BLER = 0.1
 BLER_TABLE = Path(__file__).with_name("bler_awgn.json")  # written by ``semjscc bench cliff``
 
@@ -54,8 +56,6 @@ def choose_mcs(snr_db: float, bler_table: dict, target: float = TARGET_BLER) -> 
     measured SNRs is interpolated in the log domain, and an SNR outside the
     measured range takes the nearest measurement.
     """
-    import numpy as np
-
     best = MCS_TABLE[0]
     for mcs in MCS_TABLE:
         curve = bler_table.get(mcs.name)
