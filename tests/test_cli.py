@@ -45,9 +45,12 @@ def test_bench_report_writes_the_summary_tables(tmp_path):
     shutil.copy(results / "quality_cifar10_test.json", tmp_path)
     (tmp_path / "radio").mkdir()
     shutil.copy(results / "radio" / "radio.json", tmp_path / "radio")
+    (tmp_path / "cliff").mkdir()
+    shutil.copy(results / "cliff" / "cliff.json", tmp_path / "cliff")
     text = write_report(tmp_path)
     assert (tmp_path / "summary.md").read_text() == text
     assert "| adaptive_awgn_kn1-6 | awgn |" in text and "implementation loss" in text
+    assert "k/n = 1/6, AWGN" in text and "| digital envelope, headers known |" in text
 
 
 

@@ -85,6 +85,20 @@ def semantic_tables(summaries: list, with_psnr: bool = True) -> str:
     return "\n\n".join(parts)
 
 
+def cliff_tables(report: dict) -> str:
+    """PSNR per SNR: the analog models, the digital envelopes and the capacity reference, per k/n."""
+    parts = []
+    for ratio, entry in report["ratios"].items():
+        curves = [(curve["model"], curve["results"]) for curve in entry["analog"]]
+        curves += [(f"digital envelope, headers {key}", entry["envelope"][key]) for key in ("known", "counted")]
+        curves.append(("WebP at capacity (headers counted)", entry["capacity_webp"]))
+        snrs = [row["snr_db"] for row in curves[0][1]]
+        parts.append(f"#### Analog JSCC vs the digital link, k/n = {ratio}, AWGN ({report['data']}; PSNR dB)\n\n" +
+                     _table(["link"] + [f"{s:g} dB" for s in snrs],
+                            [[name] + [f"{row['psnr']:.2f}" for row in rows] for name, rows in curves]))
+    return "\n\n".join(parts)
+
+
 def write_report(results: Path) -> str:
     parts = []
     for name, title in (("quality_cifar10_test.json", "CIFAR-10, 1,000 lossless test images, PSNR (dB)"),
@@ -132,6 +146,9 @@ def write_report(results: Path) -> str:
             [[p["loss"], f"{p['lambda']:g}", f"{p['snr_db']:g} dB", f"{p['psnr']:.2f}",
               f"{100 * p['accuracy']:.1f}", f"{100 * p.get('accuracy_unseen', float('nan')):.1f}"]
              for p in points if p["snr_db"] in (0.0, 5.0, 10.0)]))
+    cliff = results / "cliff" / "cliff.json"
+    if cliff.is_file():
+        parts.append(cliff_tables(json.loads(cliff.read_text())))
     text = "\n\n".join(parts) + "\n"
     (results / "summary.md").write_text(text)
     return text
