@@ -300,6 +300,29 @@ def cmd_index(args) -> int:
     return 0
 
 
+def cmd_data(args) -> int:
+    from semjscc.data.fetch import FetchError, fetch
+
+    try:
+        for name in args.names:
+            fetch(name, args.root, args.base_url, args.timeout)
+    except FetchError as error:
+        print(f"semjscc data fetch: error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def add_data_parser(sub) -> None:
+    p = sub.add_parser("data", help="fetch the full data sets (CIFAR-10, Kodak), checked by SHA-256")
+    p.add_argument("action", choices=["fetch"])
+    p.add_argument("names", nargs="+", choices=["cifar10", "kodak"], help="data sets to fetch")
+    p.add_argument("--root", help="data folder (default: $SEMJSCC_DATA, else ~/.local/share/semjscc/data, "
+                                  "which the loader also looks in)")
+    p.add_argument("--base-url", default="", help="a mirror holding the same files (default: the official source)")
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds without data before a download fails")
+    p.set_defaults(func=cmd_data)
+
+
 def add_index_parser(sub) -> None:
     p = sub.add_parser("index", help="rebuild models/index.json from the model cards")
     p.add_argument("--models", help="models folder (default: the shipped one)")
@@ -496,7 +519,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="semjscc", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     for add in (add_train_parser, add_train_task_parser, add_eval_parser, add_eval_task_parser, add_loopback_parser,
-                add_demo_parser, add_bench_parser, add_info_parser, add_index_parser, add_promote_parser):
+                add_demo_parser, add_bench_parser, add_info_parser, add_index_parser, add_promote_parser,
+                add_data_parser):
         add(sub)
     return parser
 

@@ -1,7 +1,8 @@
 """Dataset specs: ``cifar10:train``, ``cifar10:test``, ``cifar10:test:1000``, ``kodak``, a path.
 
 Where the data lives: ``--data-root`` or ``$SEMJSCC_DATA``, else ``../shared/data``
-beside the checkout, else the small sample shipped inside this package.
+beside the checkout, else where ``semjscc data fetch`` puts it (``~/.local/share/semjscc/data``),
+else the small sample shipped inside this package.
 
 CIFAR-10 files understood under ``<root>/cifar10``:
 - ``cifar10_train_lossless.npz``, ``cifar10_test_lossless_first1000.npz`` (lossless);
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from semjscc.data.fetch import default_root as fetched_root
 from semjscc.data.images import ImageSet, load_folder, read_image
 
 SAMPLE_ROOT = Path(__file__).resolve().parent / "sample"
@@ -31,8 +33,9 @@ NPZ_FILES = {
 
 
 def data_root(override=None) -> Path:
-    """The first existing data root: argument, $SEMJSCC_DATA, ../shared/data, shipped sample."""
-    candidates = [override, os.environ.get("SEMJSCC_DATA"), CHECKOUT_ROOT.parent / "shared" / "data"]
+    """The first existing data root: argument, $SEMJSCC_DATA, ../shared/data, where ``semjscc data fetch``
+    puts data by default, the shipped sample."""
+    candidates = [override, os.environ.get("SEMJSCC_DATA"), CHECKOUT_ROOT.parent / "shared" / "data", fetched_root()]
     for candidate in candidates:
         if candidate and Path(candidate).is_dir():
             return Path(candidate)
@@ -96,7 +99,8 @@ def _load_cifar10(split: str, roots: list) -> ImageSet:
             return load_folder(folder / split)
     raise FileNotFoundError(
         f"CIFAR-10 split {split!r} not found under {', '.join(map(str, roots))} "
-        f"(looked for {', '.join(NPZ_FILES[split])}, cifar-10-batches-py/, {split}/<class>/)"
+        f"(looked for {', '.join(NPZ_FILES[split])}, cifar-10-batches-py/, {split}/<class>/); "
+        f"get it with: semjscc data fetch cifar10"
     )
 
 

@@ -1,0 +1,130 @@
+"""``semjscc data fetch`` against a local HTTP server: checked downloads in the loader's layout, nothing kept
+from a bad one.  Nothing here reaches the internet."""
+
+import functools
+import hashlib
+import http.server
+import io
+import pickle
+import tarfile
+import threading
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from semjscc.data import load_dataset
+from semjscc.data.fetch import MANIFESTS, FetchError, Manifest, fetch
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server(tmp_path):
+    """(base URL, served folder) of an HTTP server on localhost."""
+    served = tmp_path / "served"
+    served.mkdir()
+    handler = functools.partial(QuietHandler, directory=str(served))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/", served
+    httpd.shutdown()
+
+
+def cifar_archive(extra_member: str = "") -> bytes:
+    """A miniature CIFAR-10 python archive: 5 training batches of 2 images, a test batch of 3."""
+    rng = np.random.default_rng(0)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
+        for name in names:
+            count = 3 if name == "test_batch" else 2
+            batch = {b"data": rng.integers(0, 256, (count, 3072), dtype=np.uint8),
+                     b"labels": list(rng.integers(0, 10, count))}
+            data = pickle.dumps(batch)
+            info = tarfile.TarInfo(f"cifar-10-batches-py/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        if extra_member:
+            info = tarfile.TarInfo(extra_member)
+            info.size = 1
+            tar.addfile(info, io.BytesIO(b"x"))
+    return buffer.getvalue()
+
+
+def archive_manifest(data: bytes) -> Manifest:
+    return replace(MANIFESTS["cifar10"], files={"cifar-10-python.tar.gz": (hashlib.sha256(data).hexdigest(),
+                                                                          len(data) + 10)})
+
+
+def test_cifar10_archive_is_checked_extracted_and_loadable(server, tmp_path):
+    url, served = server
+    archive = cifar_archive()
+    (served / "cifar-10-python.tar.gz").write_bytes(archive)
+    root = tmp_path / "data"
+    folder = fetch("cifar10", root, url, manifest=archive_manifest(archive), log=lambda _: None)
+    assert sorted(p.name for p in folder.iterdir()) == ["cifar-10-batches-py"]  # the archive is not kept
+    train, test = load_dataset("cifar10:train", root), load_dataset("cifar10:test", root)
+    assert train.images.shape == (10, 32, 32, 3) and test.images.shape == (3, 32, 32, 3)
+    messages = []
+    fetch("cifar10", root, url, manifest=archive_manifest(archive), log=messages.append)
+    assert "already there" in messages[0]  # idempotent: no second download
+
+
+def test_a_corrupt_or_oversized_archive_leaves_nothing(server, tmp_path):
+    url, served = server
+    archive = cifar_archive()
+    corrupt = bytearray(archive)
+    corrupt[len(corrupt) // 2] ^= 0xFF
+    (served / "cifar-10-python.tar.gz").write_bytes(bytes(corrupt))
+    root = tmp_path / "data"
+    with pytest.raises(FetchError, match="SHA-256"):
+        fetch("cifar10", root, url, manifest=archive_manifest(archive), log=lambda _: None)
+    small = replace(MANIFESTS["cifar10"], files={"cifar-10-python.tar.gz": ("0" * 64, 1000)})
+    with pytest.raises(FetchError, match="expected"):
+        fetch("cifar10", root, url, manifest=small, log=lambda _: None)
+    assert list((root / "cifar10").iterdir()) == []
+
+
+def test_an_archive_with_an_unexpected_entry_is_refused(server, tmp_path):
+    url, served = server
+    archive = cifar_archive(extra_member="../outside")
+    (served / "cifar-10-python.tar.gz").write_bytes(archive)
+    with pytest.raises(FetchError, match="unexpected entry"):
+        fetch("cifar10", tmp_path / "data", url, manifest=archive_manifest(archive), log=lambda _: None)
+    assert not (tmp_path / "outside").exists() and not (tmp_path / "data" / "cifar10" / "cifar-10-batches-py").exists()
+
+
+def test_kodak_images_are_checked_by_their_pixels(server, tmp_path, sample_root):
+    url, served = server
+    pixels = load_dataset("kodak:1", sample_root).images[0]
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG", compress_level=1)  # another encoding, same pixels
+    (served / "kodim01.png").write_bytes(buffer.getvalue())
+    manifest = replace(MANIFESTS["kodak"], files={"kodim01.png": (hashlib.sha256(pixels.tobytes()).hexdigest(),
+                                                                   2_000_000)})
+    root = tmp_path / "data"
+    fetch("kodak", root, url, manifest=manifest, log=lambda _: None)
+    assert np.array_equal(load_dataset("kodak", root).images[0], pixels)
+    (served / "kodim01.png").write_bytes(b"<html>not found</html>")
+    (root / "kodak" / "kodim01.png").unlink()
+    with pytest.raises(FetchError, match="not an image"):
+        fetch("kodak", root, url, manifest=manifest, log=lambda _: None)
+    assert list((root / "kodak").iterdir()) == []
+
+
+def test_an_unreachable_source_names_the_url_and_the_way_out(tmp_path):
+    with pytest.raises(FetchError, match="127.0.0.1:9/.*--base-url"):
+        fetch("kodak", tmp_path, "http://127.0.0.1:9/", timeout=2, log=lambda _: None)
+
+
+def test_the_official_manifests_pin_every_file():
+    assert len(MANIFESTS["kodak"].files) == 24
+    assert all(len(digest) == 64 for digest, _ in MANIFESTS["kodak"].files.values())
+    ((name, (digest, size)),) = MANIFESTS["cifar10"].files.items()
+    assert name == "cifar-10-python.tar.gz" and size == 170_498_071 and digest.startswith("6d958be0")
