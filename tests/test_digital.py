@@ -201,3 +201,15 @@ def test_cliff_envelope_takes_the_best_expected_configuration(images):
     for codec in ("webp", "jpeg"):
         quality, _ = scores.at_budget(codec, budget, True)
         assert row["psnr"] >= float((0.5 * quality + 0.5 * scores.lost)[:, 0].mean()) - 1e-6
+
+
+@pytest.mark.slow
+def test_cli_loopback_fails_when_images_are_lost_unless_allowed(tmp_path, sample_root, monkeypatch, capsys):
+    from semjscc.cli import main
+
+    monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
+    argv = ["loopback", "--mode", "digital", "--mcs", "64qam-5/6", "--snr", "5", "--data", "cifar10:test:4",
+            "--out", str(tmp_path / "rx")]
+    assert main(argv) == 1
+    assert "images lost" in capsys.readouterr().err
+    assert main(argv + ["--allow-loss", "4"]) == 0

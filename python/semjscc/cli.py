@@ -372,6 +372,12 @@ def cmd_loopback(args) -> int:
         print(f"semjscc loopback: error: {report['images_unexplained']} of {report['images_sent']} images neither "
               "decoded nor counted as dropped", file=sys.stderr)
         return 1
+    lost = report["images_sent"] - report["images_decoded"] + sum(report.get("images_lost", {}).values())
+    if lost > args.allow_loss:
+        print(f"semjscc loopback: error: {lost} of {report['images_sent']} images lost (dropped: "
+              f"{report['images_dropped']}, digital: {report.get('images_lost', {})}); --allow-loss N accepts "
+              "up to N", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -389,6 +395,8 @@ def add_loopback_parser(sub) -> None:
     p.add_argument("--mcs", default="auto", help="digital: MCS name (16qam-1/2) or index; auto: the best "
                                                  "with a measured BLER of at most 10%% at --snr")
     p.add_argument("--ratio", default="1/6", help="digital: channel uses per source value k/n")
+    p.add_argument("--allow-loss", type=int, default=0,
+                   help="images that may be lost before the exit status says failure (a CI gate; default 0)")
     p.add_argument("--data", default="cifar10:test:16", help="dataset spec or folder")
     p.add_argument("--snr", type=snr_value, default=10.0, help="Es/N0 per complex symbol (dB)")
     p.add_argument("--cfo", type=frequency_offset, default=0.0, help="frequency offset, cycles/sample (channel_model's)")
