@@ -91,3 +91,14 @@ def test_json_reports_carry_null_not_nan(tmp_path):
     write_json(tmp_path / "r.json", {"psnr": float("nan"), "rows": [float("inf"), 1.0]})
     assert json.loads((tmp_path / "r.json").read_text()) == {"psnr": None, "rows": [None, 1.0]}
     assert "NaN" not in (tmp_path / "r.json").read_text()
+
+
+def test_version_lives_in_one_place(capsys):
+    from importlib.metadata import version
+
+    import semjscc
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out.strip() == f"semjscc {semjscc.__version__}" == f"semjscc {version('semjscc')}"

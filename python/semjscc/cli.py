@@ -524,7 +524,10 @@ def add_bench_parser(sub) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from semjscc import __version__
+
     parser = argparse.ArgumentParser(prog="semjscc", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"semjscc {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     for add in (add_train_parser, add_train_task_parser, add_eval_parser, add_eval_task_parser, add_loopback_parser,
                 add_demo_parser, add_bench_parser, add_info_parser, add_index_parser, add_promote_parser,
