@@ -23,6 +23,12 @@ from gnuradio import uhd
 import time
 
 
+def snipfcn_check_radio(self):
+    semjscc.require_usrp(self.args)
+
+
+def snippets_init_before_blocks(tb):
+    snipfcn_check_radio(tb)
 
 
 class usrp_tx(gr.top_block):
@@ -54,7 +60,7 @@ class usrp_tx(gr.top_block):
         ##################################################
         # Blocks
         ##################################################
-
+        snippets_init_before_blocks(self)
         self.usrp = uhd.usrp_sink(
             ",".join((args, '')),
             uhd.stream_args(

@@ -92,6 +92,7 @@ def run_usrp_tx(monkeypatch, spec, images):
     from gnuradio import blocks, uhd
 
     captured = StandIn(blocks.vector_sink_c())
+    monkeypatch.setattr(uhd, "find", lambda args: [args])  # a radio answers
     monkeypatch.setattr(uhd, "usrp_sink", lambda *args, **kwargs: captured)
     module = load("usrp_tx")
     tb = module.usrp_tx(args="type=b200", freq=915e6, gain=50, samp_rate=1e6, model=str(SHIPPED_BASELINE),
@@ -131,6 +132,7 @@ def test_usrp_rx_decodes_what_usrp_tx_sent_through_a_stand_in_source(monkeypatch
     noisy = simulate_channel(signal, noise_voltage(20.0, 0.3, 4), 0.0005, seed=1)
     padded = np.concatenate([noisy, np.zeros(20000, np.complex64)])
     source = StandIn(blocks.vector_source_c(padded.tolist(), True))  # a radio streams until stopped
+    monkeypatch.setattr(uhd, "find", lambda args: [args])  # a radio answers
     monkeypatch.setattr(uhd, "usrp_source", lambda *args, **kwargs: source)
     module = load("usrp_rx")
     tb = module.usrp_rx(args="", freq=915e6, gain=30, samp_rate=1e6, model=str(SHIPPED_BASELINE),
@@ -258,6 +260,7 @@ def test_usrp_rx_run_to_completion_on_a_finite_capture_records_every_image(monke
                              + [np.zeros(5000, np.complex64)])
     capture = simulate_channel(capture, noise_voltage(20.0, 0.3, 4), 0.0005, seed=1)
     source = StandIn(blocks.vector_source_c(capture.tolist(), False))  # a replay: the stream ends
+    monkeypatch.setattr(uhd, "find", lambda args: [args])  # a radio answers
     monkeypatch.setattr(uhd, "usrp_source", lambda *args, **kwargs: source)
     tb = load("usrp_rx").usrp_rx(args="", model=str(SHIPPED_BASELINE), out=str(tmp_path),
                                  reference="cifar10:test:8", device="cpu")
@@ -327,3 +330,13 @@ def test_digital_loopback_delivers_at_high_snr_and_counts_lost_codewords_at_low(
     bad = run_loopback(spec, "cifar10:test:8", 3.0, out=str(tmp_path / "bad"), device="cpu", timeout_s=120)
     assert not bad["timed_out"] and bad["accounted"] and bad["images_decoded"] == 8
     assert bad["images_lost"].get("codeword", 0) >= 6
+
+
+@pytest.mark.slow
+def test_usrp_flowgraph_without_a_radio_says_so_in_one_line(monkeypatch):
+    from gnuradio import uhd
+
+    monkeypatch.setattr(uhd, "find", lambda args: [])  # no radio: the real search could find one on the LAN
+    module = load("usrp_rx")
+    with pytest.raises(SystemExit, match="no UHD device answers to --args 'serial=nonexistent'.*uhd_find_devices"):
+        module.usrp_rx(args="serial=nonexistent")
