@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything gr-semjscc needs on Debian 12, idempotently:
-#   1. Debian's GNU Radio 3.10 + UHD + ZeroMQ bindings (apt; as root, or with sudo);
+#   1. Debian's GNU Radio 3.10 + UHD + ZeroMQ bindings + GTK for GNU Radio Companion (apt; as root, or with sudo);
 #   2. .venv from Debian's python3 with --system-site-packages (GNU Radio's bindings
 #      live there and need Debian's numpy 1.x, which the venv pins);
 #   3. torch 2.13.0 (CPU) and the rest with pip, then `pip install -e .`, then Sionna's FEC;
@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 PY=$VENV/bin/python
-APT_PACKAGES="gnuradio gnuradio-dev python3-uhd uhd-host python3-zmq python3-venv cmake g++ make"
+APT_PACKAGES="gnuradio gnuradio-dev python3-uhd uhd-host python3-zmq python3-venv cmake g++ make gir1.2-gtk-3.0"
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 

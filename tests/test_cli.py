@@ -100,3 +100,11 @@ def test_version_lives_in_one_place(capsys):
 
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"semjscc {semjscc.__version__}" == f"semjscc {version('semjscc')}"
+
+
+@pytest.mark.slow
+def test_set_up_installs_what_gnu_radio_companion_needs():
+    """`make grc` needs GTK 3's introspection data, which Debian's gnuradio package does not pull in."""
+    import gi
+
+    gi.require_version("Gtk", "3.0")
