@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 SEMJSCC=${SEMJSCC:-.venv/bin/semjscc}
 OUT=${OUT:-bench/results}
 
+# Figures from the shipped sample would overwrite the committed ones: refuse without the full data.
+"$SEMJSCC" data check || { echo "bench: not run (see above)" >&2; exit 1; }
 "$SEMJSCC" index  # cards for checkpoints that have none yet
 "$SEMJSCC" bench codec --data cifar10:test --snr 0,5,10,15,20 --out "$OUT"
 "$SEMJSCC" bench codec --data kodak --filter kn1-6 --snr 0,5,10,15,20 --out "$OUT"

@@ -128,3 +128,14 @@ def test_the_official_manifests_pin_every_file():
     assert all(len(digest) == 64 for digest, _ in MANIFESTS["kodak"].files.values())
     ((name, (digest, size)),) = MANIFESTS["cifar10"].files.items()
     assert name == "cifar-10-python.tar.gz" and size == 170_498_071 and digest.startswith("6d958be0")
+
+
+def test_data_check_refuses_the_sample_and_partial_sets(tmp_path, sample_root, capsys):
+    from semjscc.cli import main
+    from semjscc.data.specs import missing_full_data
+
+    assert main(["data", "check", "--root", str(sample_root)]) == 1
+    assert "semjscc data fetch cifar10 kodak" in capsys.readouterr().err
+    (tmp_path / "kodak").mkdir()
+    missing = missing_full_data(tmp_path)
+    assert [item.split()[0] for item in missing] == ["cifar10:train", "cifar10:test", "kodak"]

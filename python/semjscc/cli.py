@@ -302,7 +302,19 @@ def cmd_index(args) -> int:
 
 def cmd_data(args) -> int:
     from semjscc.data.fetch import FetchError, fetch
+    from semjscc.data.specs import data_root, missing_full_data
 
+    if args.action == "check":
+        missing = missing_full_data(args.root)
+        for item in missing:
+            print(f"semjscc data check: missing {item}", file=sys.stderr)
+        if missing:
+            print("semjscc data check: get it with: semjscc data fetch cifar10 kodak", file=sys.stderr)
+            return 1
+        print(f"semjscc data check: the full data sets are in {data_root(args.root)}")
+        return 0
+    if not args.names:
+        raise ValueError("name the data sets to fetch: cifar10, kodak")
     try:
         for name in args.names:
             fetch(name, args.root, args.base_url, args.timeout)
@@ -314,8 +326,9 @@ def cmd_data(args) -> int:
 
 def add_data_parser(sub) -> None:
     p = sub.add_parser("data", help="fetch the full data sets (CIFAR-10, Kodak), checked by SHA-256")
-    p.add_argument("action", choices=["fetch"])
-    p.add_argument("names", nargs="+", choices=["cifar10", "kodak"], help="data sets to fetch")
+    p.add_argument("action", choices=["fetch", "check"],
+                   help="fetch: download and check; check: are the full sets there (exit 1 if not)")
+    p.add_argument("names", nargs="*", help="data sets to fetch: cifar10, kodak")
     p.add_argument("--root", help="data folder (default: $SEMJSCC_DATA, else ~/.local/share/semjscc/data, "
                                   "which the loader also looks in)")
     p.add_argument("--base-url", default="", help="a mirror holding the same files (default: the official source)")

@@ -125,3 +125,20 @@ def _from_python_batches(folder: Path, split: str) -> ImageSet:
     images = np.concatenate(images)
     return ImageSet(name=str(folder), images=images, labels=np.concatenate(labels),
                     class_names=CIFAR10_CLASSES, names=[f"{i:05d}" for i in range(len(images))])
+
+
+def missing_full_data(root=None) -> list:
+    """What the benchmarks need and ``root`` (default: the data root) lacks: the shipped sample never counts."""
+    chosen = data_root(root)
+    if chosen == SAMPLE_ROOT:
+        return ["any data folder (only the shipped sample was found)"]
+    needs = {"cifar10:train": 45_000, "cifar10:test": 1_000, "kodak": 24}
+    missing = []
+    for spec, count in needs.items():
+        try:
+            found = len(load_dataset(spec, chosen)) if (chosen / spec.split(":")[0]).is_dir() else 0
+        except (FileNotFoundError, ValueError):
+            found = 0
+        if found < count:
+            missing.append(f"{spec} ({found} of at least {count} images in {chosen})")
+    return missing
