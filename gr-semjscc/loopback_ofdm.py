@@ -22,6 +22,12 @@ from gnuradio import eng_notation
 from gnuradio import semjscc
 
 
+def snipfcn_finish(self):
+    semjscc.finish_when_done(self)
+
+
+def snippets_main_after_start(tb):
+    snipfcn_finish(tb)
 
 
 class loopback_ofdm(gr.top_block):
@@ -240,7 +246,7 @@ def main(top_block_cls=loopback_ofdm, options=None):
     signal.signal(signal.SIGTERM, sig_handler)
 
     tb.start()
-
+    snippets_main_after_start(tb)
     tb.wait()
 
 

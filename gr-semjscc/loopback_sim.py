@@ -22,6 +22,12 @@ from gnuradio import eng_notation
 from gnuradio import semjscc
 
 
+def snipfcn_finish(self):
+    semjscc.finish_when_done(self)
+
+
+def snippets_main_after_start(tb):
+    snipfcn_finish(tb)
 
 
 class loopback_sim(gr.top_block):
@@ -74,8 +80,8 @@ class loopback_sim(gr.top_block):
         ##################################################
         # Connections
         ##################################################
-        self.msg_connect((self.rx, 'images'), (self.sink, 'images'))
         self.msg_connect((self.rx, 'stats'), (self.sink, 'stats'))
+        self.msg_connect((self.rx, 'images'), (self.sink, 'images'))
         self.msg_connect((self.source, 'images'), (self.tx, 'images'))
         self.connect((self.channel, 0), (self.rx, 0))
         self.connect((self.tx, 0), (self.channel, 0))
@@ -254,7 +260,7 @@ def main(top_block_cls=loopback_sim, options=None):
     signal.signal(signal.SIGTERM, sig_handler)
 
     tb.start()
-
+    snippets_main_after_start(tb)
     tb.wait()
 
 

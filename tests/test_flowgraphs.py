@@ -340,3 +340,16 @@ def test_usrp_flowgraph_without_a_radio_says_so_in_one_line(monkeypatch):
     module = load("usrp_rx")
     with pytest.raises(SystemExit, match="no UHD device answers to --args 'serial=nonexistent'.*uhd_find_devices"):
         module.usrp_rx(args="serial=nonexistent")
+
+
+@pytest.mark.slow
+def test_headless_loopback_script_ends_with_a_summary_and_a_status(tmp_path, sample_root, python_env):
+    env = {**python_env, "SEMJSCC_DATA": str(sample_root)}
+    script = str(REPO / "gr-semjscc" / "loopback_sim.py")
+    good = subprocess.run([sys.executable, script, "--data", "cifar10:test:4", "--out", str(tmp_path / "good")],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert good.returncode == 0 and "semjscc: 4 of 4 images decoded, PSNR" in good.stdout
+    assert json.loads((tmp_path / "good" / "metrics.json").read_text())["images_received"] == 4
+    bad = subprocess.run([sys.executable, script, "--data", "cifar10:test:4", "--snr", "-15",
+                          "--out", str(tmp_path / "bad")], env=env, capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 1 and "of 4 images decoded" in bad.stdout

@@ -19,7 +19,7 @@ from semjscc.phy.taps import parse_taps
 from semjscc.run.flowgraphs import load_flowgraph
 
 
-def _wait_until_idle(tb, n_images: int, timeout_s: float, quiet_s: float = 1.0):
+def wait_until_idle(tb, n_images: int, timeout_s: float, quiet_s: float = 1.0):
     """Block until the RX chain has processed everything: (time of last activity, timed out?).
 
     Done when the sink has every image, or when the receiver has taken in
@@ -63,7 +63,7 @@ def run_loopback(model: str, data: str, snr_db: float, cfo: float = 0.0, epsilon
     n_images = len(tb.source._images)
     started = time.time()
     tb.start()
-    finished, timed_out = _wait_until_idle(tb, n_images, timeout_s)
+    finished, timed_out = wait_until_idle(tb, n_images, timeout_s)
     tb.stop()
     tb.wait()
     summary = tb.sink.summary()
