@@ -108,3 +108,12 @@ def test_set_up_installs_what_gnu_radio_companion_needs():
     import gi
 
     gi.require_version("Gtk", "3.0")
+
+
+def test_every_command_line_option_says_what_it_does():
+    from semjscc.cli import build_parser
+
+    commands = next(a for a in build_parser()._actions if a.__class__.__name__ == "_SubParsersAction").choices
+    silent = [f"{name} {action.option_strings or action.dest}" for name, parser in commands.items()
+              for action in parser._actions if action.help is None]
+    assert silent == []

@@ -11,6 +11,8 @@ from pathlib import Path
 # the training channels (semjscc.channel.CHANNELS), named here so that --help does not import torch
 CHANNEL_NAMES = ("awgn", "fading", "identity", "ofdm")
 STANDARD_SNRS = [0.0, 5.0, 10.0, 15.0, 20.0]
+DEVICE_HELP = "torch device: auto (CUDA when there is one), cpu, cuda or cuda:N"
+DATA_ROOT_HELP = "data folder (default: $SEMJSCC_DATA, ../shared/data, the fetched data, the shipped sample)"
 
 
 def _number(text: str, what: str, low: float, high: float) -> float:
@@ -103,18 +105,18 @@ def apply_overrides(config, args):
 
 
 def add_common_training_options(p) -> None:
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", dest="batch_size", type=int)
-    p.add_argument("--lr", type=float)
-    p.add_argument("--seed", type=int)
-    p.add_argument("--data")
-    p.add_argument("--val-data", dest="val_data")
-    p.add_argument("--threads", type=int)
+    p.add_argument("--epochs", type=int, help="passes over the training images")
+    p.add_argument("--batch-size", dest="batch_size", type=int, help="images per step")
+    p.add_argument("--lr", type=float, help="peak learning rate (cosine decay to lr_min)")
+    p.add_argument("--seed", type=int, help="seed of initialisation, shuffling and channel noise")
+    p.add_argument("--data", help="training images (dataset spec, default cifar10:train)")
+    p.add_argument("--val-data", dest="val_data", help="validation images after each epoch (a test spec)")
+    p.add_argument("--threads", type=int, help="torch CPU threads (default: all cores)")
     p.add_argument("--precision", choices=["fp32", "bf16"],
                    help="bf16: autocast to bfloat16 (1.8x faster per step on a CPU with AMX; weights stay float32)")
     p.add_argument("--resume", action="store_true", help="continue from <out>.state.pt if present")
-    p.add_argument("--device", type=torch_device, default="cpu")
-    p.add_argument("--data-root", help="data folder (default: $SEMJSCC_DATA, ../shared/data, shipped sample)")
+    p.add_argument("--device", type=torch_device, default="cpu", help=DEVICE_HELP)
+    p.add_argument("--data-root", help=DATA_ROOT_HELP)
 
 
 def cmd_train(args) -> int:
@@ -150,15 +152,17 @@ def add_train_parser(sub) -> None:
     p = sub.add_parser("train", help="train a codec (checkpoint every epoch, resumable)")
     p.add_argument("--out", required=True, help="model checkpoint to write (.pt)")
     p.add_argument("--config", help="JSON file of training options (flags override it)")
-    p.add_argument("--arch", choices=["baseline", "adaptive"])
+    p.add_argument("--arch", choices=["baseline", "adaptive"],
+                   help="baseline: one SNR per model; adaptive: SNR-conditioned (default adaptive)")
     p.add_argument("--family", help="family recorded in the card (default: the architecture)")
-    p.add_argument("--k-over-n", dest="k_over_n", type=bandwidth_ratio)
+    p.add_argument("--k-over-n", dest="k_over_n", type=bandwidth_ratio,
+                   help="channel uses per source value, c/96 for an integer c (1/6, 1/12)")
     p.add_argument("--width", type=int, help="main model's channels (default 64, or the --init model's)")
     p.add_argument("--blocks", type=int, help="residual blocks per stage (default 1, or the --init model's)")
-    p.add_argument("--channel", choices=CHANNEL_NAMES)
+    p.add_argument("--channel", choices=CHANNEL_NAMES, help="training channel (default awgn)")
     p.add_argument("--pilots", type=int, help="pilots per block for the fading channel's estimate")
-    p.add_argument("--snr-min", dest="snr_min", type=snr_value)
-    p.add_argument("--snr-max", dest="snr_max", type=snr_value)
+    p.add_argument("--snr-min", dest="snr_min", type=snr_value, help="lowest training SNR (dB), drawn uniformly")
+    p.add_argument("--snr-max", dest="snr_max", type=snr_value, help="highest training SNR (dB)")
     p.add_argument("--snr", type=snr_value, help="train at one SNR (sets min and max)")
     add_common_training_options(p)
     p.add_argument("--init", help="start from this checkpoint's weights (fine-tuning)")
@@ -166,14 +170,17 @@ def add_train_parser(sub) -> None:
                    help="with --init: widen/deepen that adaptive codec to --width/--blocks, same function at the start")
     p.add_argument("--csi", action="store_true", default=None,
                    help="the decoder also reads each symbol's channel gain (OFDM); with --init, pass --grow as well")
-    p.add_argument("--max-images", dest="max_images", type=int)
+    p.add_argument("--max-images", dest="max_images", type=int, help="images per epoch (0: all)")
     p.add_argument("--ema", type=float, help="ship a moving average of the weights with this decay per step (e.g. 0.999)")
-    p.add_argument("--loss", choices=["mse", "semantic-importance", "tosc-sr"])
+    p.add_argument("--loss", choices=["mse", "semantic-importance", "tosc-sr"],
+                   help="distortion: MSE, or a semantic loss with --task-model (default mse)")
     p.add_argument("--task-model", dest="task_model", help="task network checkpoint for the semantic losses")
     p.add_argument("--semantic-weight", dest="semantic_weight", type=float, help="lambda of the semantic term")
     p.add_argument("--semantic-layer", dest="semantic_layer", help="task network layer the importance weights")
-    p.add_argument("--importance-reduce", dest="importance_reduce", choices=["element", "channel"])
-    p.add_argument("--importance-norm", dest="importance_norm", choices=["mean", "max", "softmax"])
+    p.add_argument("--importance-reduce", dest="importance_reduce", choices=["element", "channel"],
+                   help="semantic importance per feature element or per channel")
+    p.add_argument("--importance-norm", dest="importance_norm", choices=["mean", "max", "softmax"],
+                   help="how importance weights are normalised")
     p.add_argument("--divergence", choices=["ce", "kl"], help="TOSC-SR semantic distortion")
     p.set_defaults(func=cmd_train)
 
@@ -191,9 +198,9 @@ def cmd_train_task(args) -> int:
 
 def add_train_task_parser(sub) -> None:
     p = sub.add_parser("train-task", help="train a CIFAR-10 task network (the receiver's classifier)")
-    p.add_argument("--out", required=True)
-    p.add_argument("--arch", choices=["resnet", "vgg"])
-    p.add_argument("--width", type=int)
+    p.add_argument("--out", required=True, help="classifier checkpoint to write (.pt)")
+    p.add_argument("--arch", choices=["resnet", "vgg"], help="network (default resnet)")
+    p.add_argument("--width", type=int, help="channels of the first stage")
     add_common_training_options(p)
     p.set_defaults(func=cmd_train_task)
 
@@ -219,12 +226,12 @@ def cmd_eval_task(args) -> int:
 
 def add_eval_task_parser(sub) -> None:
     p = sub.add_parser("eval-task", help="top-1 accuracy of a task network (written into its model card)")
-    p.add_argument("--model", required=True)
+    p.add_argument("--model", required=True, help="classifier checkpoint or shipped task model name")
     p.add_argument("--data", default="cifar10:test,cifar10:test-jpeg",
                    help="comma-separated dataset specs (cifar10:test-jpeg: the 10,000 JPEG-derived images)")
-    p.add_argument("--device", type=torch_device, default="cpu")
+    p.add_argument("--device", type=torch_device, default="cpu", help=DEVICE_HELP)
     p.add_argument("--no-card", action="store_true", help="print only")
-    p.add_argument("--data-root")
+    p.add_argument("--data-root", help=DATA_ROOT_HELP)
     p.set_defaults(func=cmd_eval_task)
 
 
@@ -263,18 +270,18 @@ def add_eval_parser(sub) -> None:
     p = sub.add_parser("eval", help="PSNR / SSIM / MS-SSIM of a model per SNR, as JSON and a plot")
     p.add_argument("--model", required=True, help="checkpoint file or shipped model name")
     p.add_argument("--data", default="cifar10:test", help="dataset spec or folder (default cifar10:test)")
-    p.add_argument("--channel", default="awgn", choices=CHANNEL_NAMES)
+    p.add_argument("--channel", default="awgn", choices=CHANNEL_NAMES, help="channel model (default awgn)")
     p.add_argument("--pilots", type=int, default=16, help="pilots per block (fading channel)")
-    p.add_argument("--equalizer", default="mmse", choices=["mmse", "zf"])
+    p.add_argument("--equalizer", default="mmse", choices=["mmse", "zf"], help="fading channel: the equaliser")
     p.add_argument("--snr", type=parse_snr_list, default="0,5,10,15,20", help="'0,5,10' or 'start:stop:step'")
     p.add_argument("--json", help="write the report here (and a PNG plot beside it)")
     p.add_argument("--card", action="store_true", help="add the measured table to the model card")
     p.add_argument("--task-model", help="classifier for the 'accuracy' field (labelled data)")
     p.add_argument("--unseen-model", help="a second classifier, never used in training ('accuracy_unseen')")
-    p.add_argument("--batch-size", type=int, default=250)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", type=torch_device, default="cpu")
-    p.add_argument("--data-root")
+    p.add_argument("--batch-size", type=int, default=250, help="images per forward pass")
+    p.add_argument("--seed", type=int, default=0, help="seed of the channel noise")
+    p.add_argument("--device", type=torch_device, default="cpu", help=DEVICE_HELP)
+    p.add_argument("--data-root", help=DATA_ROOT_HELP)
     p.set_defaults(func=cmd_eval)
 
 
@@ -415,15 +422,15 @@ def add_loopback_parser(sub) -> None:
     p.add_argument("--cfo", type=frequency_offset, default=0.0, help="frequency offset, cycles/sample (channel_model's)")
     p.add_argument("--epsilon", type=clock_ratio, default=1.0, help="sample clock ratio (channel_model's; 1 = none)")
     p.add_argument("--taps", type=channel_taps, default="1.0", help="multipath taps, comma-separated complex literals")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seed of the channel noise and impairments")
     p.add_argument("--out", default="out/loopback", help="folder for decoded PNGs and metrics.json")
     p.add_argument("--json", help="write the link report here")
-    p.add_argument("--device", type=torch_device, default="auto")
+    p.add_argument("--device", type=torch_device, default="auto", help=DEVICE_HELP)
     p.add_argument("--samp-rate", type=positive("sample rate"), default=1e6, help="sample rate the RTF refers to")
     p.add_argument("--timeout", type=positive("timeout (s)"), default=600.0, help="give up after this many seconds")
     p.add_argument("--task-model", default="", help="classifier at the receiver: adds 'accuracy'")
     p.add_argument("--no-save", action="store_true", help="keep the metrics, skip writing decoded PNGs")
-    p.add_argument("--data-root")
+    p.add_argument("--data-root", help=DATA_ROOT_HELP)
     p.set_defaults(func=cmd_loopback)
 
 
@@ -436,14 +443,14 @@ def cmd_demo(args) -> int:
 
 def add_demo_parser(sub) -> None:
     p = sub.add_parser("demo", help="shipped images through the full flowgraph at several SNRs")
-    p.add_argument("--out", default="out/demo")
+    p.add_argument("--out", default="out/demo", help="folder for the decoded images, metrics and plots")
     p.add_argument("--model", default="", help="default: the main shipped model")
-    p.add_argument("--snr", type=parse_snr_list, default="0,5,10,15,20")
-    p.add_argument("--data", default="cifar10:test:16")
+    p.add_argument("--snr", type=parse_snr_list, default="0,5,10,15,20", help="Es/N0 of each run (dB)")
+    p.add_argument("--data", default="cifar10:test:16", help="the small images to send (dataset spec)")
     p.add_argument("--kodak", default="kodak:1", help="a large image to send as well ('' for none)")
     p.add_argument("--task-model", default=None,
                    help="classifier at the receiver for the labelled images (default: task_resnet; '' for none)")
-    p.add_argument("--device", default="auto")
+    p.add_argument("--device", default="auto", help=DEVICE_HELP)
     p.set_defaults(func=cmd_demo)
 
 
@@ -508,8 +515,8 @@ def cmd_bench(args) -> int:
 def add_bench_parser(sub) -> None:
     p = sub.add_parser("bench", help="benchmarks: codec quality, throughput, radio link (JSON + plots)")
     p.add_argument("what", choices=["codec", "baseline", "throughput", "radio", "ofdm", "rtf", "robustness",
-                                      "semantic", "importance", "cliff", "report"])
-    p.add_argument("--out", default="bench/results")
+                                      "semantic", "importance", "cliff", "report"], help="which benchmark")
+    p.add_argument("--out", default="bench/results", help="results folder (JSON + PNG)")
     p.add_argument("--data", default="cifar10:test", help="codec: dataset; radio: images for the loss table")
     p.add_argument("--snr", type=parse_snr_list, default=None,
                    help="SNRs (dB); default 0,5,10,15,20 (cliff: -5 to 25 in 2.5 dB steps)")
@@ -518,14 +525,16 @@ def add_bench_parser(sub) -> None:
     p.add_argument("--model", default="baseline_awgn_kn1-6_snr10",
                    help="radio: the model for the link tests; ofdm: the OFDM model")
     p.add_argument("--detect-data", default="cifar10:test-jpeg:4000", help="radio: images for the 0 dB detection count")
-    p.add_argument("--noise-samples", type=int, default=10_000_000)
+    p.add_argument("--noise-samples", type=int, default=10_000_000,
+                   help="radio: noise-only samples for the false-detection count")
     p.add_argument("--models", default="", help="semantic, rtf: comma-separated models")
     p.add_argument("--task-model", default="", help="semantic: the receiver's classifier")
     p.add_argument("--unseen-model", default="", help="semantic: a classifier no codec trained with")
     p.add_argument("--precision", default="fp32", choices=["fp32", "bf16"],
                    help="semantic: bf16 runs the networks in bfloat16 (large accuracy sweeps; no SSIM)")
     p.add_argument("--sweep", default="", help="semantic: more models (lambdas) for the trade-off curve only")
-    p.add_argument("--digital-codec", default="webp", choices=["webp", "jpeg2000"])
+    p.add_argument("--digital-codec", default="webp", choices=["webp", "jpeg2000"],
+                   help="semantic: the image codec of the capacity-rate reference")
     p.add_argument("--layer", default="layer2", help="importance: the task network layer")
     p.add_argument("--ratios", default="1/12,1/6", help="cliff: bandwidth ratios k/n")
     p.add_argument("--codecs", default="hevc,avif,webp,jpeg", help="cliff: image codecs of the digital link")
