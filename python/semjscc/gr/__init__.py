@@ -8,6 +8,7 @@ Every block of both chains takes one :class:`LinkProfile` (in GRC: one variable)
 headless flowgraphs and the command line never load Qt.
 """
 
+from semjscc.gr.completion import finish_when_done
 from semjscc.gr.equalizer import equalizer
 from semjscc.gr.frame_sync import frame_sync
 from semjscc.gr.framer import framer
@@ -42,24 +43,6 @@ def require_usrp(args: str) -> None:
         raise SystemExit(f"semjscc: no UHD device answers to --args {args!r}: check its cable and power, run "
                          "uhd_find_devices and pass its serial (--args serial=...); to try the link without a "
                          "radio, run gr-semjscc/loopback_sim.py")
-
-
-def finish_when_done(tb, timeout_s: float = 3600.0) -> None:
-    """Run from a loopback flowgraph's main: stop it once every image is through (or lost on the way), print
-    a summary line, and exit with status 1 when images were lost, so ``python loopback_sim.py`` ends and can
-    gate a script."""
-    from semjscc.run.loopback import wait_until_idle
-
-    sent = len(tb.source._images)
-    _, timed_out = wait_until_idle(tb, sent, timeout_s)
-    tb.stop()
-    tb.wait()
-    summary = tb.sink.summary()
-    decoded = summary.get("images_received", 0)
-    psnr = f", PSNR {summary['psnr']:.2f} dB" if summary.get("psnr") is not None else ""
-    print(f"semjscc: {decoded} of {sent} images decoded{psnr}{' (timed out)' if timed_out else ''}", flush=True)
-    if timed_out or decoded < sent:
-        raise SystemExit(1)
 
 
 def channel_taps(profile: LinkProfile, taps) -> list:

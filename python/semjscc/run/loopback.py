@@ -14,32 +14,10 @@ import time
 
 import numpy as np
 
+from semjscc.gr.completion import wait_until_idle
 from semjscc.link.loopback import link_report
 from semjscc.phy.taps import parse_taps
 from semjscc.run.flowgraphs import load_flowgraph
-
-
-def wait_until_idle(tb, n_images: int, timeout_s: float, quiet_s: float = 1.0):
-    """Block until the RX chain has processed everything: (time of last activity, timed out?).
-
-    Done when the sink has every image, or when the receiver has taken in
-    (nearly) all the samples the transmitter produced, its decoder is idle and
-    nothing has changed for ``quiet_s`` (images lost on the way).
-    """
-    started = time.time()
-    last_change, last_state = time.time(), None
-    while time.time() - started < timeout_s:
-        state = (tb.source.sent, tb.rx.sync.samples, tb.rx.decoder.counters()["images_decoded"], tb.sink.received)
-        if state != last_state:
-            last_change, last_state = time.time(), state
-        all_sent = tb.source.sent >= n_images
-        if all_sent and tb.sink.received >= n_images and tb.rx.decoder.idle():
-            return time.time(), False
-        all_received = tb.rx.sync.samples >= 0.99 * tb.tx.counters()["samples_sent"]
-        if all_sent and all_received and tb.tx.idle() and tb.rx.decoder.idle() and time.time() - last_change > quiet_s:
-            return last_change, False
-        time.sleep(0.05)
-    return time.time(), True
 
 
 FLOWGRAPHS = {"single-carrier": "loopback_sim", "ofdm": "loopback_ofdm"}
