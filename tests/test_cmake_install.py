@@ -20,6 +20,8 @@ def test_install_into_a_temporary_prefix(tmp_path, python_env):
     site = next(prefix.glob("lib/python3*/site-packages"))
     installed = sorted(path.name for path in (prefix / "share/gnuradio/grc/blocks").glob("semjscc_*.block.yml"))
     assert installed == sorted(path.name for path in (REPO / "grc").glob("*.block.yml")) and installed
+    examples = prefix / "share" / "gr-semjscc" / "examples"  # where GNU Radio users look for flowgraphs
+    assert (examples / "loopback_sim.grc").is_file() and (examples / "loopback_sim.py").is_file()
     env = dict(python_env, PYTHONPATH=str(site))
     probe = "from gnuradio import semjscc as blocks; import semjscc; print(semjscc.__file__); print(blocks.jscc_rx)"
     out = subprocess.run([sys.executable, "-c", probe], env=env, cwd=tmp_path, check=True,

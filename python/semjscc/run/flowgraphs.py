@@ -8,8 +8,8 @@ from semjscc.store.paths import CHECKOUT_ROOT
 
 
 def flowgraph_dir() -> Path:
-    for candidate in (CHECKOUT_ROOT / "gr-semjscc", Path(sys.prefix) / "share" / "gr-semjscc" / "flowgraphs",
-                      Path("/usr/local/share/gr-semjscc/flowgraphs")):
+    for candidate in (CHECKOUT_ROOT / "gr-semjscc", Path(sys.prefix) / "share" / "gr-semjscc" / "examples",
+                      Path("/usr/local/share/gr-semjscc/examples")):
         if (candidate / "loopback_sim.py").is_file():
             return candidate
     raise FileNotFoundError("the gr-semjscc flowgraphs (loopback_sim.py) are not installed")
