@@ -139,3 +139,14 @@ def test_data_check_refuses_the_sample_and_partial_sets(tmp_path, sample_root, c
     (tmp_path / "kodak").mkdir()
     missing = missing_full_data(tmp_path)
     assert [item.split()[0] for item in missing] == ["cifar10:train", "cifar10:test", "kodak"]
+
+
+def test_the_shipped_sample_never_stands_in_silently(tmp_path, sample_root, monkeypatch):
+    import warnings
+
+    monkeypatch.setenv("SEMJSCC_DATA", str(tmp_path))  # a data folder without the sets
+    with pytest.warns(UserWarning, match="shipped sample stand in; get the full set with: semjscc data fetch kodak"):
+        assert len(load_dataset("kodak:1")) == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # asked for by name: no warning
+        assert len(load_dataset("cifar10:test:4", sample_root)) == 4

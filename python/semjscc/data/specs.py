@@ -14,6 +14,7 @@ CIFAR-10 files understood under ``<root>/cifar10``:
 
 import os
 import pickle
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -47,9 +48,9 @@ def load_dataset(spec: str, root=None) -> ImageSet:
     name, _, rest = spec.partition(":")
     split, _, count = rest.partition(":")
     if name == "cifar10":
-        dataset = _load_cifar10(split or "test", _roots(root))
+        dataset = _warn_if_sample(spec, _load_cifar10(split or "test", _roots(root)), root)
     elif name == "kodak":
-        dataset = _load_first_folder("kodak", _roots(root))
+        dataset = _warn_if_sample(spec, _load_first_folder("kodak", _roots(root)), root)
         split, count = "", split
     elif Path(spec).exists():
         dataset = load_folder(Path(spec)) if Path(spec).is_dir() else _single_file(Path(spec))
@@ -64,6 +65,16 @@ def load_dataset(spec: str, root=None) -> ImageSet:
             raise ValueError(f"bad image count {count!r} in dataset spec {spec!r}")
         dataset = dataset.subset(int(count))
     dataset.name = spec
+    return dataset
+
+
+def _warn_if_sample(spec: str, dataset: ImageSet, root) -> ImageSet:
+    """The shipped sample never stands in silently: say so unless it was the data folder asked for."""
+    asked = root if root is not None else os.environ.get("SEMJSCC_DATA")
+    asked_for_sample = asked is not None and Path(asked).resolve() == SAMPLE_ROOT.resolve()
+    if Path(dataset.name).resolve().is_relative_to(SAMPLE_ROOT.resolve()) and not asked_for_sample:
+        warnings.warn(f"{spec}: no full data set found, so the {len(dataset)} images of the shipped sample stand "
+                      f"in; get the full set with: semjscc data fetch {spec.partition(':')[0]}", stacklevel=3)
     return dataset
 
 
