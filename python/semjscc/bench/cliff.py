@@ -19,7 +19,6 @@
 
 import json
 import math
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +30,7 @@ from semjscc.data import load_dataset
 from semjscc.data.metrics import image_metrics
 from semjscc.digital.capacity import capacity_bytes, compress_to_budgets
 from semjscc.digital.channel_code import decode_files, encode_files, plan_block
-from semjscc.digital.codec import MEAN_COLOR, parse_ratio
+from semjscc.digital.codec import MEAN_COLOR, DigitalCodec, parse_ratio
 from semjscc.digital.mcs import MCS_TABLE, choose_mcs
 from semjscc.digital.source import decode_image, fit_to_budget
 from semjscc.evaluate.quality import evaluate
@@ -154,6 +153,8 @@ def envelope(scores: SourceScores, symbols: int, codecs, snrs, bler: dict) -> di
     """Per header convention, the best expected PSNR over codec x MCS at each SNR (BLER from the table)."""
     out = {}
     for known in (False, True):
+        qualities = {(mcs.name, codec): scores.at_budget(codec, plan_block(symbols, mcs).capacity_bytes, known)[0]
+                     for mcs in MCS_TABLE for codec in codecs}  # the same at every SNR
         rows = []
         for snr in snrs:
             best = None
@@ -161,10 +162,8 @@ def envelope(scores: SourceScores, symbols: int, codecs, snrs, bler: dict) -> di
                 curve = bler.get(mcs.name, {})
                 keys = sorted(curve, key=float)
                 failure = float(np.interp(snr, [float(k) for k in keys], [curve[k] for k in keys])) if keys else 1.0
-                budget = plan_block(symbols, mcs).capacity_bytes
                 for codec in codecs:
-                    quality, _ = scores.at_budget(codec, budget, known)
-                    expected = (1 - failure) * quality + failure * scores.lost
+                    expected = (1 - failure) * qualities[(mcs.name, codec)] + failure * scores.lost
                     psnr = float(expected[:, 0].mean())
                     if best is None or psnr > best["psnr"]:
                         best = {"snr_db": float(snr), "codec": codec, "mcs": mcs.name, "bler": failure,
@@ -215,13 +214,14 @@ def flowgraph_check(data: str, bler: dict, symbols: int, design_snr: float = 10.
     mcs = choose_mcs(design_snr, bler)
     curve = {float(snr): value for snr, value in bler[mcs.name].items()}
     middle = min(snr for snr, value in curve.items() if value < 0.5)
-    spec = f"digital:{codec}:{mcs.name}:{Fraction(k_over_n).limit_denominator(96)}"
-    dataset = load_dataset(f"{data.split(':')[0]}:test:{images}")
+    spec = DigitalCodec(codec, mcs, k_over_n).spec
+    test_spec = f"{data.split(':')[0]}:test:{images}"
+    dataset = load_dataset(test_spec)
     impairments = {"cfo": 0.001, "epsilon": 1.00002}
     rows = []
     for snr in (middle - 0.5, middle, middle + 0.5):
         seed = int(snr * 10)
-        flowgraph = run_loopback(spec, f"{data.split(':')[0]}:test:{images}", snr, seed=seed,
+        flowgraph = run_loopback(spec, test_spec, snr, seed=seed,
                                  out="out/cliff_flowgraph", device="cpu", timeout_s=600, save_images=False,
                                  **impairments)
         offline = simulate_link(load_link_codec(spec, "cpu"), dataset, snr, seed=seed + 1, **impairments)

@@ -19,7 +19,7 @@ from fractions import Fraction
 import numpy as np
 import torch
 
-from semjscc.codec.bandwidth import symbol_count
+from semjscc.codec.bandwidth import ratio_label, symbol_count
 from semjscc.digital.channel_code import decode_files, encode_files, plan_block
 from semjscc.digital.mcs import Mcs, choose_mcs, parse_mcs, shipped_bler_table
 from semjscc.digital.source import CODECS, SourceDecodeError, check_codec, decode_image, fit_to_budget
@@ -35,7 +35,7 @@ def is_digital_spec(text) -> bool:
 
 def parse_ratio(text: str) -> float:
     try:
-        ratio = Fraction(text.replace("kn", "").replace("-", "/"))
+        ratio = Fraction(text)
     except (ValueError, ZeroDivisionError):
         raise ValueError(f"bandwidth ratio {text!r} is not a fraction like 1/6") from None
     return float(ratio)
@@ -73,7 +73,7 @@ class DigitalCodec:
 
     @property
     def spec(self) -> str:
-        return f"{SPEC_PREFIX}{self.source}:{self.mcs.name}:{Fraction(self.k_over_n).limit_denominator(96)}"
+        return f"{SPEC_PREFIX}{self.source}:{self.mcs.name}:{ratio_label(self.k_over_n)}"
 
     @property
     def wire_id(self) -> int:
