@@ -40,6 +40,7 @@ class JSCCModel(nn.Module):
 
     arch = "abstract"
     csi = False
+    flags = 0  # the header's flags: analog symbols
 
     def __init__(self, k_over_n: float):
         super().__init__()

@@ -45,12 +45,12 @@ class LinkCodec:
     @property
     def wire_id(self) -> int:
         """The header's model field: a receiver refuses frames coded by another model."""
-        return self.codec.wire_id if isinstance(self.codec, DigitalCodec) else wire_model_id(self.uid)
+        return wire_model_id(self.uid)
 
     @property
     def flags(self) -> int:
         """The header's flags: what kind of payload the frames carry."""
-        return self.codec.flags if isinstance(self.codec, DigitalCodec) else 0
+        return self.codec.flags
 
 
 def load_link_codec(model, device: str = "auto") -> LinkCodec:
@@ -58,7 +58,7 @@ def load_link_codec(model, device: str = "auto") -> LinkCodec:
     dev = pick_device(device)
     if is_digital_spec(model):
         codec = DigitalCodec.from_spec(model)
-        return LinkCodec(codec, dev, f"{codec.wire_id:04x}", codec.spec)
+        return LinkCodec(codec, dev, f"{codec.wire_id:04x}", codec.spec)  # the uid is its wire id
     path = resolve_model(model)
     codec, payload = load_model(path, device=dev)
     trained = payload.get("meta", {}).get("snr_range_db")
