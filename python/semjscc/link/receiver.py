@@ -181,7 +181,7 @@ class Receiver:
         pairs = np.stack([symbols for _, symbols, _ in batch])
         tensor = torch.from_numpy(np.ascontiguousarray(pairs[..., 0])).to(self.model.device)
         gains = torch.from_numpy(np.ascontiguousarray(pairs[..., 1].real)).to(self.model.device)
-        with torch.no_grad():
+        with torch.inference_mode():
             images, losses = self.model.codec.decode_images(tensor, (padded_size(height), padded_size(width)),
                                                             torch.tensor(snrs), gains)
             images = images.clamp(0, 1)

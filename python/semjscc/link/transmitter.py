@@ -51,8 +51,9 @@ class Encoder:
     def encode(self, batch: list):
         """(SymbolBatch, complex64 symbols (count, n)) for a batch of (image meta, image) from ``take_batch``."""
         images = np.stack([pad_to_multiple(image) for _, image in batch])
-        tensor = torch.from_numpy(images).permute(0, 3, 1, 2).float().div(255.0).to(self.model.device)
-        with torch.no_grad():
+        # bytes cross to the device, not floats; the NHWC->NCHW view is channels-last, as the weights are
+        tensor = torch.from_numpy(images).to(self.model.device).permute(0, 3, 1, 2).float().div_(255.0)
+        with torch.inference_mode():
             symbols = self.model.codec.encode(tensor, self.snr_db).cpu().numpy().astype(np.complex64)
         first_meta, first_image = batch[0]
         described = SymbolBatch(model_id=self.model.wire_id, first_id=int(first_meta["image_id"]), count=len(batch),
