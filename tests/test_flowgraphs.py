@@ -1,6 +1,7 @@
 """The shipped flowgraphs: each .grc compiles with grcc, and each runs headless."""
 
 import gc
+import importlib
 import json
 import shutil
 import subprocess
@@ -99,7 +100,7 @@ def run_usrp_tx(monkeypatch, spec, images):
                         data=spec, rate=0, repeat=0, device="cpu")
     tb.start()
     deadline = time.time() + 30
-    while time.time() < deadline and (tb.tx.counters()["images_encoded"] < images or not tb.tx.idle()
+    while time.time() < deadline and (tb.tx.counters()["images_encoded"] < images or not tb.tx.idle(images)
                                       or len(captured.block.data()) < tb.tx.counters()["samples_sent"]):
         time.sleep(0.05)
     time.sleep(0.2)
@@ -216,6 +217,22 @@ def test_loopback_takes_its_images_and_references_from_the_data_root_it_is_given
                           timeout_s=60, data_root=str(root))
     assert report["images_decoded"] == 4 and not report["timed_out"]
     assert abs(report["impl_loss_db"]) < 0.5  # flowgraph and ideal reference scored the same images
+
+
+def test_a_loopback_waits_for_an_image_still_on_its_way_to_a_slow_encoder(tmp_path, sample_root, monkeypatch):
+    from semjscc.run.loopback import run_loopback
+
+    jscc_encoder = importlib.import_module("semjscc.gr.jscc_encoder")
+    unpack = jscc_encoder.image_from_pdu
+
+    def slow_unpack(meta, pixels):  # a large image: nothing queued, nothing sent for longer than the quiet time
+        time.sleep(1.5)
+        return unpack(meta, pixels)
+    monkeypatch.setattr(jscc_encoder, "image_from_pdu", slow_unpack)
+    monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
+    report = run_loopback(str(SHIPPED_BASELINE), "cifar10:test:2", 20.0, out=str(tmp_path / "rx"), device="cpu",
+                          timeout_s=60)
+    assert report["images_decoded"] == 2 and not report["timed_out"]
 
 
 def test_a_loopback_that_times_out_says_so(tmp_path, sample_root, monkeypatch):

@@ -20,7 +20,7 @@ def wait_until_idle(tb, n_images: int, timeout_s: float, quiet_s: float = 1.0):
         if all_sent and tb.sink.received >= n_images and tb.rx.decoder.idle():
             return time.time(), False
         all_received = tb.rx.sync.samples >= 0.99 * tb.tx.counters()["samples_sent"]
-        if all_sent and all_received and tb.tx.idle() and tb.rx.decoder.idle() and time.time() - last_change > quiet_s:
+        if all_sent and all_received and tb.tx.idle(n_images) and tb.rx.decoder.idle() and time.time() - last_change > quiet_s:
             return last_change, False
         time.sleep(0.05)
     return time.time(), True

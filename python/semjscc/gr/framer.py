@@ -20,6 +20,7 @@ class framer(gr.basic_block):
     def __init__(self, profile=LinkProfile()):
         gr.basic_block.__init__(self, name="semjscc_framer", in_sig=None, out_sig=None)
         self.profile = profile
+        self.batches = 0  # symbol batch PDUs handled, good or bad
         self.frames = 0
         self.dropped = DropCounter("framer")
         self.message_port_register_in(pmt.intern("symbols"))
@@ -27,6 +28,12 @@ class framer(gr.basic_block):
         self.set_msg_handler(pmt.intern("symbols"), self._handle)
 
     def _handle(self, msg):
+        try:
+            self._publish(msg)
+        finally:  # counted once all it makes is out: a completion check never sees a half-handled PDU
+            self.batches += 1
+
+    def _publish(self, msg):
         try:
             meta, symbols = parse_pdu(msg)
             framed = frames(SymbolBatch.from_pdu(meta), symbols, self.profile)

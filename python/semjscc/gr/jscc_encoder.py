@@ -28,7 +28,9 @@ class jscc_encoder(WorkerBlock, gr.basic_block):
             raise ValueError(f"max_batch must be at least 1, not {max_batch}")
         self.encoder = Encoder(load_link_codec(model, device), float(snr_db))
         self.max_batch = int(max_batch)
+        self.received = 0  # image PDUs handled, good or bad: with ``batches`` what is still in flight
         self.encoded = 0
+        self.batches = 0
         self.dropped = DropCounter("jscc_encoder")
         self.worker = BatchWorker("semjscc-encoder", lambda queue: take_batch(queue, self.max_batch), self._encode,
                                   drain=False, on_error=lambda item, err: self.dropped.drop("encoder_error", err))
@@ -44,6 +46,12 @@ class jscc_encoder(WorkerBlock, gr.basic_block):
         self.encoder.snr_db = float(snr_db)
 
     def _handle(self, msg):
+        try:
+            self._queue(msg)
+        finally:  # counted once queued or dropped, so ``received`` never runs ahead of the queue
+            self.received += 1
+
+    def _queue(self, msg):
         try:
             meta, pixels = parse_pdu(msg)
             image = image_from_pdu(meta, pixels)
@@ -61,3 +69,4 @@ class jscc_encoder(WorkerBlock, gr.basic_block):
         described, symbols = self.encoder.encode(batch)
         self.encoded += len(batch)
         self.message_port_pub(pmt.intern("symbols"), make_pdu(described.to_pdu(), symbols.reshape(-1)))
+        self.batches += 1

@@ -33,9 +33,11 @@ class jscc_tx(gr.hier_block2):
     def set_amplitude(self, amplitude):
         self.modulator.set_amplitude(amplitude)
 
-    def idle(self) -> bool:
-        """True when the encoder has nothing queued (for run-to-completion)."""
-        return self.encoder.idle()
+    def idle(self, images_sent: int) -> bool:
+        """True when the ``images_sent`` images handed to ``images`` have all become bursts (or been dropped):
+        nothing waits in the encoder's queue or in a message queue between the stages."""
+        return (self.encoder.received >= images_sent and self.encoder.idle()
+                and self.framer.batches >= self.encoder.batches and self.modulator.frames >= self.framer.frames)
 
     def counters(self) -> dict:
         dropped = {name: block.dropped.as_dict() for name, block in

@@ -21,6 +21,7 @@ class modulator(gr.basic_block):
         gr.basic_block.__init__(self, name="semjscc_modulator", in_sig=None, out_sig=None)
         self.profile = profile
         self.amplitude = float(amplitude)
+        self.frames = 0  # frame PDUs handled, good or bad
         self.bursts = 0
         self.samples = 0
         self.dropped = DropCounter("modulator")
@@ -32,6 +33,12 @@ class modulator(gr.basic_block):
         self.amplitude = float(amplitude)
 
     def _handle(self, msg):
+        try:
+            self._publish(msg)
+        finally:  # counted once all it makes is out: a completion check never sees a half-handled PDU
+            self.frames += 1
+
+    def _publish(self, msg):
         try:
             meta, symbols = parse_pdu(msg)
             samples = modulate(symbols, self.profile, self.amplitude)
