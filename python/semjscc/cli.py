@@ -129,10 +129,11 @@ def cmd_train(args) -> int:
     if args.snr is not None:
         config.snr_min = config.snr_max = args.snr
     trainer = Trainer(config, Path(args.out), data_root=args.data_root, device=args.device)
-    if args.resume and trainer.resume():
+    if args.resume and trainer.resume() and trainer.ranks.main:
         print(f"resumed {args.out} at epoch {trainer.epoch}/{config.epochs}", flush=True)
     trainer.run()
-    print(f"saved {args.out}")
+    if trainer.ranks.main:
+        print(f"saved {args.out}")
     return 0
 
 

@@ -16,7 +16,9 @@ from typing import Optional
 
 import numpy as np
 import torch
+from torch.nn.parallel import DistributedDataParallel
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from torch.utils.data import DistributedSampler
 from tqdm import tqdm
 
 from semjscc.channel import build_channel
@@ -29,6 +31,7 @@ from semjscc.data.metrics import psnr_per_image, quantize
 from semjscc.semantic.losses import build_loss
 from semjscc.semantic.task_models import load_task_model
 from semjscc.store.checkpoint import CheckpointError, load_training_state, read_checkpoint, save_training_state
+from semjscc.train.distributed import check_replicas_agree, join, leave, rank_batch, summed
 
 
 @dataclass
@@ -109,11 +112,12 @@ class Trainer:
         self.out = Path(out)
         self.state_path = self.out.with_suffix(".state.pt")
         self.log_path = self.out.with_suffix(".log.jsonl")
-        self.device = torch.device(device)
+        self.ranks, self.device = join(device)
+        self.batch_size = rank_batch(config.batch_size, self.ranks)
         check_precision(config.precision, self.device)
         if config.threads:
             torch.set_num_threads(config.threads)
-        torch.manual_seed(config.seed)
+        torch.manual_seed(config.seed + self.ranks.rank)  # each rank its own noise; DDP copies rank 0's weights
         train = load_dataset(config.data, data_root)
         if config.max_images:
             train = train.subset(config.max_images)
@@ -125,6 +129,7 @@ class Trainer:
         self.val_images = to_tensor(val.images).to(self.device).contiguous(memory_format=torch.channels_last)
         self.model = initial_model(config)
         self.model.to(self.device, memory_format=torch.channels_last)
+        self.network = DistributedDataParallel(self.model) if self.ranks.distributed else self.model
         self.channel = build_channel(config.channel, **({"pilots": config.pilots} if config.channel == "fading" else {}))
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.lr)
         self.average = None
@@ -178,11 +183,14 @@ class Trainer:
         self.model.train()
         for group in self.optimizer.param_groups:
             group["lr"] = self.learning_rate()
-        order = torch.randperm(len(self.train_images))
-        size = self.config.batch_size
+        sampler = DistributedSampler(range(len(self.train_images)), self.ranks.size, self.ranks.rank,
+                                     seed=self.config.seed, drop_last=True)
+        sampler.set_epoch(self.epoch)
+        order = torch.tensor(list(sampler))
+        size = self.batch_size
         total, count = 0.0, 0
         bar = tqdm(range(0, len(order) - size + 1, size), desc=f"epoch {self.epoch + 1}/{self.config.epochs}",
-                   leave=False, mininterval=5)
+                   leave=False, mininterval=5, disable=not self.ranks.main)
         for start in bar:
             index = order[start:start + size]
             batch = self.train_images[index].to(self.device).float().div_(255.0)
@@ -191,7 +199,7 @@ class Trainer:
             flip = torch.rand(batch.shape[0], device=self.device) < 0.5
             batch = torch.where(flip[:, None, None, None], batch.flip(-1), batch)
             with mixed_precision(self.config.precision, self.device):
-                decoded = self.model(batch, self.channel, self.sample_snr(batch.shape[0]))
+                decoded = self.network(batch, self.channel, self.sample_snr(batch.shape[0]))
                 loss, parts = self.loss_fn(decoded.float(), batch, labels)
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -201,6 +209,7 @@ class Trainer:
             total += parts["mse"].item() * batch.shape[0]
             count += batch.shape[0]
             bar.set_postfix(mse=f"{total / count:.5f}", refresh=False)
+        total, count = summed([total, count], self.ranks, self.device)
         return total / max(count, 1)
 
     def validate(self) -> dict:
@@ -230,7 +239,7 @@ class Trainer:
             "training": {**asdict(self.config), "train_images": len(self.train_images),
                          "train_data": self.train_name, "epochs_done": self.epoch,
                          "wall_time_s": round(self.wall_s, 1), "torch": torch.__version__,
-                         "threads": torch.get_num_threads()},
+                         "threads": torch.get_num_threads(), "processes": self.ranks.size},
             "history": self.history,
         }
 
@@ -240,16 +249,26 @@ class Trainer:
                             self.average)
 
     def run(self) -> dict:
-        while self.epoch < self.config.epochs:
-            started = time.time()
-            train_mse = self.train_epoch()
-            self.epoch += 1
-            self.wall_s += time.time() - started
-            row = {"epoch": self.epoch, "train_mse": round(train_mse, 6),
-                   "lr": self.optimizer.param_groups[0]["lr"], "wall_s": round(self.wall_s, 1), **self.validate()}
-            self.history.append(row)
-            self.save()
-            with open(self.log_path, "a") as log:
-                log.write(json.dumps(row) + "\n")
-            print(json.dumps(row), flush=True)
+        try:
+            while self.epoch < self.config.epochs:
+                started = time.time()
+                train_mse = self.train_epoch()
+                self.epoch += 1
+                self.wall_s += time.time() - started
+                check_replicas_agree(self.model, self.ranks)
+                row = {"epoch": self.epoch, "train_mse": round(train_mse, 6),
+                       "lr": self.optimizer.param_groups[0]["lr"], "wall_s": round(self.wall_s, 1)}
+                if self.ranks.main:
+                    self._finish_epoch(row)
+        finally:
+            leave(self.ranks)
         return self.meta()
+
+    def _finish_epoch(self, row: dict) -> None:
+        """Validate, save and log (rank 0's work: the others go on to the next epoch)."""
+        row.update(self.validate())
+        self.history.append(row)
+        self.save()
+        with open(self.log_path, "a") as log:
+            log.write(json.dumps(row) + "\n")
+        print(json.dumps(row), flush=True)
