@@ -78,9 +78,11 @@ def check_replicas_agree(model: torch.nn.Module, ranks: Ranks) -> None:
         raise RuntimeError(f"rank {ranks.rank}: the replicas' weights differ by up to {spread.item():.3g}")
 
 
-def leave(ranks: Ranks) -> None:
-    """Wait for rank 0 to finish its last save, then leave together (a rank that exits while gloo still
-    talks to it aborts)."""
+def leave(ranks: Ranks, wait: bool = True) -> None:
+    """Leave the group; ``wait`` first for rank 0 to finish its last save, so all leave together (a rank
+    that exits while gloo still talks to it aborts).  A failed run leaves without waiting: the other ranks
+    may never arrive, and ``torchrun`` stops them."""
     if ranks.distributed and dist.is_initialized():
-        dist.barrier()
+        if wait:
+            dist.barrier()
         dist.destroy_process_group()

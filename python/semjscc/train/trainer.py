@@ -260,8 +260,10 @@ class Trainer:
                        "lr": self.optimizer.param_groups[0]["lr"], "wall_s": round(self.wall_s, 1)}
                 if self.ranks.main:
                     self._finish_epoch(row)
-        finally:
-            leave(self.ranks)
+        except BaseException:
+            leave(self.ranks, wait=False)
+            raise
+        leave(self.ranks)
         return self.meta()
 
     def _finish_epoch(self, row: dict) -> None:
