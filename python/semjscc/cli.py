@@ -125,7 +125,7 @@ def cmd_train(args) -> int:
     config = TrainConfig.from_json(args.config) if args.config else TrainConfig()
     given = set(json.loads(Path(args.config).read_text())) if args.config else set()
     config = apply_overrides(config, args)
-    inherit_size_from_init(config, given | {key for key in ("width", "blocks") if getattr(args, key) is not None})
+    inherit_size_from_init(config, given | {key for key in ("k_over_n", "width", "blocks", "groups", "region") if getattr(args, key) is not None})
     if args.snr is not None:
         config.snr_min = config.snr_max = args.snr
     trainer = Trainer(config, Path(args.out), data_root=args.data_root, device=args.device)
@@ -139,12 +139,12 @@ def cmd_train(args) -> int:
 
 def inherit_size_from_init(config, given: set) -> None:
     """A fine-tune or continuation of a main model keeps the size its --init has unless told otherwise."""
-    if not config.init or config.grow or config.arch != "adaptive":
+    if not config.init or config.grow or config.arch not in ("adaptive", "rate-adaptive"):
         return
     from semjscc.store.checkpoint import read_checkpoint
 
     model = read_checkpoint(config.init)["model"]
-    for key in ("width", "blocks", "csi"):
+    for key in ("k_over_n", "width", "blocks", "csi", "groups", "region"):
         if key not in given and key in model:
             setattr(config, key, model[key])
 
@@ -153,8 +153,9 @@ def add_train_parser(sub) -> None:
     p = sub.add_parser("train", help="train a codec (checkpoint every epoch, resumable)")
     p.add_argument("--out", required=True, help="model checkpoint to write (.pt)")
     p.add_argument("--config", help="JSON file of training options (flags override it)")
-    p.add_argument("--arch", choices=["baseline", "adaptive"],
-                   help="baseline: one SNR per model; adaptive: SNR-conditioned (default adaptive)")
+    p.add_argument("--arch", choices=["baseline", "adaptive", "rate-adaptive"],
+                   help="baseline: one SNR per model; adaptive: SNR-conditioned (default adaptive); "
+                        "rate-adaptive: SNR-conditioned at nested budgets (start it with --init from an adaptive one)")
     p.add_argument("--family", help="family recorded in the card (default: the architecture)")
     p.add_argument("--k-over-n", dest="k_over_n", type=bandwidth_ratio,
                    help="channel uses per source value, c/96 for an integer c (1/6, 1/12)")
@@ -171,6 +172,11 @@ def add_train_parser(sub) -> None:
                    help="with --init: widen/deepen that adaptive codec to --width/--blocks, same function at the start")
     p.add_argument("--csi", action="store_true", default=None,
                    help="the decoder also reads each symbol's channel gain (OFDM); with --init, pass --grow as well")
+    p.add_argument("--groups", type=int, help="rate-adaptive: nested latent groups, budgets k/n x 1..groups/groups "
+                                              "(default 4)")
+    p.add_argument("--region", type=int, help="rate-adaptive: a concept's side in latent pixels (default 2)")
+    p.add_argument("--concept-fraction", dest="concept_fraction", type=float,
+                   help="rate-adaptive: share of images trained with a random depth per concept (default 0.25)")
     p.add_argument("--max-images", dest="max_images", type=int, help="images per epoch (0: all)")
     p.add_argument("--ema", type=float, help="ship a moving average of the weights with this decay per step (e.g. 0.999)")
     p.add_argument("--loss", choices=["mse", "semantic-importance", "tosc-sr"],

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from semjscc.codec.layers import GDN, ResidualBlock, SNRAttention
-from semjscc.codec.models import AdaptiveJSCC
+from semjscc.codec.models import AdaptiveJSCC, RateAdaptiveJSCC
 
 
 def grow_model(old: AdaptiveJSCC, width: int, blocks: int, seed: int = 0, csi: bool = False) -> AdaptiveJSCC:
@@ -83,3 +83,19 @@ def _make_identity(block: ResidualBlock) -> None:
     last.weight.zero_()
     last.bias.zero_()
     block.act.weight.fill_(1.0)
+
+
+def rate_adaptive_from(old: AdaptiveJSCC, groups: int, region: int) -> RateAdaptiveJSCC:
+    """A rate-adaptive codec that starts from a trained main codec's weights.
+
+    At full depth it computes what ``old`` computes: the decoder's extra input (the sent-depth map)
+    is read through zero weights until training teaches it what a missing group means.
+    """
+    if type(old) is not AdaptiveJSCC or old.csi:
+        raise ValueError(f"a rate-adaptive codec starts from a main (adaptive, no CSI) codec, not {old.config()}")
+    new = RateAdaptiveJSCC(old.k_over_n, width=old.width, blocks=old.blocks, groups=groups, region=region)
+    state = dict(old.state_dict())
+    head = state["decoder_net.head.0.weight"]
+    state["decoder_net.head.0.weight"] = torch.cat([head, torch.zeros_like(head[:, :1])], dim=1)
+    new.load_state_dict(state)
+    return new

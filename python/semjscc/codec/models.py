@@ -11,6 +11,7 @@ from torch import nn
 from semjscc.codec.bandwidth import check_image_size, latent_channels, DOWNSAMPLE
 from semjscc.codec.layers import GDN, ResidualBlock, SNRAttention
 from semjscc.codec.power import normalize_power
+from semjscc.codec.rate import check_depth, concept_grid, latent_mask, symbols_sent, uniform_depth
 from semjscc.store.checkpoint import check_bounds
 
 
@@ -40,6 +41,7 @@ class JSCCModel(nn.Module):
 
     arch = "abstract"
     csi = False
+    allocates = False  # sends a per-image allocation (depth map) with its symbols: RateAdaptiveJSCC
     flags = 0  # the header's flags: analog symbols
 
     def __init__(self, k_over_n: float):
@@ -138,9 +140,9 @@ class _AdaptiveEncoder(nn.Module):
 
 
 class _AdaptiveDecoder(nn.Module):
-    def __init__(self, width: int, c: int, blocks: int, csi: bool = False):
+    def __init__(self, width: int, inputs: int, blocks: int):
         super().__init__()
-        self.head = nn.Sequential(nn.Conv2d(2 * c if csi else c, width, 3, padding=1), GDN(width, inverse=True))
+        self.head = nn.Sequential(nn.Conv2d(inputs, width, 3, padding=1), GDN(width, inverse=True))
         self.stage2 = nn.Sequential(*[ResidualBlock(width) for _ in range(blocks)])
         self.att2 = SNRAttention(width)
         self.up = nn.Sequential(
@@ -173,17 +175,99 @@ class AdaptiveJSCC(JSCCModel):
         self.blocks = blocks
         self.csi = bool(csi)
         self.encoder_net = _AdaptiveEncoder(width, self.latent_channels, blocks)
-        self.decoder_net = _AdaptiveDecoder(width, self.latent_channels, blocks, self.csi)
+        self.decoder_net = _AdaptiveDecoder(width, self.decoder_inputs(), blocks)
+
+    def decoder_inputs(self) -> int:
+        """Maps the decoder's head reads: the latent, and with ``csi`` the per-value channel gains."""
+        return 2 * self.latent_channels if self.csi else self.latent_channels
 
     def config(self) -> dict:
         config = {**super().config(), "width": self.width, "blocks": self.blocks}
         return {**config, "csi": True} if self.csi else config
 
 
-ARCHITECTURES = {"baseline": BaselineJSCC, "adaptive": AdaptiveJSCC}
+class RateAdaptiveJSCC(AdaptiveJSCC):
+    """The main codec at many rates: nested latent groups sent per concept (``codec.rate``).
+
+    The encoder is the same for every budget (a shorter allocation is a prefix of a longer one);
+    the unsent values are zero and the sent ones have average power 1.  The decoder reads the
+    masked latent plus one map of the sent depth, so it knows what is missing where.
+    """
+
+    arch = "rate-adaptive"
+    allocates = True
+
+    def __init__(self, k_over_n: float, width: int = 64, blocks: int = 1, groups: int = 4, region: int = 2):
+        self.groups = groups
+        self.region = region
+        super().__init__(k_over_n, width=width, blocks=blocks)
+        if self.latent_channels % groups:
+            raise ValueError(f"{self.latent_channels} latent channels cannot be split into {groups} equal groups")
+        if region % 2:
+            raise ValueError(f"a concept spans an even number of latent pixels (a symbol pairs two), not {region}")
+
+    def concepts(self, height: int, width: int) -> tuple:
+        """(rows, columns) of concepts of an image of ``height`` x ``width`` (padded) pixels."""
+        return concept_grid(height, width, self.region)
+
+    def symbol_mask(self, depth: torch.Tensor) -> torch.Tensor:
+        """(batch, symbols) bool: which of the full-length symbols a depth map sends."""
+        return self.mask(depth)[..., ::2].reshape(depth.shape[0], -1).bool()
+
+    def symbols_sent(self, depth: torch.Tensor) -> torch.Tensor:
+        return symbols_sent(depth, self.latent_channels, self.groups, self.region)
+
+    def decoder_inputs(self) -> int:
+        return self.latent_channels + 1
+
+    def full_depth(self, batch: int, height: int, width: int, device="cpu") -> torch.Tensor:
+        return uniform_depth(batch, height, width, self.region, self.groups, device)
+
+    def mask(self, depth: torch.Tensor) -> torch.Tensor:
+        return latent_mask(depth, self.latent_channels, self.groups, self.region)
+
+    def encode(self, images: torch.Tensor, snr_db=10.0, depth=None) -> torch.Tensor:
+        """Full-length symbols, zero where the depth map sends nothing, power 1 over the sent ones."""
+        height, width = images.shape[-2:]
+        check_image_size(height, width)
+        depth = self.full_depth(images.shape[0], height, width, images.device) if depth is None else depth
+        check_depth(depth, self.groups, concept_grid(height, width, self.region))
+        snr = _snr_tensor(snr_db, images.shape[0], images.device)
+        mask = self.mask(depth).to(images.dtype)
+        symbols = latent_to_symbols(self.encoder_net(images, snr) * mask)
+        sent = self.symbols_sent(depth).clamp_min(1)
+        power = symbols.abs().pow(2).sum(dim=-1, keepdim=True) / sent[:, None]
+        return symbols / torch.sqrt(power + 1e-12)
+
+    def decode(self, symbols: torch.Tensor, image_size, snr_db=10.0, reliability=None, depth=None) -> torch.Tensor:
+        height, width = image_size
+        depth = self.full_depth(symbols.shape[0], height, width, symbols.device) if depth is None else depth
+        check_depth(depth, self.groups, concept_grid(height, width, self.region))
+        mask = self.mask(depth)
+        latent = symbols_to_latent(symbols, self.latent_channels, height // DOWNSAMPLE, width // DOWNSAMPLE)
+        mask = mask.to(latent.dtype)
+        fraction = (depth.to(latent.dtype) / self.groups)[:, None]
+        fraction = fraction.repeat_interleave(self.region, dim=2).repeat_interleave(self.region, dim=3)
+        snr = _snr_tensor(snr_db, symbols.shape[0], symbols.device)
+        return self.decoder_net(torch.cat([latent * mask, fraction], dim=1), snr)
+
+    def decode_images(self, symbols: torch.Tensor, image_size, snr_db=10.0, reliability=None, depth=None) -> tuple:
+        return self.decode(symbols, image_size, snr_db, depth=depth), [None] * symbols.shape[0]
+
+    def forward(self, images: torch.Tensor, channel, snr_db, depth=None) -> torch.Tensor:
+        symbols = self.encode(images, snr_db, depth)
+        received = channel(symbols, snr_db)
+        received = received[0] if isinstance(received, tuple) else received
+        return self.decode(received, images.shape[-2:], snr_db, depth=depth)
+
+    def config(self) -> dict:
+        return {**super().config(), "groups": self.groups, "region": self.region}
 
 
-CONFIG_BOUNDS = {"width": (1, 1024), "blocks": (0, 16)}
+ARCHITECTURES = {"baseline": BaselineJSCC, "adaptive": AdaptiveJSCC, "rate-adaptive": RateAdaptiveJSCC}
+
+
+CONFIG_BOUNDS = {"width": (1, 1024), "blocks": (0, 16), "groups": (1, 64), "region": (1, 64)}
 
 
 def build_model(config: dict) -> JSCCModel:

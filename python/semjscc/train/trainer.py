@@ -23,8 +23,9 @@ from tqdm import tqdm
 
 from semjscc.channel import build_channel
 from semjscc.codec.checkpoint import load_model, save_checkpoint
-from semjscc.codec.grow import grow_model
-from semjscc.codec.models import build_model
+from semjscc.codec.grow import grow_model, rate_adaptive_from
+from semjscc.codec.models import RateAdaptiveJSCC, build_model
+from semjscc.codec.rate import budget_label, concept_grid, uniform_depth
 from semjscc.codec.precision import check_precision, mixed_precision
 from semjscc.data import load_dataset
 from semjscc.data.metrics import psnr_per_image, quantize
@@ -42,6 +43,9 @@ class TrainConfig:
     width: int = 64
     blocks: int = 1
     csi: bool = False  # the decoder reads the per-symbol channel gains (OFDM)
+    groups: int = 4  # rate-adaptive: nested latent groups (budgets k/n * 1..groups / groups)
+    region: int = 2  # rate-adaptive: a concept's side in latent pixels
+    concept_fraction: float = 0.25  # rate-adaptive: share of images trained with a random depth per concept
     channel: str = "awgn"
     pilots: int = 16
     snr_min: float = 0.0
@@ -74,6 +78,8 @@ class TrainConfig:
             config.update(width=self.width, blocks=self.blocks)
             if self.csi:
                 config["csi"] = True
+        if self.arch == "rate-adaptive":
+            config.update(groups=self.groups, region=self.region)
         return config
 
     @classmethod
@@ -99,6 +105,9 @@ def initial_model(config: TrainConfig):
         old, _ = load_model(config.init)
         return grow_model(old, config.width, config.blocks, seed=config.seed, csi=config.csi)
     payload = read_checkpoint(config.init)
+    if config.arch == "rate-adaptive" and payload["model"].get("arch") == "adaptive":
+        old, _ = load_model(config.init)
+        return rate_adaptive_from(old, config.groups, config.region)
     if payload["model"] != model.config():
         hint = "; pass --grow to widen, deepen or add CSI to it" if payload["model"].get("arch") == config.arch == "adaptive" else ""
         raise CheckpointError(f"--init {config.init} holds {payload['model']}, this run trains {model.config()}{hint}")
@@ -179,6 +188,21 @@ class Trainer:
         low, high = self.config.snr_min, self.config.snr_max
         return low + (high - low) * torch.rand(batch, device=self.device)
 
+    @property
+    def rate_adaptive(self) -> bool:
+        return isinstance(self.model, RateAdaptiveJSCC)
+
+    def sample_depth(self, batch: torch.Tensor) -> torch.Tensor:
+        """A budget per image (1..groups groups everywhere), or for ``concept_fraction`` of the images a
+        random depth per concept (0..groups), so the decoder learns per-concept allocations too."""
+        groups = self.config.groups
+        size = batch.shape[0]
+        rows, columns = concept_grid(batch.shape[-2], batch.shape[-1], self.config.region)
+        budget = torch.randint(1, groups + 1, (size, 1, 1), device=self.device).expand(size, rows, columns)
+        per_concept = torch.randint(0, groups + 1, (size, rows, columns), device=self.device)
+        chosen = torch.rand(size, 1, 1, device=self.device) < self.config.concept_fraction
+        return torch.where(chosen, per_concept, budget)
+
     def train_epoch(self) -> float:
         self.model.train()
         for group in self.optimizer.param_groups:
@@ -198,8 +222,9 @@ class Trainer:
             labels = None if self.train_labels is None else self.train_labels[index].to(self.device)
             flip = torch.rand(batch.shape[0], device=self.device) < 0.5
             batch = torch.where(flip[:, None, None, None], batch.flip(-1), batch)
+            extra = {"depth": self.sample_depth(batch)} if self.rate_adaptive else {}
             with mixed_precision(self.config.precision, self.device):
-                decoded = self.network(batch, self.channel, self.sample_snr(batch.shape[0]))
+                decoded = self.network(batch, self.channel, self.sample_snr(batch.shape[0]), **extra)
                 loss, parts = self.loss_fn(decoded.float(), batch, labels)
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -225,9 +250,17 @@ class Trainer:
         generator_state = torch.get_rng_state()
         torch.manual_seed(1234)
         scores = {}
+        depths = range(1, self.config.groups + 1) if self.rate_adaptive else [None]
         for snr in self.config.val_snr:
-            decoded = model(self.val_images, self.channel, float(snr))
-            scores[f"{prefix}_{snr:g}dB"] = round(psnr_per_image(self.val_images, quantize(decoded)).mean().item(), 3)
+            for depth in depths:
+                extra, suffix = {}, ""
+                if depth is not None:
+                    extra = {"depth": uniform_depth(len(self.val_images), *self.val_images.shape[-2:],
+                                                    self.config.region, depth, self.device)}
+                    suffix = "@" + budget_label(model.k_over_n, depth, self.config.groups)
+                decoded = model(self.val_images, self.channel, float(snr), **extra)
+                psnr = psnr_per_image(self.val_images, quantize(decoded)).mean().item()
+                scores[f"{prefix}_{snr:g}dB{suffix}"] = round(psnr, 3)
         torch.set_rng_state(generator_state)
         return scores
 
