@@ -55,6 +55,7 @@ class DigitalCodec:
 
     arch = "digital"
     csi = False
+    allocates = False
     flags = DIGITAL_FLAG
 
     def __init__(self, source: str, mcs: Mcs, k_over_n: float = 1 / 6):

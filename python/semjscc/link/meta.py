@@ -55,6 +55,11 @@ class SymbolBatch:
     symbols_per_image: int
     tx_snr_db: float
     flags: int = 0  # the header's flags (``DIGITAL_FLAG``: LDPC-coded QAM, not analog symbols)
+    allocation: str = ""  # rate-adaptive codecs: each image's allocation entry (``link.allocation``), in hex
+    lengths: str = ""  # ... and the symbols each image sends, comma-separated (``symbols_per_image`` is the most)
+
+    def image_lengths(self) -> list:
+        return [int(n) for n in self.lengths.split(",")] if self.lengths else [self.symbols_per_image] * self.count
 
     def to_pdu(self) -> dict:
         return asdict(self)
@@ -63,9 +68,12 @@ class SymbolBatch:
     def from_pdu(cls, values: dict) -> "SymbolBatch":
         batch = cls(**{name: int(values[name]) for name in ("model_id", "first_id", "count", "height", "width",
                                                             "symbols_per_image")},
-                    tx_snr_db=float(values["tx_snr_db"]), flags=int(values.get("flags", 0)))
+                    tx_snr_db=float(values["tx_snr_db"]), flags=int(values.get("flags", 0)),
+                    allocation=str(values.get("allocation", "")), lengths=str(values.get("lengths", "")))
         if batch.count < 1 or batch.symbols_per_image < 1:
             raise ValueError(f"a batch of {batch.count} images of {batch.symbols_per_image} symbols is empty")
+        if len(batch.image_lengths()) != batch.count or bool(batch.allocation) != bool(batch.lengths):
+            raise ValueError(f"a batch of {batch.count} images needs as many lengths with its allocation")
         return batch
 
 
@@ -82,19 +90,20 @@ class FrameMeta:
     chunk_count: int = 1
     image_count: int = 1
     flags: int = 0
+    map_length: int = 0  # bytes of allocation map leading the payload (rate-adaptive codecs)
     reception: dict = field(default_factory=dict, compare=False)
 
     def to_header(self) -> Header:
         return Header(model_id=self.model_id, image_id=wrap_id(self.image_id), chunk_index=self.chunk_index,
                       chunk_count=self.chunk_count, payload_length=self.payload_length, height=self.height,
-                      width=self.width, image_count=self.image_count, flags=self.flags)
+                      width=self.width, image_count=self.image_count, flags=self.flags, map_length=self.map_length)
 
     @classmethod
     def from_header(cls, header: Header, **reception) -> "FrameMeta":
         return cls(model_id=header.model_id, image_id=header.image_id, height=header.height, width=header.width,
                    payload_length=header.payload_length, chunk_index=header.chunk_index,
                    chunk_count=header.chunk_count, image_count=header.image_count, flags=header.flags,
-                   reception=dict(reception))
+                   map_length=header.map_length, reception=dict(reception))
 
     def to_pdu(self) -> dict:
         values = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "reception"}

@@ -26,11 +26,13 @@ import torch
 
 from semjscc.codec.bandwidth import padded_size, symbol_count
 from semjscc.data.images import MAX_PIXELS
+from semjscc.link.allocation import split_entries, unpack_map
 from semjscc.link.meta import FrameMeta, wrap_id
 from semjscc.link.models import LinkCodec
 from semjscc.link.profile import LinkProfile
 from semjscc.link.reassembly import Reassembler
-from semjscc.phy.frame import plan_frames
+from semjscc.phy.frame import plan_allocated_frames, plan_frames
+from semjscc.phy.side_info import read_side_info, side_info_length
 from semjscc.phy.sync import RxFrame
 from semjscc.semantic.task_models import predict
 
@@ -142,7 +144,11 @@ class Receiver:
         self.frames += 1
         if (meta.flags, meta.model_id) != (self.model.flags, self.model.wire_id):
             return self._drop("model_mismatch")
-        problem = "size_mismatch" if len(symbols) != meta.payload_length else self._shape_problem(meta)
+        problem = "size_mismatch" if len(symbols) != meta.payload_length else None
+        if problem is None and meta.map_length:
+            problem = None if self.model.codec.allocates else "unexpected_allocation"
+        elif problem is None:
+            problem = self._shape_problem(meta)
         if problem:
             return self._refuse(problem, meta.image_count)
         snr = float(meta.reception.get("snr_est_db", DEFAULT_SNR_DB))
@@ -152,6 +158,8 @@ class Receiver:
         if gains.shape != (len(symbols),) or not np.isfinite(gains).all():
             return self._refuse("bad_reliability", meta.image_count)
         symbols = np.stack([np.asarray(symbols, dtype=np.complex64), gains.astype(np.complex64)], axis=1)
+        if meta.map_length:
+            return self._accept_allocated(meta, symbols, snr)
         if meta.image_count > 1 or meta.chunk_count == 1:
             ready = []
             for image_id, part in zip(meta.image_ids(), np.split(np.asarray(symbols), meta.image_count)):
@@ -166,24 +174,80 @@ class Receiver:
         done = self.reassembler.add(meta, np.asarray(symbols), snr)
         return [] if done is None else [self._ready(done[0], meta.image_id, done[1], done[2])]
 
+    def _accept_allocated(self, meta: FrameMeta, pairs: np.ndarray, snr: float) -> list:
+        """The images of a frame whose payload leads with their allocation map (rate-adaptive codecs)."""
+        if meta.height * meta.width > self.max_pixels:
+            return self._refuse("image_too_large", meta.image_count)
+        head = side_info_length(meta.map_length)
+        codec = self.model.codec
+        try:
+            entries = split_entries(read_side_info(pairs[:head, 0], meta.map_length))
+            grid = codec.concepts(padded_size(meta.height), padded_size(meta.width))
+            maps = [unpack_map(entry, grid, codec.groups) for entry in entries]
+        except ValueError:  # a CRC failure, a malformed map, or an image size this codec cannot split
+            return self._refuse("bad_allocation_map", meta.image_count)
+        if len(maps) != meta.image_count:
+            return self._refuse("bad_allocation_map", meta.image_count)
+        lengths = codec.symbols_sent(torch.from_numpy(np.stack(maps))).tolist()
+        body = pairs[head:]
+        if meta.image_count > 1 or meta.chunk_count == 1:
+            if len(body) != sum(lengths):
+                return self._refuse("size_mismatch", meta.image_count)
+            ready = []
+            for image_id, part, entry in zip(meta.image_ids(), np.split(body, np.cumsum(lengths)[:-1]), entries):
+                if self._seen((image_id, 0)):
+                    self._drop("duplicate")
+                else:
+                    self.images_in += 1
+                    ready.append(self._ready(meta, image_id, part, snr, entry))
+            return ready
+        slots = plan_allocated_frames(lengths, [len(entries[0])], self.profile.max_payload)
+        slot = slots[meta.chunk_index] if meta.chunk_index < len(slots) else None
+        if meta.chunk_count != len(slots) or len(body) != slot.stop - slot.start:
+            return self._refuse("size_mismatch", 1)
+        if self._seen((meta.image_id, meta.chunk_index)):
+            return self._drop("duplicate")
+        done = self.reassembler.add(meta, body, snr)
+        return [] if done is None else [self._ready(done[0], meta.image_id, done[1], done[2], entries[0])]
+
     @staticmethod
-    def _ready(meta: FrameMeta, image_id: int, symbols: np.ndarray, snr: float) -> tuple:
-        """(image meta, symbols, SNR dB) of a complete image, for ``decode``."""
+    def _ready(meta: FrameMeta, image_id: int, symbols: np.ndarray, snr: float, allocation: bytes = b"") -> tuple:
+        """(image meta, symbols, SNR dB) of a complete image, for ``decode``; an allocated image's meta holds
+        its allocation entry (hex) and the bandwidth ratio it used."""
         image = {"image_id": wrap_id(image_id), "height": meta.height, "width": meta.width,
                  "model_id": meta.model_id, "chunk_count": meta.chunk_count, "snr_est_db": snr}
+        if allocation:
+            image.update(allocation=allocation.hex(), k_over_n=len(symbols) / (3 * meta.height * meta.width))
         return image, symbols, snr
+
+    def _full_length(self, batch: list, size: tuple) -> tuple:
+        """(symbol and gain pairs at full length, depth maps or None): an allocated image's symbols go back
+        to the places its map sent, zeros elsewhere; an image without a map used every group."""
+        codec = self.model.codec
+        if not codec.allocates:
+            return np.stack([symbols for _, symbols, _ in batch]), None
+        grid = codec.concepts(*size)
+        depth = torch.from_numpy(np.stack([
+            unpack_map(bytes.fromhex(meta["allocation"]), grid, codec.groups) if "allocation" in meta
+            else np.full(grid, codec.groups) for meta, _, _ in batch]))
+        sent = codec.symbol_mask(depth).numpy()
+        pairs = np.zeros(sent.shape + (2,), dtype=np.complex64)
+        for index, (_, symbols, _) in enumerate(batch):
+            pairs[index, sent[index]] = symbols
+        return pairs, depth
 
     def decode(self, batch: list) -> list:
         """(image meta, HxWx3 uint8 pixels) for images of one size from ``take_same_size``."""
         height, width = batch[0][0]["height"], batch[0][0]["width"]
         snrs = [self.model.clamp_snr(snr if math.isnan(self.snr_override_db) else self.snr_override_db)
                 for _, _, snr in batch]
-        pairs = np.stack([symbols for _, symbols, _ in batch])
+        size = (padded_size(height), padded_size(width))
+        pairs, depth = self._full_length(batch, size)
         tensor = torch.from_numpy(np.ascontiguousarray(pairs[..., 0])).to(self.model.device)
         gains = torch.from_numpy(np.ascontiguousarray(pairs[..., 1].real)).to(self.model.device)
+        extra = {} if depth is None else {"depth": depth.to(self.model.device)}
         with torch.inference_mode():
-            images, losses = self.model.codec.decode_images(tensor, (padded_size(height), padded_size(width)),
-                                                            torch.tensor(snrs), gains)
+            images, losses = self.model.codec.decode_images(tensor, size, torch.tensor(snrs), gains, **extra)
             images = images.clamp(0, 1)
             pixels = (images * 255).round().byte()
             classify = self.task is not None and (height, width) == tuple(self.task.input_size)

@@ -15,7 +15,8 @@ from semjscc.data.metrics import MIN_SIDE, ssim_per_image
 from semjscc.link.meta import IMAGE_ID_BITS
 
 SSIM_BATCH = 64
-ROW_KEYS = ("image_id", "height", "width", "chunk_count", "snr_est_db", "decoder_snr_db", "lost")
+ROW_KEYS = ("image_id", "height", "width", "chunk_count", "snr_est_db", "decoder_snr_db", "lost", "k_over_n",
+            "allocation")
 
 
 def psnr(reference: np.ndarray, decoded: np.ndarray) -> float:
@@ -90,7 +91,7 @@ class ImageScorer:
         return row
 
     def _finish(self, row: dict) -> None:
-        for key in ("psnr", "ssim", "snr_est_db"):
+        for key in ("psnr", "ssim", "snr_est_db", "k_over_n"):
             if row.get(key) is not None:
                 self.sums[key] += row[key]
                 self.counts[key] += 1
@@ -112,10 +113,11 @@ class ImageScorer:
                 self._finish(row)
 
     def summary(self) -> dict:
-        """Means over the received images: PSNR, SSIM, top-1 accuracy, SNR estimate (each where known)."""
+        """Means over the received images: PSNR, SSIM, top-1 accuracy, SNR estimate and, for a rate-adaptive
+        codec, the bandwidth ratio the images used (``mean_k_over_n``; each where known)."""
         self.score_pending()
         summary = {"images_received": self.received}
-        for key in ("psnr", "ssim", "accuracy", "snr_est_db"):
+        for key in ("psnr", "ssim", "accuracy", "snr_est_db", "k_over_n"):
             if self.counts[key]:
-                summary[key] = float(self.sums[key] / self.counts[key])
+                summary["mean_k_over_n" if key == "k_over_n" else key] = float(self.sums[key] / self.counts[key])
         return summary

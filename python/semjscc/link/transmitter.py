@@ -6,15 +6,18 @@ same functions; :class:`Transmitter` chains them for offline use.
 
 import collections
 from dataclasses import dataclass
+from typing import Callable, Optional
 
 import numpy as np
 import torch
 
 from semjscc.codec.bandwidth import padded_size
+from semjscc.link.allocation import pack_map, split_entries
 from semjscc.link.meta import FrameMeta, SymbolBatch, wrap_id
 from semjscc.link.models import LinkCodec
 from semjscc.link.profile import LinkProfile
-from semjscc.phy.frame import plan_frames
+from semjscc.phy.frame import plan_allocated_frames, plan_frames
+from semjscc.phy.side_info import side_info_symbols
 
 
 def pad_to_multiple(image: np.ndarray) -> np.ndarray:
@@ -43,38 +46,71 @@ def take_batch(queue: collections.deque, max_batch: int) -> list:
 
 @dataclass
 class Encoder:
-    """The neural encoder at a design SNR (SNR-adaptive models shape the code for it)."""
+    """The neural encoder at a design SNR (SNR-adaptive models shape the code for it).
+
+    ``allocator`` (rate-adaptive codecs only): (images, SNR dB, codec) -> depth maps, the share of
+    the code each image and concept sends (``semjscc.semantic.allocation``); without one every
+    group is sent and no map travels.
+    """
 
     model: LinkCodec
     snr_db: float = 10.0
+    allocator: Optional[Callable] = None
+
+    def __post_init__(self):
+        if self.allocator is not None and not self.model.codec.allocates:
+            raise ValueError(f"{self.model.name} codes every image at one rate: it cannot take a rate allocation")
 
     def encode(self, batch: list):
-        """(SymbolBatch, complex64 symbols (count, n)) for a batch of (image meta, image) from ``take_batch``."""
+        """(SymbolBatch, complex64 symbols (count, n), or all images' sent symbols one after the other
+        with an allocation) for a batch of (image meta, image) from ``take_batch``."""
         images = np.stack([pad_to_multiple(image) for _, image in batch])
         # bytes cross to the device, not floats; the NHWC->NCHW view is channels-last, as the weights are
         tensor = torch.from_numpy(images).to(self.model.device).permute(0, 3, 1, 2).float().div_(255.0)
+        allocation = {}
         with torch.inference_mode():
-            symbols = self.model.codec.encode(tensor, self.snr_db).cpu().numpy().astype(np.complex64)
+            if self.allocator is None:
+                symbols = self.model.codec.encode(tensor, self.snr_db).cpu().numpy().astype(np.complex64)
+            else:
+                depth = self.allocator(tensor, self.snr_db, self.model.codec)
+                full = self.model.codec.encode(tensor, self.snr_db, depth)
+                sent = self.model.codec.symbol_mask(depth)
+                symbols = full[sent].cpu().numpy().astype(np.complex64)
+                lengths = sent.sum(dim=1).tolist()
+                allocation = {"allocation": b"".join(pack_map(d) for d in depth.cpu().numpy()).hex(),
+                              "lengths": ",".join(map(str, lengths))}
         first_meta, first_image = batch[0]
+        per_image = max(int(n) for n in allocation["lengths"].split(",")) if allocation else symbols.shape[1]
         described = SymbolBatch(model_id=self.model.wire_id, first_id=int(first_meta["image_id"]), count=len(batch),
                                 height=first_image.shape[0], width=first_image.shape[1],
-                                symbols_per_image=symbols.shape[1], tx_snr_db=float(self.snr_db),
-                                flags=self.model.flags)
+                                symbols_per_image=max(per_image, 1), tx_snr_db=float(self.snr_db),
+                                flags=self.model.flags, **allocation)
         return described, symbols
 
 
 def frames(batch: SymbolBatch, symbols: np.ndarray, profile: LinkProfile) -> list:
-    """(FrameMeta, frame symbols) for every frame of a batch: small images share frames, large ones span several."""
+    """(FrameMeta, frame symbols) for every frame of a batch: small images share frames, large ones span several;
+    with an allocation each frame's payload starts with the map of the images it carries."""
     symbols = np.asarray(symbols, dtype=np.complex64).reshape(-1)
-    if len(symbols) != batch.count * batch.symbols_per_image:
-        raise ValueError(f"{len(symbols)} symbols do not make {batch.count} images of {batch.symbols_per_image}")
+    lengths = batch.image_lengths()
+    if len(symbols) != sum(lengths):
+        raise ValueError(f"{len(symbols)} symbols do not make {batch.count} images of {lengths}")
+    if batch.allocation:
+        entries = split_entries(bytes.fromhex(batch.allocation))
+        if len(entries) != batch.count:
+            raise ValueError(f"{len(entries)} allocation entries for {batch.count} images")
+        slots = plan_allocated_frames(lengths, [len(entry) for entry in entries], profile.max_payload)
+    else:
+        entries, slots = [], plan_frames(batch.count, batch.symbols_per_image, profile.max_payload)
     out = []
-    for slot in plan_frames(batch.count, batch.symbols_per_image, profile.max_payload):
+    for slot in slots:
+        allocation = b"".join(entries[slot.first_image:slot.first_image + slot.image_count])
+        payload = np.concatenate([side_info_symbols(allocation), symbols[slot.start:slot.stop]])
         meta = FrameMeta(model_id=batch.model_id, image_id=wrap_id(batch.first_id + slot.first_image),
-                         height=batch.height, width=batch.width, payload_length=slot.stop - slot.start,
+                         height=batch.height, width=batch.width, payload_length=len(payload),
                          chunk_index=slot.chunk_index, chunk_count=slot.chunk_count, image_count=slot.image_count,
-                         flags=batch.flags)
-        out.append((meta, profile.air.frame(meta.to_header(), symbols[slot.start:slot.stop])))
+                         flags=batch.flags, map_length=len(allocation))
+        out.append((meta, profile.air.frame(meta.to_header(), payload)))
     return out
 
 

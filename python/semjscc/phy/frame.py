@@ -13,10 +13,11 @@ from functools import cached_property
 import numpy as np
 
 from semjscc.phy import fec
-from semjscc.phy.header import HEADER_BITS, Header
+from semjscc.phy.header import HEADER_BITS, MAX_MAP_LENGTH, Header
 from semjscc.phy.pilots import insert_pilots, pilot_layout
 from semjscc.phy.pulse import rrc_taps, shape
 from semjscc.phy.sequences import pn_bits, zadoff_chu
+from semjscc.phy.side_info import side_info_length
 
 
 @dataclass(frozen=True)
@@ -125,4 +126,34 @@ def plan_frames(image_count: int, symbols_per_image: int, max_payload: int) -> l
     for first in range(0, image_count, per_frame):
         images = min(per_frame, image_count - first)
         slots.append(FrameSlot(first, images, 0, 1, first * symbols_per_image, (first + images) * symbols_per_image))
+    return slots
+
+
+def plan_allocated_frames(lengths: list, map_sizes: list, max_payload: int) -> list:
+    """How a batch of images of different lengths goes on the air, each frame's payload led by the
+    allocation map of the images it carries (``map_sizes`` bytes per image).
+
+    Consecutive images share a frame while their symbols and map fit; an image that does not fit
+    alone spans frames, each led by its own map (so any chunk tells how long the image is).
+    """
+    offsets = np.cumsum([0, *lengths])
+    slots, image = [], 0
+    while image < len(lengths):
+        overhead = side_info_length(map_sizes[image])
+        if overhead + lengths[image] > max_payload:
+            capacity = max_payload - overhead
+            if capacity < 1 or map_sizes[image] > MAX_MAP_LENGTH:
+                raise ValueError(f"an allocation map of {map_sizes[image]} bytes does not fit a frame")
+            count = -(-lengths[image] // capacity)
+            bounds = offsets[image] + np.cumsum([0] + [len(c) for c in np.array_split(np.arange(lengths[image]),
+                                                                                      count)])
+            slots += [FrameSlot(image, 1, i, count, int(bounds[i]), int(bounds[i + 1])) for i in range(count)]
+            image += 1
+            continue
+        last = image + 1
+        while last < len(lengths) and sum(map_sizes[image:last + 1]) <= MAX_MAP_LENGTH and \
+                side_info_length(sum(map_sizes[image:last + 1])) + offsets[last + 1] - offsets[image] <= max_payload:
+            last += 1
+        slots.append(FrameSlot(image, last - image, 0, 1, int(offsets[image]), int(offsets[last])))
+        image = last
     return slots

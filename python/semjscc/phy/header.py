@@ -4,7 +4,7 @@
 flags (4 bits; bit 0: a digital payload, whose model id is image codec << 8 | MCS), model id (16 bits), image id (32 bits: a run at 400 images/s
 takes four months to reuse one), chunk index and count (large images span
 frames), payload length in data symbols, image height and width, the length
-of an allocation map (0 = none; room for adaptive-rate schemes) and the image
+in bytes of the allocation map that leads the payload (0 = none; rate-adaptive codecs) and the image
 count: small images share a frame (``image_count`` consecutive image ids from
 ``image_id``, equal sizes, the payload split evenly), which amortises the
 preamble and header over several images.  Version 3 widened the model and
@@ -21,6 +21,7 @@ VERSION = 3
 _LAYOUT = struct.Struct(">BHIHHIHHBB")  # ver|flags, model, image, chunk, count, length, h, w, map, images
 HEADER_BYTES = _LAYOUT.size + 2
 HEADER_BITS = HEADER_BYTES * 8
+MAX_MAP_LENGTH = 255  # bytes of allocation map a frame's payload can lead with (``phy.side_info``)
 
 
 class HeaderError(ValueError):
@@ -46,9 +47,11 @@ class Header:
             return f"chunk {self.chunk_index} of {self.chunk_count} is impossible"
         if self.image_count < 1:
             return "a frame carries at least one image"
-        if self.image_count > 1 and (self.chunk_count != 1 or self.payload_length % self.image_count):
-            return (f"{self.image_count} images share a frame only whole and of equal size "
-                    f"({self.payload_length} symbols, {self.chunk_count} chunks)")
+        if self.image_count > 1 and self.chunk_count != 1:
+            return f"{self.image_count} images share a frame only whole ({self.chunk_count} chunks)"
+        if self.image_count > 1 and not self.map_length and self.payload_length % self.image_count:
+            return (f"{self.image_count} images without an allocation map share a frame only at equal size "
+                    f"({self.payload_length} symbols)")
         return None
 
     def to_bytes(self) -> bytes:

@@ -1,0 +1,199 @@
+"""The rate-adaptive codec: nested groups per concept, masks rebuilt from the depth map alone."""
+
+import collections
+
+import numpy as np
+import pytest
+import torch
+
+from semjscc.channel import build_channel
+from semjscc.codec.grow import rate_adaptive_from
+from semjscc.codec.models import AdaptiveJSCC, RateAdaptiveJSCC, build_model
+from semjscc.codec.rate import budget_label, concept_grid, latent_mask, symbols_sent, uniform_depth
+from semjscc.train.trainer import TrainConfig, Trainer
+
+
+def trained_like(model):
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.add_(0.05 * torch.randn_like(parameter))
+    return model.eval()
+
+
+@pytest.fixture(scope="module")
+def codec():
+    torch.manual_seed(0)
+    return trained_like(RateAdaptiveJSCC(1 / 6, width=16, blocks=1, groups=4, region=2))
+
+
+def test_budgets_are_nested_fractions_of_the_full_rate():
+    assert [budget_label(1 / 6, depth, 4) for depth in range(1, 5)] == ["1/24", "1/12", "1/8", "1/6"]
+    depth = uniform_depth(3, 32, 32, 2, 2)
+    assert depth.shape == (3, 4, 4)
+    assert symbols_sent(depth, 16, 4, 2).tolist() == [256, 256, 256]  # 1/12 of 3072 values
+    assert symbols_sent(uniform_depth(1, 32, 32, 2, 4), 16, 4, 2).item() == 512
+
+
+def test_a_depth_map_sends_the_first_groups_of_each_concept_only():
+    depth = torch.tensor([[[0, 1], [3, 4]]])
+    mask = latent_mask(depth, channels=8, groups=4, region=2)
+    assert mask.shape == (1, 8, 4, 4)
+    per_concept_channels = mask[0, :, ::2, ::2].sum(dim=0)  # channels sent at one pixel of each concept
+    assert per_concept_channels.tolist() == [[0, 2], [6, 8]]
+    assert mask[0, :2, 2:, :2].all() and not mask[0, 6:, 2:, :2].any()  # depth 3 of 4: groups 0..2
+    assert mask.sum().item() == symbols_sent(depth, 8, 4, 2).item() * 2
+
+
+def test_the_sent_symbols_have_unit_power_and_the_rest_are_zero(codec):
+    images = torch.rand(4, 3, 32, 32)
+    depth = torch.randint(0, 5, (4, 4, 4))
+    depth[:, 0, 0] = 1
+    with torch.no_grad():
+        symbols = codec.encode(images, 10.0, depth)
+    sent = symbols_sent(depth, codec.latent_channels, 4, 2)
+    assert ((symbols != 0).sum(dim=1) == sent).all()
+    torch.testing.assert_close(symbols.abs().pow(2).sum(dim=1) / sent, torch.ones(4))
+
+
+def test_a_prefix_of_a_longer_budget_decodes_as_the_shorter_budget(codec):
+    images = torch.rand(2, 3, 32, 32)
+    with torch.no_grad():
+        long = codec.encode(images, 10.0, uniform_depth(2, 32, 32, 2, 4))
+        short_depth = uniform_depth(2, 32, 32, 2, 2)
+        short = codec.encode(images, 10.0, short_depth)
+        kept = codec.mask(short_depth)[:, :, :, ::2].reshape(2, -1).bool()
+        prefix = torch.where(kept, long, torch.zeros_like(long))
+        prefix = prefix * torch.sqrt(256 / prefix.abs().pow(2).sum(dim=1, keepdim=True))  # the TX's power per budget
+        torch.testing.assert_close(prefix, short, atol=1e-5, rtol=1e-4)
+        decoded = codec.decode(prefix, (32, 32), 10.0, depth=short_depth)
+        torch.testing.assert_close(decoded, codec.decode(short, (32, 32), 10.0, depth=short_depth))
+
+
+def test_the_decoder_ignores_what_was_not_sent(codec):
+    images = torch.rand(2, 3, 32, 32)
+    depth = torch.randint(0, 5, (2, 4, 4))
+    with torch.no_grad():
+        symbols = codec.encode(images, 10.0, depth)
+        noisy = symbols + (symbols == 0) * torch.randn_like(symbols) * 5  # junk where nothing was sent
+        torch.testing.assert_close(codec.decode(noisy, (32, 32), 10.0, depth=depth),
+                                   codec.decode(symbols, (32, 32), 10.0, depth=depth))
+
+
+def test_a_depth_map_that_does_not_fit_the_image_is_refused(codec):
+    images = torch.rand(1, 3, 32, 32)
+    with pytest.raises(ValueError, match="4x4 concepts"):
+        codec.encode(images, 10.0, torch.ones(1, 2, 2, dtype=torch.long))
+    with pytest.raises(ValueError, match="0..4"):
+        codec.encode(images, 10.0, torch.full((1, 4, 4), 5))
+    with pytest.raises(ValueError, match="multiple of 8"):
+        concept_grid(36, 32, 2)
+
+
+def test_starting_from_a_main_codec_keeps_its_full_rate_function():
+    old = trained_like(AdaptiveJSCC(1 / 6, width=16, blocks=1))
+    new = rate_adaptive_from(old, groups=4, region=2).eval()
+    assert build_model(new.config()).config() == new.config()
+    images = torch.rand(2, 3, 32, 32)
+    with torch.no_grad():
+        symbols = old.encode(images, 10.0)
+        torch.testing.assert_close(new.encode(images, 10.0), symbols, atol=1e-5, rtol=1e-4)
+        torch.testing.assert_close(new.decode(symbols, (32, 32), 10.0), old.decode(symbols, (32, 32), 10.0),
+                                   atol=1e-5, rtol=1e-4)
+    with pytest.raises(ValueError, match="cannot be split"):
+        RateAdaptiveJSCC(1 / 6, width=16, groups=3)
+
+
+def test_training_reports_every_budget_and_learns(tmp_path, sample_root):
+    config = TrainConfig(arch="rate-adaptive", width=16, blocks=1, epochs=2, batch_size=16, lr=2e-3, lr_min=2e-3,
+                         data="cifar10:test:64", val_data="cifar10:test:16", val_snr=[10.0], threads=1)
+    trainer = Trainer(config, tmp_path / "ra.pt", data_root=sample_root)
+    trainer.run()
+    first, last = trainer.history
+    assert [key for key in last if key.startswith("psnr")] == [f"psnr_10dB@{b}" for b in ("1/24", "1/12", "1/8", "1/6")]
+    assert last["train_mse"] < first["train_mse"]
+    depth = trainer.sample_depth(torch.zeros(400, 3, 32, 32))
+    per_image = (depth == depth[:, :1, :1]).flatten(1).all(dim=1)
+    assert 0.6 < per_image.float().mean() < 0.9 and depth.min() == 0 and depth.max() == 4
+
+
+@pytest.fixture
+def rate_link(tmp_path):
+    from semjscc.codec.checkpoint import save_checkpoint
+    from semjscc.link import load_link_codec
+
+    save_checkpoint(tmp_path / "ra.pt", trained_like(RateAdaptiveJSCC(1 / 6, width=8, blocks=1)),
+                    {"family": "rate-adaptive"})
+    return load_link_codec(str(tmp_path / "ra.pt"), "cpu")
+
+
+def images_of(count, size, seed=0):
+    return np.random.default_rng(seed).integers(0, 256, (count, *size, 3), dtype=np.uint8)
+
+
+class Alternating:
+    """Image i of a batch: depth i % 5 everywhere, and every third image a map of its own."""
+
+    def __call__(self, images, snr_db, codec):
+        rows, columns = codec.concepts(*images.shape[-2:])
+        depth = torch.stack([torch.full((rows, columns), i % 5) for i in range(images.shape[0])])
+        depth[::3] = torch.randint(0, 5, (len(depth[::3]), rows, columns), generator=torch.Generator().manual_seed(1))
+        return depth
+
+
+def test_the_allocation_map_travels_with_the_frames_and_every_image_decodes_at_its_budget(rate_link):
+    from semjscc.data import ImageSet
+    from semjscc.link import Encoder, LinkProfile
+    from semjscc.link.loopback import simulate_link
+    from semjscc.link.transmitter import frames
+
+    profile = LinkProfile(max_payload=700)
+    images = images_of(7, (32, 32))
+    batch, symbols = Encoder(rate_link, 10.0, Alternating()).encode([({"image_id": i}, im) for i, im in
+                                                                     enumerate(images)])
+    lengths = batch.image_lengths()
+    assert len(symbols) == sum(lengths) and lengths[1] == 128 and lengths[4] == 512
+    framed = frames(batch, symbols, profile)
+    assert len(framed) > 1 and all(0 < meta.map_length and meta.payload_length <= 700 for meta, _ in framed)
+    report = simulate_link(rate_link, ImageSet("random", images), 25.0, cfo=0.001, profile=profile,
+                           allocator=Alternating(), seed=4)
+    assert report["images_sent"] == report["images_decoded"] == 7 and report["accounted"]
+    assert report["frames_sent"] == report["frames_decoded"] == len(framed)
+    assert [row["k_over_n"] for row in report["images"]] == pytest.approx([n / 3072 for n in lengths])
+    assert report["mean_k_over_n"] == pytest.approx(sum(lengths) / 7 / 3072)
+
+
+def test_a_large_image_spans_frames_each_led_by_its_map(rate_link):
+    from semjscc.data import ImageSet
+    from semjscc.link import LinkProfile
+    from semjscc.link.loopback import simulate_link
+    from semjscc.semantic.allocation import FixedBudget
+
+    report = simulate_link(rate_link, ImageSet("random", images_of(2, (64, 96))), 25.0,
+                           profile=LinkProfile(max_payload=400), allocator=FixedBudget(3), seed=5)
+    assert report["images_decoded"] == 2 and report["frames_sent"] == 2 * 9  # 2,304 symbols, 280 a frame
+    assert report["mean_k_over_n"] == pytest.approx(1 / 8)
+
+
+def test_a_corrupt_or_unexpected_map_drops_the_frame_and_counts_its_images(rate_link, tmp_path):
+    from gr_helpers import tiny_checkpoint
+    from semjscc.link import FrameMeta, Receiver, load_link_codec
+    from semjscc.link.allocation import pack_map
+    from semjscc.phy.side_info import side_info_symbols
+
+    entries = pack_map(np.full((4, 4), 2)) + pack_map(np.full((4, 4), 1))
+    head = side_info_symbols(entries)
+    meta = FrameMeta(model_id=rate_link.wire_id, image_id=1, height=32, width=32, image_count=2,
+                     payload_length=len(head) + 384, map_length=len(entries), reception={"snr_est_db": 20.0})
+    body = np.zeros(384, np.complex64)
+    receiver = Receiver(rate_link)
+    assert len(receiver.accept(meta, np.concatenate([head, body]))) == 2
+    flipped = head.copy()
+    flipped[::3] *= -1  # beyond what the code corrects: the CRC fails
+    assert receiver.accept(FrameMeta(**{**meta.__dict__, "image_id": 3}), np.concatenate([flipped, body])) == []
+    assert receiver.accept(FrameMeta(**{**meta.__dict__, "image_id": 5}), np.concatenate([head, body[:-2]]))[:1] == []
+    fixed_rate = load_link_codec(tiny_checkpoint(tmp_path / "tiny.pt"), "cpu")
+    other = Receiver(fixed_rate)
+    assert other.accept(FrameMeta(**{**meta.__dict__, "model_id": fixed_rate.wire_id}),
+                        np.concatenate([head, body])) == []
+    assert receiver.counters()["dropped"] == {"bad_allocation_map": 2, "size_mismatch": 2, "missing_chunks": 0}
+    assert other.counters()["dropped"] == {"unexpected_allocation": 2, "missing_chunks": 0}
