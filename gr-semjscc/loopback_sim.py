@@ -32,13 +32,14 @@ def snippets_main_after_start(tb):
 
 class loopback_sim(gr.top_block):
 
-    def __init__(self, model='adaptive_awgn_kn1-6', data='cifar10:test:16', snr=10, cfo=0, epsilon=1.0, taps='1.0', seed=0, out='out/loopback', device='auto', task='', save=1, samp_rate=1e6, data_root=''):
+    def __init__(self, model='adaptive_awgn_kn1-6', allocation='', data='cifar10:test:16', snr=10, cfo=0, epsilon=1.0, taps='1.0', seed=0, out='out/loopback', device='auto', task='', save=1, samp_rate=1e6, data_root=''):
         gr.top_block.__init__(self, "gr-semjscc: loopback simulation", catch_exceptions=True)
 
         ##################################################
         # Parameters
         ##################################################
         self.model = model
+        self.allocation = allocation
         self.data = data
         self.snr = snr
         self.cfo = cfo
@@ -64,7 +65,7 @@ class loopback_sim(gr.top_block):
         # Blocks
         ##################################################
 
-        self.tx = semjscc.jscc_tx(model, device, snr, profile, amplitude, 16)
+        self.tx = semjscc.jscc_tx(model, device, snr, profile, amplitude, 16, allocation=allocation)
         self.source = semjscc.image_source(data, 0, False, 0.2, data_root)
         self.sink = semjscc.image_sink(out, data, 'metrics.json', '', bool(save), data_root)
         self.rx = semjscc.jscc_rx(model, device, profile, 0.3, 31, 1024, 'oldest', task)
@@ -92,6 +93,12 @@ class loopback_sim(gr.top_block):
 
     def set_model(self, model):
         self.model = model
+
+    def get_allocation(self):
+        return self.allocation
+
+    def set_allocation(self, allocation):
+        self.allocation = allocation
 
     def get_data(self):
         return self.data
@@ -207,6 +214,9 @@ def argument_parser():
         "-m", "--model", dest="model", type=str, default='adaptive_awgn_kn1-6',
         help="Set Model [default=%(default)r]")
     parser.add_argument(
+        "--allocation", dest="allocation", type=str, default='',
+        help="Set Rate allocation (k/n; rate-adaptive models) [default=%(default)r]")
+    parser.add_argument(
         "-d", "--data", dest="data", type=str, default='cifar10:test:16',
         help="Set Images [default=%(default)r]")
     parser.add_argument(
@@ -248,7 +258,7 @@ def argument_parser():
 def main(top_block_cls=loopback_sim, options=None):
     if options is None:
         options = argument_parser().parse_args()
-    tb = top_block_cls(model=options.model, data=options.data, snr=options.snr, cfo=options.cfo, epsilon=options.epsilon, taps=options.taps, seed=options.seed, out=options.out, device=options.device, task=options.task, save=options.save, samp_rate=options.samp_rate, data_root=options.data_root)
+    tb = top_block_cls(model=options.model, allocation=options.allocation, data=options.data, snr=options.snr, cfo=options.cfo, epsilon=options.epsilon, taps=options.taps, seed=options.seed, out=options.out, device=options.device, task=options.task, save=options.save, samp_rate=options.samp_rate, data_root=options.data_root)
 
     def sig_handler(sig=None, frame=None):
         tb.stop()

@@ -45,7 +45,7 @@ from gnuradio import qtgui
 
 class loopback_sim_gui(gr.top_block, Qt.QWidget):
 
-    def __init__(self, model='adaptive_awgn_kn1-6', data='cifar10:test:16', cfo=0, epsilon=1.0, taps='1.0', seed=0, out='out/loopback', device='auto', task='', samp_rate=1e6):
+    def __init__(self, model='adaptive_awgn_kn1-6', allocation='', data='cifar10:test:16', cfo=0, epsilon=1.0, taps='1.0', seed=0, out='out/loopback', device='auto', task='', samp_rate=1e6):
         gr.top_block.__init__(self, "gr-semjscc: loopback simulation (GUI)", catch_exceptions=True)
         Qt.QWidget.__init__(self)
         self.setWindowTitle("gr-semjscc: loopback simulation (GUI)")
@@ -80,6 +80,7 @@ class loopback_sim_gui(gr.top_block, Qt.QWidget):
         # Parameters
         ##################################################
         self.model = model
+        self.allocation = allocation
         self.data = data
         self.cfo = cfo
         self.epsilon = epsilon
@@ -110,7 +111,7 @@ class loopback_sim_gui(gr.top_block, Qt.QWidget):
             self.top_grid_layout.setRowStretch(r, 1)
         for c in range(0, 2):
             self.top_grid_layout.setColumnStretch(c, 1)
-        self.tx = semjscc.jscc_tx(model, device, snr, profile, amplitude, 16)
+        self.tx = semjscc.jscc_tx(model, device, snr, profile, amplitude, 16, allocation=allocation)
         self.symbols_stream = pdu.pdu_to_stream_c(pdu.EARLY_BURST_DROP, 8)
         self.spectrum = qtgui.freq_sink_c(
             1024, #size
@@ -226,8 +227,8 @@ class loopback_sim_gui(gr.top_block, Qt.QWidget):
         # Connections
         ##################################################
         self.msg_connect((self.rx, 'images'), (self.display, 'images'))
-        self.msg_connect((self.rx, 'stats'), (self.sink, 'stats'))
         self.msg_connect((self.rx, 'images'), (self.sink, 'images'))
+        self.msg_connect((self.rx, 'stats'), (self.sink, 'stats'))
         self.msg_connect((self.rx, 'symbols'), (self.symbols_stream, 'pdus'))
         self.msg_connect((self.source, 'images'), (self.tx, 'images'))
         self.connect((self.channel, 0), (self.rx, 0))
@@ -249,6 +250,12 @@ class loopback_sim_gui(gr.top_block, Qt.QWidget):
 
     def set_model(self, model):
         self.model = model
+
+    def get_allocation(self):
+        return self.allocation
+
+    def set_allocation(self, allocation):
+        self.allocation = allocation
 
     def get_data(self):
         return self.data
@@ -353,6 +360,9 @@ def argument_parser():
         "-m", "--model", dest="model", type=str, default='adaptive_awgn_kn1-6',
         help="Set Model [default=%(default)r]")
     parser.add_argument(
+        "--allocation", dest="allocation", type=str, default='',
+        help="Set Rate allocation (k/n; rate-adaptive models) [default=%(default)r]")
+    parser.add_argument(
         "-d", "--data", dest="data", type=str, default='cifar10:test:16',
         help="Set Images [default=%(default)r]")
     parser.add_argument(
@@ -391,7 +401,7 @@ def main(top_block_cls=loopback_sim_gui, options=None):
         Qt.QApplication.setGraphicsSystem(style)
     qapp = Qt.QApplication(sys.argv)
 
-    tb = top_block_cls(model=options.model, data=options.data, cfo=options.cfo, epsilon=options.epsilon, taps=options.taps, seed=options.seed, out=options.out, device=options.device, task=options.task, samp_rate=options.samp_rate)
+    tb = top_block_cls(model=options.model, allocation=options.allocation, data=options.data, cfo=options.cfo, epsilon=options.epsilon, taps=options.taps, seed=options.seed, out=options.out, device=options.device, task=options.task, samp_rate=options.samp_rate)
 
     tb.start()
 

@@ -33,7 +33,7 @@ def snippets_init_before_blocks(tb):
 
 class usrp_tx(gr.top_block):
 
-    def __init__(self, args='', freq=2.45e9, gain=40, samp_rate=1e6, antenna='TX/RX', model='adaptive_awgn_kn1-6', data='cifar10:test:16', rate=2, repeat=1, snr=10, amplitude=0.3, device='auto'):
+    def __init__(self, args='', freq=2.45e9, gain=40, samp_rate=1e6, antenna='TX/RX', model='adaptive_awgn_kn1-6', allocation='', data='cifar10:test:16', rate=2, repeat=1, snr=10, amplitude=0.3, device='auto'):
         gr.top_block.__init__(self, "gr-semjscc: USRP transmitter", catch_exceptions=True)
 
         ##################################################
@@ -45,6 +45,7 @@ class usrp_tx(gr.top_block):
         self.samp_rate = samp_rate
         self.antenna = antenna
         self.model = model
+        self.allocation = allocation
         self.data = data
         self.rate = rate
         self.repeat = repeat
@@ -76,7 +77,7 @@ class usrp_tx(gr.top_block):
         self.usrp.set_center_freq(freq, 0)
         self.usrp.set_antenna(antenna, 0)
         self.usrp.set_gain(gain, 0)
-        self.tx = semjscc.jscc_tx(model, device, snr, profile, amplitude, 16)
+        self.tx = semjscc.jscc_tx(model, device, snr, profile, amplitude, 16, allocation=allocation)
         self.source = semjscc.image_source(data, rate, bool(repeat), 1.0, '')
 
 
@@ -126,6 +127,12 @@ class usrp_tx(gr.top_block):
 
     def set_model(self, model):
         self.model = model
+
+    def get_allocation(self):
+        return self.allocation
+
+    def set_allocation(self, allocation):
+        self.allocation = allocation
 
     def get_data(self):
         return self.data
@@ -196,6 +203,9 @@ def argument_parser():
         "-m", "--model", dest="model", type=str, default='adaptive_awgn_kn1-6',
         help="Set Model [default=%(default)r]")
     parser.add_argument(
+        "--allocation", dest="allocation", type=str, default='',
+        help="Set Rate allocation (k/n; rate-adaptive models) [default=%(default)r]")
+    parser.add_argument(
         "-d", "--data", dest="data", type=str, default='cifar10:test:16',
         help="Set Images [default=%(default)r]")
     parser.add_argument(
@@ -219,7 +229,7 @@ def argument_parser():
 def main(top_block_cls=usrp_tx, options=None):
     if options is None:
         options = argument_parser().parse_args()
-    tb = top_block_cls(args=options.args, freq=options.freq, gain=options.gain, samp_rate=options.samp_rate, antenna=options.antenna, model=options.model, data=options.data, rate=options.rate, repeat=options.repeat, snr=options.snr, amplitude=options.amplitude, device=options.device)
+    tb = top_block_cls(args=options.args, freq=options.freq, gain=options.gain, samp_rate=options.samp_rate, antenna=options.antenna, model=options.model, allocation=options.allocation, data=options.data, rate=options.rate, repeat=options.repeat, snr=options.snr, amplitude=options.amplitude, device=options.device)
 
     def sig_handler(sig=None, frame=None):
         tb.stop()

@@ -197,3 +197,32 @@ def test_a_corrupt_or_unexpected_map_drops_the_frame_and_counts_its_images(rate_
                         np.concatenate([head, body])) == []
     assert receiver.counters()["dropped"] == {"bad_allocation_map": 2, "size_mismatch": 2, "missing_chunks": 0}
     assert other.counters()["dropped"] == {"unexpected_allocation": 2, "missing_chunks": 0}
+
+
+def test_the_loopback_flowgraph_sends_every_image_at_the_budget_asked_and_the_receiver_follows(
+        tmp_path, sample_root, rate_link):
+    from semjscc.run.loopback import run_loopback
+
+    model = str(tmp_path / "ra.pt")
+    report = run_loopback(model, "cifar10:test:6", 20.0, out=str(tmp_path / "rx"), device="cpu", timeout_s=60,
+                          data_root=str(sample_root), allocation="1/12")
+    assert report["images_decoded"] == 6 and report["accounted"] and not report["timed_out"]
+    assert report["mean_k_over_n"] == pytest.approx(1 / 12) and report["k_over_n"] == pytest.approx(1 / 12, abs=1e-6)
+    assert abs(report["impl_loss_db"]) < 0.5  # the ideal reference is scored at the same budget
+    with pytest.raises(ValueError, match="offers 1/24, 1/12, 1/8, 1/6"):
+        run_loopback(model, "cifar10:test:2", 20.0, out=str(tmp_path / "rx2"), device="cpu", timeout_s=60,
+                     data_root=str(sample_root), allocation="1/10")
+
+
+def test_eval_reports_the_budget_it_was_asked_for(tmp_path, sample_root, rate_link, capsys):
+    import json
+
+    from semjscc.cli import main
+
+    assert main(["eval", "--model", str(tmp_path / "ra.pt"), "--data", "cifar10:test:8", "--snr", "10",
+                 "--budget", "1/24", "--data-root", str(sample_root)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["budget"] == "1/24" and report["results"][0]["mean_k_over_n"] == pytest.approx(1 / 24, abs=1e-6)
+    assert main(["eval", "--model", str(tmp_path / "ra.pt"), "--data", "cifar10:test:8", "--snr", "10",
+                 "--budget", "1/5", "--data-root", str(sample_root)]) != 0
+    assert "not one this codec sends" in capsys.readouterr().err

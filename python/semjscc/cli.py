@@ -257,13 +257,16 @@ def cmd_eval(args) -> int:
     dataset = load_dataset(args.data, args.data_root)
     from semjscc.semantic.task_models import load_task_model
 
+    from semjscc.semantic.allocation import build_allocator
+
     options = {"pilots": args.pilots, "equalizer": args.equalizer} if args.channel == "fading" else {}
     task = load_task_model(resolve_model(args.task_model)) if args.task_model else None
     unseen = load_task_model(resolve_model(args.unseen_model)) if args.unseen_model else None
-    report = {"model": str(args.model), **evaluate(model, dataset, args.channel, args.snr,
-                                                    batch_size=args.batch_size, seed=args.seed,
-                                                    device=args.device, channel_options=options,
-                                                    task=task, unseen=unseen)}
+    allocator = build_allocator(args.budget, model)
+    report = {"model": str(args.model), **({"budget": args.budget} if args.budget else {}),
+              **evaluate(model, dataset, args.channel, args.snr, batch_size=args.batch_size, seed=args.seed,
+                         device=args.device, channel_options=options, task=task, unseen=unseen,
+                         allocator=allocator)}
     if args.json:
         write_json(args.json, report)
         plot_results([report], Path(args.json).with_suffix(".png"))
@@ -286,6 +289,8 @@ def add_eval_parser(sub) -> None:
     p.add_argument("--task-model", help="classifier for the 'accuracy' field (labelled data)")
     p.add_argument("--unseen-model", help="a second classifier, never used in training ('accuracy_unseen')")
     p.add_argument("--batch-size", type=int, default=250, help="images per forward pass")
+    p.add_argument("--budget", default="", help="rate-adaptive codecs: send every image at this k/n (e.g. 1/12; "
+                                               "default: the full rate)")
     p.add_argument("--seed", type=int, default=0, help="seed of the channel noise")
     p.add_argument("--device", type=torch_device, default="cpu", help=DEVICE_HELP)
     p.add_argument("--data-root", help=DATA_ROOT_HELP)
@@ -388,7 +393,7 @@ def cmd_loopback(args) -> int:
         model = args.model or DEFAULT_MODELS[mode]
     report = run_loopback(model, args.data, args.snr, args.cfo, args.epsilon, args.taps, args.seed, args.out,
                           args.device, args.samp_rate, args.timeout, args.data_root, args.task_model,
-                          save_images=not args.no_save, mode=mode)
+                          save_images=not args.no_save, mode=mode, allocation=args.budget)
     if args.json:
         write_json(args.json, report)
     print(dumps(report))
@@ -412,6 +417,8 @@ def add_loopback_parser(sub) -> None:
     p = sub.add_parser("loopback", help="images through the full TX -> channel -> RX flowgraph (headless)")
     p.add_argument("--model", default="",
                    help="checkpoint file or shipped model name (default: the mode's own, see --mode)")
+    p.add_argument("--budget", default="", help="rate-adaptive models: send every image at this k/n (e.g. 1/12); "
+                                               "the frames carry it, the receiver needs nothing")
     p.add_argument("--mode", default="single-carrier", choices=["single-carrier", "ofdm", "digital"],
                    help="air interface: the loopback_sim (model adaptive_awgn_kn1-6) or the loopback_ofdm flowgraph "
                         "(model adaptive_ofdm_kn1-6, trained on multipath with per-subcarrier CSI); digital: "

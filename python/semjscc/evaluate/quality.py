@@ -33,13 +33,14 @@ def pad_to_multiple(images: torch.Tensor) -> torch.Tensor:
 @torch.no_grad()
 def evaluate(model, dataset: ImageSet, channel: str = "awgn", snrs=(0, 5, 10, 15, 20), batch_size: int = 250,
              seed: int = 0, device="cpu", channel_options=None, task=None, unseen=None, precision: str = "fp32",
-             image_quality: bool = True) -> dict:
+             image_quality: bool = True, allocator=None) -> dict:
     """The eval JSON of the command-line interface (see README: "semjscc eval").
 
     With labelled data, ``task`` (the receiver's classifier) and ``unseen`` (one
     the codec never trained against) add top-1 ``accuracy`` / ``accuracy_unseen``.
     ``precision`` ``bf16`` runs the networks in bfloat16 (about 3x faster here, for large accuracy
-    sweeps); ``image_quality`` False skips SSIM and MS-SSIM.
+    sweeps); ``image_quality`` False skips SSIM and MS-SSIM.  ``allocator`` (rate-adaptive codecs,
+    ``semantic.allocation``) chooses each image's depth map; each row then has the ``mean_k_over_n`` sent.
     """
     check_precision(precision, device)
     model = model.to(device).eval()
@@ -52,18 +53,24 @@ def evaluate(model, dataset: ImageSet, channel: str = "awgn", snrs=(0, 5, 10, 15
     quality = ("psnr", "ssim", "ms_ssim") if image_quality else ("psnr",)
     for snr in snrs:
         per_image = {**{key: [] for key in quality}, **{name: [] for name in classifiers}}
-        paprs = []
+        paprs, ratios = [], []
         offset = 0
         for images in batches(dataset, batch_size):
             images = images.to(device)
             padded = pad_to_multiple(images)
+            allocation = {} if allocator is None else {"depth": allocator(padded, float(snr), model)}
             with mixed_precision(precision, device):
-                symbols = model.encode(padded, float(snr))
-            paprs.append(papr_db(symbols).cpu())
+                symbols = model.encode(padded, float(snr), **allocation)
+            if allocation:  # unit power over the symbols sent: the peak alone gives the PAPR
+                sent = model.symbols_sent(allocation["depth"])
+                ratios.append(sent.float().cpu() / (3 * images.shape[-2] * images.shape[-1]))
+                paprs.append(10 * torch.log10(symbols.abs().pow(2).amax(dim=-1).clamp_min(1e-12)).cpu())
+            else:
+                paprs.append(papr_db(symbols).cpu())
             received = channel_module(symbols, float(snr))
             received, reliability = received if isinstance(received, tuple) else (received, None)
             with mixed_precision(precision, device):
-                decoded = model.decode(received, padded.shape[-2:], float(snr), reliability).float()
+                decoded = model.decode(received, padded.shape[-2:], float(snr), reliability, **allocation).float()
             decoded = decoded[..., :images.shape[-2], :images.shape[-1]]
             metrics = image_metrics(images, decoded) if image_quality else {"psnr": psnr_per_image(images,
                                                                                                   quantize(decoded))}
@@ -80,6 +87,8 @@ def evaluate(model, dataset: ImageSet, channel: str = "awgn", snrs=(0, 5, 10, 15
             row[key] = round(torch.cat(values).mean().item(), 4)
         row["psnr_std"] = round(torch.cat(per_image["psnr"]).std().item(), 4) if len(dataset) > 1 else 0.0
         row["papr_db"] = round(torch.cat(paprs).mean().item(), 3)
+        if ratios:
+            row["mean_k_over_n"] = round(torch.cat(ratios).mean().item(), 6)
         results.append(row)
     first = dataset.images[0]
     return {

@@ -10,6 +10,7 @@ from semjscc.gr.pdus import make_pdu, parse_pdu
 from semjscc.link.models import load_link_codec
 from semjscc.link.meta import image_from_pdu
 from semjscc.link.transmitter import Encoder, take_batch
+from semjscc.semantic.allocation import build_allocator
 
 
 class jscc_encoder(WorkerBlock, gr.basic_block):
@@ -20,13 +21,16 @@ class jscc_encoder(WorkerBlock, gr.basic_block):
     batch PDU (:class:`semjscc.link.meta.SymbolBatch`); a lone image goes out
     at once, so batching adds no latency.  ``snr_db`` is the SNR the encoder is
     told (SNR-adaptive models shape the code for it; ``set_snr`` at run time).
+    ``allocation`` (rate-adaptive models): the budget every image is sent at (``1/12``), empty for the
+    full rate; the frames carry it, so the receiver needs no setting.
     """
 
-    def __init__(self, model="adaptive_awgn_kn1-6", device="auto", snr_db=10.0, max_batch=16):
+    def __init__(self, model="adaptive_awgn_kn1-6", device="auto", snr_db=10.0, max_batch=16, allocation=""):
         gr.basic_block.__init__(self, name="semjscc_jscc_encoder", in_sig=None, out_sig=None)
         if int(max_batch) < 1:
             raise ValueError(f"max_batch must be at least 1, not {max_batch}")
-        self.encoder = Encoder(load_link_codec(model, device), float(snr_db))
+        codec = load_link_codec(model, device)
+        self.encoder = Encoder(codec, float(snr_db), build_allocator(str(allocation), codec.codec))
         self.max_batch = int(max_batch)
         self.received = 0  # image PDUs handled, good or bad: with ``batches`` what is still in flight
         self.encoded = 0

@@ -27,15 +27,15 @@ DEFAULT_MODELS = {"single-carrier": "adaptive_awgn_kn1-6", "ofdm": "adaptive_ofd
 def run_loopback(model: str, data: str, snr_db: float, cfo: float = 0.0, epsilon: float = 1.0, taps: str = "1.0",
                  seed: int = 0, out: str = "out/loopback", device: str = "auto", samp_rate: float = 1e6,
                  timeout_s: float = 600.0, data_root=None, task_model: str = "", save_images: bool = True,
-                 mode: str = "single-carrier", dynamic=None) -> dict:
+                 mode: str = "single-carrier", dynamic=None, allocation: str = "") -> dict:
     """``dynamic``: a :class:`semjscc.run.channels.DynamicChannel` that replaces the flowgraph's channel
-    (``cfo``, ``epsilon`` and ``taps`` then do not apply)."""
+    (``cfo``, ``epsilon`` and ``taps`` then do not apply); ``allocation``: a rate-adaptive model's budget."""
     if mode not in FLOWGRAPHS:
         raise ValueError(f"unknown link mode {mode!r}; known: {', '.join(FLOWGRAPHS)}")
     name = FLOWGRAPHS[mode]
     tb = getattr(load_flowgraph(name), name)(model=model, data=data, snr=snr_db, cfo=cfo, epsilon=epsilon, taps=taps, seed=seed,
                              out=out, device=device, samp_rate=samp_rate, task=task_model, save=int(save_images),
-                             data_root=data_root or "")
+                             data_root=data_root or "", allocation=allocation)
     if dynamic is not None:
         _replace_channel(tb, dynamic.block(tb.profile.noise_voltage(snr_db, tb.amplitude), seed, samp_rate))
     n_images = len(tb.source._images)
@@ -47,7 +47,7 @@ def run_loopback(model: str, data: str, snr_db: float, cfo: float = 0.0, epsilon
     summary = tb.sink.summary()
     tx = tb.tx.counters()
     wall = max(finished - started - tb.source.start_delay, 1e-6)
-    report = {"model": model, "mode": mode, "data": data, "snr_db": snr_db, "cfo": cfo, "epsilon": epsilon, "taps": taps,
+    report = {"model": model, "mode": mode, "allocation": allocation, "data": data, "snr_db": snr_db, "cfo": cfo, "epsilon": epsilon, "taps": taps,
               "taps_in_band_gain_db": 10 * np.log10(tb.profile.air.in_band_gain(parse_taps(taps))),
               "seed": seed, "timed_out": timed_out, "dynamic": None if dynamic is None else dynamic.to_dict(),
               **link_report(tx["frames_sent"], tb.source.sent, tb.rx.sync.counters(), tb.rx.decoder.counters(),
@@ -76,8 +76,10 @@ def _ideal_reference(tb, data, snr_db, data_root) -> dict:
 
     model = tb.rx.decoder.model
     dataset = load_dataset(data, data_root)
-    ideal = evaluate(model.codec, dataset, "awgn", [snr_db], device=str(model.device), seed=1)
-    return {"sim_psnr": ideal["results"][0]["psnr"], "k_over_n": model.codec.k_over_n}
+    allocator = tb.tx.encoder.encoder.allocator  # the same budget as on air
+    ideal = evaluate(model.codec, dataset, "awgn", [snr_db], device=str(model.device), seed=1, allocator=allocator)
+    return {"sim_psnr": ideal["results"][0]["psnr"],
+            "k_over_n": ideal["results"][0].get("mean_k_over_n", model.codec.k_over_n)}
 
 
 def _air_time(report: dict, sps: float, source) -> dict:

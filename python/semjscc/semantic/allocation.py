@@ -37,3 +37,12 @@ class FixedBudget:
                                 for d in range(1, codec.groups + 1))
             raise ValueError(f"budget {budget} is not one this codec sends; it offers {offered}")
         return cls(int(depth))
+
+
+def build_allocator(spec: str, codec):
+    """The allocator a user names: '' sends everything (None), a k/n such as '1/12' a fixed budget."""
+    if not spec:
+        return None
+    if not getattr(codec, "allocates", False):
+        raise ValueError(f"a rate allocation ({spec!r}) needs a rate-adaptive codec; this one has one rate")
+    return FixedBudget.from_ratio(spec, codec)
