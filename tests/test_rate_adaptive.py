@@ -225,4 +225,51 @@ def test_eval_reports_the_budget_it_was_asked_for(tmp_path, sample_root, rate_li
     assert report["budget"] == "1/24" and report["results"][0]["mean_k_over_n"] == pytest.approx(1 / 24, abs=1e-6)
     assert main(["eval", "--model", str(tmp_path / "ra.pt"), "--data", "cifar10:test:8", "--snr", "10",
                  "--budget", "1/5", "--data-root", str(sample_root)]) != 0
-    assert "not one this codec sends" in capsys.readouterr().err
+    assert "offers 1/24, 1/12, 1/8, 1/6" in capsys.readouterr().err
+
+
+class TopLeftTask(torch.nn.Module):
+    """A classifier that looks only at the image's top-left quadrant: all importance lies there."""
+
+    def features(self, images):
+        layer1 = images * 2.0
+        logits = torch.stack([layer1[:, :, :16, :16].sum(dim=(1, 2, 3)), -layer1.sum(dim=(1, 2, 3)) * 0], dim=1)
+        return {"layer1": layer1, "logits": logits}
+
+
+def test_concept_importance_falls_where_the_task_looks():
+    from semjscc.semantic.concepts import concept_importance
+
+    importance = concept_importance(TopLeftTask(), torch.rand(3, 3, 32, 32), (4, 4))
+    assert importance.shape == (3, 4, 4)
+    torch.testing.assert_close(importance.flatten(1).sum(dim=1), torch.ones(3))
+    assert importance[:, :2, :2].sum() == pytest.approx(3.0) and importance[:, 2:, :].sum() == 0
+
+
+@pytest.mark.parametrize("total", [0, 5, 16, 37, 64])
+def test_sharing_out_gives_each_image_its_exact_total_in_proportion(total):
+    from semjscc.semantic.concepts import share_out
+
+    weights = torch.rand(6, 4, 4) ** 3
+    weights[0] = 0  # no preference: an even share
+    depth = share_out(weights, torch.full((6,), total), 4)
+    assert depth.min() >= 0 and depth.max() <= 4
+    assert depth.flatten(1).sum(dim=1).tolist() == [total] * 6
+    assert depth[0].max() - depth[0].min() <= 1
+    for image in range(1, 6):  # a heavier concept never gets less than a lighter one
+        order = weights[image].flatten().argsort()
+        assert (depth[image].flatten()[order].diff() >= 0).all()
+
+
+def test_the_heuristic_and_the_random_control_send_the_same_mean_budget(rate_link):
+    from semjscc.semantic.allocation import ImportanceShare, RandomShare, build_allocator
+
+    codec = rate_link.codec
+    images = torch.rand(5, 3, 32, 32)
+    heuristic = ImportanceShare(TopLeftTask(), mean_depth=2.0)(images, 10.0, codec)
+    control = RandomShare(mean_depth=2.0)(images, 10.0, codec)
+    assert (codec.symbols_sent(heuristic) == 256).all() and (codec.symbols_sent(control) == 256).all()
+    assert (heuristic[:, :2, :2] == 4).all()  # the top-left concepts get every group
+    assert isinstance(build_allocator("random:1/12", codec), RandomShare)
+    with pytest.raises(ValueError, match="unknown rate allocation"):
+        build_allocator("greedy:1/12", codec)

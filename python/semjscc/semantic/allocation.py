@@ -9,7 +9,9 @@ from fractions import Fraction
 
 import torch
 
+from semjscc.codec.bandwidth import ratio_label
 from semjscc.codec.rate import uniform_depth
+from semjscc.semantic.concepts import concept_importance, share_out
 
 
 class FixedBudget:
@@ -27,22 +29,74 @@ class FixedBudget:
     @classmethod
     def from_ratio(cls, budget: str, codec) -> "FixedBudget":
         """The budget a user names as k/n ('1/12'): one of the codec's nested budgets, else a clear error."""
+        offered = ", ".join(ratio_label(codec.k_over_n * d / codec.groups) for d in range(1, codec.groups + 1))
         try:
-            ratio = Fraction(budget)
-        except (ValueError, ZeroDivisionError):
-            raise ValueError(f"a budget is a bandwidth ratio such as 1/12, not {budget!r}") from None
-        depth = ratio / Fraction(codec.k_over_n).limit_denominator(1000) * codec.groups
-        if depth.denominator != 1 or not 0 < depth <= codec.groups:
-            offered = ", ".join(str(Fraction(codec.k_over_n * d / codec.groups).limit_denominator(1000))
-                                for d in range(1, codec.groups + 1))
+            depth = mean_depth(budget, codec)
+        except ValueError as err:
+            raise ValueError(f"{err}; this codec offers {offered}") from None
+        if abs(depth - round(depth)) > 1e-9:
             raise ValueError(f"budget {budget} is not one this codec sends; it offers {offered}")
-        return cls(int(depth))
+        return cls(round(depth))
 
 
-def build_allocator(spec: str, codec):
-    """The allocator a user names: '' sends everything (None), a k/n such as '1/12' a fixed budget."""
+class ImportanceShare:
+    """The heuristic: each image gets ``mean_depth`` groups per concept on average, shared out in proportion
+    to the task network's importance of each concept (``semantic.concepts``)."""
+
+    def __init__(self, task, mean_depth: float, layer: str = "layer1"):
+        self.task = task
+        self.mean_depth = float(mean_depth)
+        self.layer = layer
+
+    def weights(self, images: torch.Tensor, grid: tuple) -> torch.Tensor:
+        return concept_importance(self.task, images, grid, self.layer)
+
+    def __call__(self, images: torch.Tensor, snr_db, codec) -> torch.Tensor:
+        grid = codec.concepts(*images.shape[-2:])
+        total = torch.full((images.shape[0],), round(self.mean_depth * grid[0] * grid[1]), device=images.device)
+        return share_out(self.weights(images, grid), total, codec.groups)
+
+
+class RandomShare(ImportanceShare):
+    """The control: the same number of groups per image as :class:`ImportanceShare`, shared out at random."""
+
+    def __init__(self, mean_depth: float, seed: int = 0):
+        super().__init__(None, mean_depth)
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def weights(self, images: torch.Tensor, grid: tuple) -> torch.Tensor:
+        return torch.rand(images.shape[0], *grid, generator=self.generator).to(images.device)
+
+
+def mean_depth(budget: str, codec) -> float:
+    """Groups per concept on average for a mean bandwidth ratio such as '1/12'."""
+    try:
+        ratio = Fraction(budget)
+    except (ValueError, ZeroDivisionError):
+        raise ValueError(f"a budget is a bandwidth ratio such as 1/12, not {budget!r}") from None
+    depth = float(ratio / Fraction(codec.k_over_n).limit_denominator(1000) * codec.groups)
+    if not 0 < depth <= codec.groups:
+        raise ValueError(f"mean budget {budget} outside this codec's 0..{ratio_label(codec.k_over_n)}")
+    return depth
+
+
+def build_allocator(spec: str, codec, task_model: str = "task_resnet"):
+    """The allocator a user names: '' sends everything (None); '1/12' every image at that budget;
+    'importance:1/12' that budget on average, shared out by concept importance (the receiver's task network,
+    ``task_model``); 'random:1/12' the same shared out at random (a control)."""
     if not spec:
         return None
     if not getattr(codec, "allocates", False):
         raise ValueError(f"a rate allocation ({spec!r}) needs a rate-adaptive codec; this one has one rate")
-    return FixedBudget.from_ratio(spec, codec)
+    kind, _, budget = spec.rpartition(":")
+    if kind == "":
+        return FixedBudget.from_ratio(budget, codec)
+    if kind == "importance":
+        from semjscc.semantic.task_models import load_task_model
+        from semjscc.store.paths import resolve_model
+
+        task = load_task_model(resolve_model(task_model), next(codec.parameters()).device)
+        return ImportanceShare(task, mean_depth(budget, codec))
+    if kind == "random":
+        return RandomShare(mean_depth(budget, codec))
+    raise ValueError(f"unknown rate allocation {spec!r}: use 1/12, importance:1/12 or random:1/12")
