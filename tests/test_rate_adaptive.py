@@ -273,3 +273,42 @@ def test_the_heuristic_and_the_random_control_send_the_same_mean_budget(rate_lin
     assert isinstance(build_allocator("random:1/12", codec), RandomShare)
     with pytest.raises(ValueError, match="unknown rate allocation"):
         build_allocator("greedy:1/12", codec)
+
+
+@pytest.mark.parametrize("mode", ["image", "concept"])
+def test_a_short_policy_training_run_raises_the_reward_and_its_policy_drives_the_link(tmp_path, sample_root,
+                                                                                       rate_link, mode):
+    from semjscc.data import ImageSet, load_dataset
+    from semjscc.link.loopback import simulate_link
+    from semjscc.semantic.allocation import build_allocator
+    from semjscc.train.policy import PolicyConfig, PolicyTrainer
+
+    # an untrained codec is worth little, so at a high price of channel uses the best policy sends little
+    config = PolicyConfig(codec=str(tmp_path / "ra.pt"), mode=mode, mu=3.0, mu_lr=0.0, epochs=3, images_per_epoch=64,
+                          batch_size=16, lr=1e-2, data="cifar10:test:64", val_data="cifar10:test:16", threads=1)
+    trainer = PolicyTrainer(config, tmp_path / "policy.pt", data_root=sample_root)
+    trainer.run()
+    first, last = trainer.history[0], trainer.history[-1]
+    assert last["reward"] > first["reward"] and last["k_over_n"] < first["k_over_n"]
+    resumed = PolicyTrainer(PolicyConfig(**{**config.__dict__, "epochs": 4}), tmp_path / "policy.pt",
+                            data_root=sample_root)
+    assert resumed.resume() and resumed.epoch == 3 and resumed.mu == 3.0
+    allocator = build_allocator(f"policy:{tmp_path / 'policy.pt'}", rate_link.codec)
+    images = load_dataset("cifar10:test:4", sample_root)
+    report = simulate_link(rate_link, ImageSet("sample", images.images), 25.0, allocator=allocator, seed=6)
+    assert report["images_decoded"] == 4 and report["accounted"]
+    assert report["mean_k_over_n"] == pytest.approx(last["k_over_n_5dB"], abs=0.05)
+
+
+def test_a_policy_for_another_codec_or_a_file_that_is_no_policy_is_refused(tmp_path, rate_link):
+    from semjscc.codec.checkpoint import save_checkpoint
+    from semjscc.semantic.agent import AllocationPolicy, PolicyAllocator, load_policy
+    from semjscc.store.checkpoint import CheckpointError, save_network
+
+    policy = AllocationPolicy(channels=8, groups=4)
+    save_network(tmp_path / "p.pt", policy.config(), policy.state_dict())
+    loaded, _ = load_policy(tmp_path / "p.pt")
+    with pytest.raises(ValueError, match="trained for 8 channels"):
+        PolicyAllocator(loaded, TopLeftTask())(torch.rand(1, 3, 32, 32), 10.0, rate_link.codec)
+    with pytest.raises(CheckpointError, match="not an allocation policy"):
+        load_policy(tmp_path / "ra.pt")

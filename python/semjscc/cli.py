@@ -203,6 +203,39 @@ def cmd_train_task(args) -> int:
     return 0
 
 
+def cmd_train_policy(args) -> int:
+    from semjscc.train.policy import PolicyConfig, PolicyTrainer
+
+    config = apply_overrides(PolicyConfig(), args)
+    trainer = PolicyTrainer(config, Path(args.out), data_root=args.data_root, device=args.device)
+    if args.resume and trainer.resume():
+        print(f"resumed {args.out} at epoch {trainer.epoch}/{config.epochs}", flush=True)
+    trainer.run()
+    print(f"saved {args.out}")
+    return 0
+
+
+def add_train_policy_parser(sub) -> None:
+    p = sub.add_parser("train-policy", help="train the RL-ASC allocation agent on a rate-adaptive codec")
+    p.add_argument("--out", required=True, help="policy checkpoint to write (.pt)")
+    p.add_argument("--codec", help="the rate-adaptive codec (file or shipped name), kept frozen")
+    p.add_argument("--task-model", dest="task_model", help="the receiver's classifier of the utility "
+                                                           "(default task_resnet)")
+    p.add_argument("--mode", choices=["image", "concept"],
+                   help="image: one budget per image (a contextual bandit); concept: a depth per concept (default)")
+    p.add_argument("--target-k-over-n", dest="target_k_over_n", type=bandwidth_ratio,
+                   help="mean bandwidth ratio the price of a channel use is tuned to (default 1/12)")
+    p.add_argument("--mu", type=float, help="starting price of the full budget in utility units (default 1)")
+    p.add_argument("--mu-lr", dest="mu_lr", type=float, help="dual-ascent step of the price (0 keeps --mu fixed)")
+    p.add_argument("--perceptual", type=float, help="weight of SSIM in the utility (default 2)")
+    p.add_argument("--images-per-epoch", dest="images_per_epoch", type=int, help="episodes per epoch (default 4096)")
+    p.add_argument("--entropy", type=float, help="entropy bonus (default 0.01)")
+    p.add_argument("--snr-min", dest="snr_min", type=snr_value, help="lowest training SNR (dB)")
+    p.add_argument("--snr-max", dest="snr_max", type=snr_value, help="highest training SNR (dB)")
+    add_common_training_options(p)
+    p.set_defaults(func=cmd_train_policy)
+
+
 def add_train_task_parser(sub) -> None:
     p = sub.add_parser("train-task", help="train a CIFAR-10 task network (the receiver's classifier)")
     p.add_argument("--out", required=True, help="classifier checkpoint to write (.pt)")
@@ -565,7 +598,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="semjscc", description=__doc__)
     parser.add_argument("--version", action="version", version=f"semjscc {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (add_train_parser, add_train_task_parser, add_eval_parser, add_eval_task_parser, add_loopback_parser,
+    for add in (add_train_parser, add_train_task_parser, add_train_policy_parser, add_eval_parser, add_eval_task_parser, add_loopback_parser,
                 add_demo_parser, add_bench_parser, add_info_parser, add_index_parser, add_promote_parser,
                 add_data_parser):
         add(sub)

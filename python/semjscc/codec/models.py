@@ -233,8 +233,11 @@ class RateAdaptiveJSCC(AdaptiveJSCC):
         depth = self.full_depth(images.shape[0], height, width, images.device) if depth is None else depth
         check_depth(depth, self.groups, concept_grid(height, width, self.region))
         snr = _snr_tensor(snr_db, images.shape[0], images.device)
-        mask = self.mask(depth).to(images.dtype)
-        symbols = latent_to_symbols(self.encoder_net(images, snr) * mask)
+        return self.symbols_from_latent(self.encoder_net(images, snr), depth)
+
+    def symbols_from_latent(self, latent: torch.Tensor, depth: torch.Tensor) -> torch.Tensor:
+        """What ``encode`` sends for an encoder output: one encoder pass serves every allocation of an image."""
+        symbols = latent_to_symbols(latent * self.mask(depth).to(latent.dtype))
         sent = self.symbols_sent(depth).clamp_min(1)
         power = symbols.abs().pow(2).sum(dim=-1, keepdim=True) / sent[:, None]
         return symbols / torch.sqrt(power + 1e-12)

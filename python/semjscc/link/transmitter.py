@@ -68,11 +68,12 @@ class Encoder:
         # bytes cross to the device, not floats; the NHWC->NCHW view is channels-last, as the weights are
         tensor = torch.from_numpy(images).to(self.model.device).permute(0, 3, 1, 2).float().div_(255.0)
         allocation = {}
+        # an allocator may take gradients (the task network's importance): it runs outside inference mode
+        depth = None if self.allocator is None else self.allocator(tensor, self.snr_db, self.model.codec)
         with torch.inference_mode():
-            if self.allocator is None:
+            if depth is None:
                 symbols = self.model.codec.encode(tensor, self.snr_db).cpu().numpy().astype(np.complex64)
             else:
-                depth = self.allocator(tensor, self.snr_db, self.model.codec)
                 full = self.model.codec.encode(tensor, self.snr_db, depth)
                 sent = self.model.codec.symbol_mask(depth)
                 symbols = full[sent].cpu().numpy().astype(np.complex64)

@@ -83,20 +83,36 @@ def mean_depth(budget: str, codec) -> float:
 def build_allocator(spec: str, codec, task_model: str = "task_resnet"):
     """The allocator a user names: '' sends everything (None); '1/12' every image at that budget;
     'importance:1/12' that budget on average, shared out by concept importance (the receiver's task network,
-    ``task_model``); 'random:1/12' the same shared out at random (a control)."""
+    ``task_model``); 'random:1/12' the same shared out at random (a control); 'policy:<file>' a trained
+    agent (``semjscc train-policy``), with the task network it was trained with."""
     if not spec:
         return None
     if not getattr(codec, "allocates", False):
         raise ValueError(f"a rate allocation ({spec!r}) needs a rate-adaptive codec; this one has one rate")
+    if spec.startswith("policy:"):
+        return policy_allocator(spec[len("policy:"):], codec)
     kind, _, budget = spec.rpartition(":")
     if kind == "":
         return FixedBudget.from_ratio(budget, codec)
     if kind == "importance":
-        from semjscc.semantic.task_models import load_task_model
-        from semjscc.store.paths import resolve_model
-
-        task = load_task_model(resolve_model(task_model), next(codec.parameters()).device)
-        return ImportanceShare(task, mean_depth(budget, codec))
+        return ImportanceShare(_task_network(task_model, codec), mean_depth(budget, codec))
     if kind == "random":
         return RandomShare(mean_depth(budget, codec))
-    raise ValueError(f"unknown rate allocation {spec!r}: use 1/12, importance:1/12 or random:1/12")
+    raise ValueError(f"unknown rate allocation {spec!r}: use 1/12, importance:1/12, random:1/12 or policy:<file>")
+
+
+def _task_network(name: str, codec):
+    from semjscc.semantic.task_models import load_task_model
+    from semjscc.store.paths import resolve_model
+
+    return load_task_model(resolve_model(name), next(codec.parameters()).device)
+
+
+def policy_allocator(path: str, codec):
+    """A trained agent (its file or shipped name) as an allocator, with the task network it learned with."""
+    from semjscc.semantic.agent import PolicyAllocator, load_policy
+    from semjscc.store.paths import resolve_model
+
+    policy, meta = load_policy(resolve_model(path), next(codec.parameters()).device)
+    task = meta.get("training", {}).get("task_model", "task_resnet")
+    return PolicyAllocator(policy, _task_network(task, codec))
