@@ -312,3 +312,33 @@ def test_a_policy_for_another_codec_or_a_file_that_is_no_policy_is_refused(tmp_p
         PolicyAllocator(loaded, TopLeftTask())(torch.rand(1, 3, 32, 32), 10.0, rate_link.codec)
     with pytest.raises(CheckpointError, match="not an allocation policy"):
         load_policy(tmp_path / "ra.pt")
+
+
+def test_channel_uses_for_an_accuracy_are_read_off_the_curve_between_points():
+    from semjscc.bench.rate import claim, uses_for_accuracy
+
+    points = [{"k_over_n": 0.1, "accuracy": 0.5}, {"k_over_n": 0.2, "accuracy": 0.7}, {"k_over_n": 0.3, "accuracy": 0.9}]
+    assert uses_for_accuracy(points, 0.6) == pytest.approx(0.15)
+    assert uses_for_accuracy(points, 0.4) == 0.1 and uses_for_accuracy(points, 0.95) is None
+    agent = [{"k_over_n": 0.05, "accuracy": 0.5}, {"k_over_n": 0.1, "accuracy": 0.9}]
+    rows = claim([{"name": "fixed-rate semantic JSCC", "points": points}, {"name": "per-concept agent",
+                                                                         "points": agent}], 1.0)
+    assert rows["90% of clean"]["fewer_uses_than_semantic_jscc"] == pytest.approx(3.0)
+
+
+@pytest.mark.slow
+def test_the_rate_benchmark_writes_every_curve_per_snr(tmp_path, sample_root, rate_link, monkeypatch):
+    from semjscc.bench.rate import run_rate_bench
+    from semjscc.semantic.agent import AllocationPolicy
+    from semjscc.store.checkpoint import save_network
+
+    monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
+    policy = AllocationPolicy(channels=16, groups=4, mode="concept")
+    save_network(tmp_path / "agent.pt", policy.config(), policy.state_dict(), {"training": {}})
+    reports = run_rate_bench(str(tmp_path / "out"), str(tmp_path / "ra.pt"), [str(tmp_path / "agent.pt")],
+                             data="cifar10:test:8", snrs=(5.0,))
+    names = [curve["name"] for curve in reports[0]["curves"]]
+    assert "per-concept agent" in names and "oracle (best budget per image)" in names and len(names) == 8
+    assert (tmp_path / "out" / "rate_snr5.json").is_file() and (tmp_path / "out" / "rate_snr5.png").is_file()
+    fixed = reports[0]["curves"][0]["points"]
+    assert [p["k_over_n"] for p in fixed] == pytest.approx([1 / 24, 1 / 12, 1 / 8, 1 / 6], abs=1e-6)

@@ -512,6 +512,11 @@ def cmd_bench(args) -> int:
         from semjscc.bench.codec import bench_baseline_reproduction
 
         bench_baseline_reproduction(out, args.data)
+    elif args.what == "rate":
+        from semjscc.bench.rate import run_rate_bench
+
+        run_rate_bench(str(out), args.codec, list(filter(None, args.policies.split(","))), args.data,
+                       snrs or (0.0, 5.0, 10.0), args.task_model or "task_resnet")
     elif args.what == "semantic":
         from semjscc.bench.semantic import run_semantic_bench
 
@@ -562,7 +567,7 @@ def cmd_bench(args) -> int:
 def add_bench_parser(sub) -> None:
     p = sub.add_parser("bench", help="benchmarks: codec quality, throughput, radio link (JSON + plots)")
     p.add_argument("what", choices=["codec", "baseline", "throughput", "radio", "ofdm", "rtf", "robustness",
-                                      "semantic", "importance", "cliff", "report"], help="which benchmark")
+                                      "semantic", "importance", "cliff", "rate", "report"], help="which benchmark")
     p.add_argument("--out", default="bench/results", help="results folder (JSON + PNG)")
     p.add_argument("--data", default="cifar10:test", help="codec: dataset; radio: images for the loss table")
     p.add_argument("--snr", type=parse_snr_list, default=None,
@@ -584,6 +589,8 @@ def add_bench_parser(sub) -> None:
                    help="semantic: the image codec of the capacity-rate reference")
     p.add_argument("--layer", default="layer2", help="importance: the task network layer")
     p.add_argument("--ratios", default="1/12,1/6", help="cliff: bandwidth ratios k/n")
+    p.add_argument("--codec", default="rate_adaptive_awgn_kn1-6", help="rate: the rate-adaptive codec")
+    p.add_argument("--policies", default="", help="rate: comma-separated trained allocation policies (any mode)")
     p.add_argument("--codecs", default="hevc,avif,webp,jpeg", help="cliff: image codecs of the digital link")
     p.add_argument("--no-flowgraph", action="store_true", help="cliff: skip the flowgraph BLER check")
     p.add_argument("--flowgraph-only", action="store_true",
