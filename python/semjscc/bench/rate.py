@@ -122,6 +122,11 @@ def run_rate_bench(out: str, codec_name: str, policies: list, data: str = "cifar
     budgets = [ratio_label(codec.k_over_n * d / codec.groups) for d in range(1, codec.groups + 1)]
     means = budgets[:-1]
     modes = {path: load_policy(resolve_model(path))[0].mode for path in policies}
+    middle = means[len(means) // 2]
+    shown = {f"importance {middle}": f"importance:{middle}", f"random {middle}": f"random:{middle}",
+             **{f"agent {Path(path).stem}": f"policy:{path}" for path, kind in modes.items() if kind == "concept"}}
+    plot_allocation_maps(codec, task, dataset, {name: build_allocator(spec, codec) for name, spec in shown.items()},
+                         out / "allocation_maps.png")
     reports = []
     for snr in snrs:
         curves = [
@@ -166,3 +171,30 @@ def plot_rate(report: dict, path: Path) -> None:
         label_axes(axes[0], "mean k/n (channel uses per source value)", "top-1 accuracy")
         label_axes(axes[1], "mean k/n (channel uses per source value)", "PSNR (dB)")
         axes[0].set_title(f"{report['data']}, AWGN {report['snr_db']:g} dB")
+
+
+def plot_allocation_maps(codec, task, dataset, allocators: dict, path: Path, snr_db: float = 5.0,
+                         count: int = 6) -> None:
+    """Images, the task network's importance per concept, and the depth each allocator gives each concept."""
+    from semjscc.evaluate.plots import figure
+    from semjscc.semantic.concepts import concept_importance
+
+    images = to_tensor(dataset.images[:count])
+    grid = codec.concepts(*images.shape[-2:])
+    importance = concept_importance(task, images, grid)
+    depths = {name: allocator(images, snr_db, codec) for name, allocator in allocators.items()}
+    columns = 2 + len(depths)
+    with figure(path, count, columns, figsize=(1.9 * columns, 1.9 * count), squeeze=False) as (_, axes):
+        for row in range(count):
+            axes[row, 0].imshow(dataset.images[row])
+            axes[row, 1].imshow(importance[row].numpy(), cmap="magma")
+            for column, (name, depth) in enumerate(depths.items(), start=2):
+                axes[row, column].imshow(depth[row].numpy(), cmap="viridis", vmin=0, vmax=codec.groups)
+                k_over_n = codec.symbols_sent(depth[row:row + 1]).item() / (3 * images.shape[-2] * images.shape[-1])
+                axes[row, column].set_xlabel(f"k/n {ratio_label(k_over_n)}", fontsize=7)
+            for ax in axes[row]:
+                ax.set_xticks([])
+                ax.set_yticks([])
+        titles = ["image", "importance", *[f"{name}\n(depth 0 dark .. {codec.groups} yellow)" for name in depths]]
+        for column, title in enumerate(titles):
+            axes[0, column].set_title(title, fontsize=7)
