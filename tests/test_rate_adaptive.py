@@ -209,6 +209,10 @@ def test_the_loopback_flowgraph_sends_every_image_at_the_budget_asked_and_the_re
     assert report["images_decoded"] == 6 and report["accounted"] and not report["timed_out"]
     assert report["mean_k_over_n"] == pytest.approx(1 / 12) and report["k_over_n"] == pytest.approx(1 / 12, abs=1e-6)
     assert abs(report["impl_loss_db"]) < 0.5  # the ideal reference is scored at the same budget
+    per_concept = run_loopback(model, "cifar10:test:6", 20.0, out=str(tmp_path / "rx3"), device="cpu", timeout_s=60,
+                               data_root=str(sample_root), allocation="random:1/8")
+    assert per_concept["images_decoded"] == 6 and per_concept["accounted"]
+    assert per_concept["mean_k_over_n"] == pytest.approx(1 / 8)
     with pytest.raises(ValueError, match="offers 1/24, 1/12, 1/8, 1/6"):
         run_loopback(model, "cifar10:test:2", 20.0, out=str(tmp_path / "rx2"), device="cpu", timeout_s=60,
                      data_root=str(sample_root), allocation="1/10")
@@ -222,7 +226,7 @@ def test_eval_reports_the_budget_it_was_asked_for(tmp_path, sample_root, rate_li
     assert main(["eval", "--model", str(tmp_path / "ra.pt"), "--data", "cifar10:test:8", "--snr", "10",
                  "--budget", "1/24", "--data-root", str(sample_root)]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["budget"] == "1/24" and report["results"][0]["mean_k_over_n"] == pytest.approx(1 / 24, abs=1e-6)
+    assert report["allocation"] == "1/24" and report["results"][0]["mean_k_over_n"] == pytest.approx(1 / 24, abs=1e-6)
     assert main(["eval", "--model", str(tmp_path / "ra.pt"), "--data", "cifar10:test:8", "--snr", "10",
                  "--budget", "1/5", "--data-root", str(sample_root)]) != 0
     assert "offers 1/24, 1/12, 1/8, 1/6" in capsys.readouterr().err
@@ -343,3 +347,28 @@ def test_the_rate_benchmark_writes_every_curve_per_snr(tmp_path, sample_root, ra
         assert (tmp_path / "out" / name).is_file()
     fixed = reports[0]["curves"][0]["points"]
     assert [p["k_over_n"] for p in fixed] == pytest.approx([1 / 24, 1 / 12, 1 / 8, 1 / 6], abs=1e-6)
+
+
+def test_a_concepts_reward_is_the_utility_it_adds_here_only_its_price(tmp_path, sample_root):
+    """A decoder that ignores its input makes the task and perceptual terms constant: each action's reward
+    is then minus the price of the groups it sends."""
+    from semjscc.codec.checkpoint import save_checkpoint
+    from semjscc.train.policy import PolicyConfig, PolicyTrainer
+
+    codec = RateAdaptiveJSCC(1 / 6, width=8, blocks=1)
+    with torch.no_grad():
+        codec.decoder_net.head[0].weight.zero_()
+    save_checkpoint(tmp_path / "deaf.pt", codec, {"family": "rate-adaptive"})
+    trainer = PolicyTrainer(PolicyConfig(codec=str(tmp_path / "deaf.pt"), mu=2.0, data="cifar10:test:8",
+                                         val_data="cifar10:test:8"), tmp_path / "p.pt", data_root=sample_root)
+    images = torch.rand(3, 3, 32, 32)
+    labels = torch.tensor([0, 1, 2])
+    snr = torch.full((3,), 10.0)
+    latent = trainer.codec.encoder_net(images, snr)
+    noise = torch.zeros(3, 512, dtype=torch.complex64)
+    before, share_before = trainer.utility(latent, torch.zeros(3, 16, dtype=torch.long), noise, snr, images, labels)
+    depth = torch.zeros(3, 16, dtype=torch.long)
+    depth[:, 5] = torch.tensor([1, 3, 4])
+    after, share_after = trainer.utility(latent, depth, noise, snr, images, labels)
+    torch.testing.assert_close(share_after - share_before, torch.tensor([1, 3, 4]) / 64.0)
+    torch.testing.assert_close(after - before, -2.0 * torch.tensor([1, 3, 4]) / 64.0, atol=1e-5, rtol=0)

@@ -104,6 +104,19 @@ def apply_overrides(config, args):
     return config
 
 
+def add_allocation_options(p) -> None:
+    """--budget / --policy of a rate-adaptive codec (``semantic.allocation``); the frames carry the result."""
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--budget", default="", help="rate-adaptive codecs: 1/12 sends every image at that k/n, "
+                                                   "importance:1/12 that mean shared out by concept importance, "
+                                                   "random:1/12 shared out at random (default: the full rate)")
+    group.add_argument("--policy", help="rate-adaptive codecs: a trained allocation agent (semjscc train-policy)")
+
+
+def allocation_spec(args) -> str:
+    return f"policy:{args.policy}" if args.policy else args.budget
+
+
 def add_common_training_options(p) -> None:
     p.add_argument("--epochs", type=int, help="passes over the training images")
     p.add_argument("--batch-size", dest="batch_size", type=int, help="images per step")
@@ -295,8 +308,9 @@ def cmd_eval(args) -> int:
     options = {"pilots": args.pilots, "equalizer": args.equalizer} if args.channel == "fading" else {}
     task = load_task_model(resolve_model(args.task_model)) if args.task_model else None
     unseen = load_task_model(resolve_model(args.unseen_model)) if args.unseen_model else None
-    allocator = build_allocator(args.budget, model)
-    report = {"model": str(args.model), **({"budget": args.budget} if args.budget else {}),
+    allocation = allocation_spec(args)
+    allocator = build_allocator(allocation, model)
+    report = {"model": str(args.model), **({"allocation": allocation} if allocation else {}),
               **evaluate(model, dataset, args.channel, args.snr, batch_size=args.batch_size, seed=args.seed,
                          device=args.device, channel_options=options, task=task, unseen=unseen,
                          allocator=allocator)}
@@ -322,8 +336,7 @@ def add_eval_parser(sub) -> None:
     p.add_argument("--task-model", help="classifier for the 'accuracy' field (labelled data)")
     p.add_argument("--unseen-model", help="a second classifier, never used in training ('accuracy_unseen')")
     p.add_argument("--batch-size", type=int, default=250, help="images per forward pass")
-    p.add_argument("--budget", default="", help="rate-adaptive codecs: send every image at this k/n (e.g. 1/12; "
-                                               "default: the full rate)")
+    add_allocation_options(p)
     p.add_argument("--seed", type=int, default=0, help="seed of the channel noise")
     p.add_argument("--device", type=torch_device, default="cpu", help=DEVICE_HELP)
     p.add_argument("--data-root", help=DATA_ROOT_HELP)
@@ -426,7 +439,7 @@ def cmd_loopback(args) -> int:
         model = args.model or DEFAULT_MODELS[mode]
     report = run_loopback(model, args.data, args.snr, args.cfo, args.epsilon, args.taps, args.seed, args.out,
                           args.device, args.samp_rate, args.timeout, args.data_root, args.task_model,
-                          save_images=not args.no_save, mode=mode, allocation=args.budget)
+                          save_images=not args.no_save, mode=mode, allocation=allocation_spec(args))
     if args.json:
         write_json(args.json, report)
     print(dumps(report))
@@ -450,8 +463,7 @@ def add_loopback_parser(sub) -> None:
     p = sub.add_parser("loopback", help="images through the full TX -> channel -> RX flowgraph (headless)")
     p.add_argument("--model", default="",
                    help="checkpoint file or shipped model name (default: the mode's own, see --mode)")
-    p.add_argument("--budget", default="", help="rate-adaptive models: send every image at this k/n (e.g. 1/12); "
-                                               "the frames carry it, the receiver needs nothing")
+    add_allocation_options(p)
     p.add_argument("--mode", default="single-carrier", choices=["single-carrier", "ofdm", "digital"],
                    help="air interface: the loopback_sim (model adaptive_awgn_kn1-6) or the loopback_ofdm flowgraph "
                         "(model adaptive_ofdm_kn1-6, trained on multipath with per-subcarrier CSI); digital: "
