@@ -23,9 +23,15 @@ from gnuradio import uhd
 import time
 
 
+def snipfcn_finish(self):
+    semjscc.finish_after(self, self.count, self.duration)
+
 def snipfcn_check_radio(self):
     semjscc.require_usrp(self.args)
 
+
+def snippets_main_after_start(tb):
+    snipfcn_finish(tb)
 
 def snippets_init_before_blocks(tb):
     snipfcn_check_radio(tb)
@@ -33,7 +39,7 @@ def snippets_init_before_blocks(tb):
 
 class usrp_rx(gr.top_block):
 
-    def __init__(self, args='', freq=2.45e9, gain=30, samp_rate=1e6, antenna='RX2', model='adaptive_awgn_kn1-6', out='out/usrp_rx', reference='', threshold=0.3, device='auto', zmq_pub='', task=''):
+    def __init__(self, args='', freq=2.45e9, gain=30, samp_rate=1e6, antenna='RX2', model='adaptive_awgn_kn1-6', out='out/usrp_rx', reference='', threshold=0.3, device='auto', zmq_pub='', task='', count=0, duration=0):
         gr.top_block.__init__(self, "gr-semjscc: USRP receiver", catch_exceptions=True)
 
         ##################################################
@@ -51,6 +57,8 @@ class usrp_rx(gr.top_block):
         self.device = device
         self.zmq_pub = zmq_pub
         self.task = task
+        self.count = count
+        self.duration = duration
 
         ##################################################
         # Variables
@@ -164,6 +172,18 @@ class usrp_rx(gr.top_block):
     def set_task(self, task):
         self.task = task
 
+    def get_count(self):
+        return self.count
+
+    def set_count(self, count):
+        self.count = count
+
+    def get_duration(self):
+        return self.duration
+
+    def set_duration(self, duration):
+        self.duration = duration
+
     def get_profile(self):
         return self.profile
 
@@ -211,13 +231,19 @@ def argument_parser():
     parser.add_argument(
         "--task", dest="task", type=str, default='',
         help="Set Task network [default=%(default)r]")
+    parser.add_argument(
+        "--count", dest="count", type=intx, default=0,
+        help="Set Stop after this many images (0 = no limit) [default=%(default)r]")
+    parser.add_argument(
+        "--duration", dest="duration", type=eng_float, default=eng_notation.num_to_str(float(0)),
+        help="Set Stop after this many seconds (0 = no limit) [default=%(default)r]")
     return parser
 
 
 def main(top_block_cls=usrp_rx, options=None):
     if options is None:
         options = argument_parser().parse_args()
-    tb = top_block_cls(args=options.args, freq=options.freq, gain=options.gain, samp_rate=options.samp_rate, antenna=options.antenna, model=options.model, out=options.out, reference=options.reference, threshold=options.threshold, device=options.device, zmq_pub=options.zmq_pub, task=options.task)
+    tb = top_block_cls(args=options.args, freq=options.freq, gain=options.gain, samp_rate=options.samp_rate, antenna=options.antenna, model=options.model, out=options.out, reference=options.reference, threshold=options.threshold, device=options.device, zmq_pub=options.zmq_pub, task=options.task, count=options.count, duration=options.duration)
 
     def sig_handler(sig=None, frame=None):
         tb.stop()
@@ -229,7 +255,7 @@ def main(top_block_cls=usrp_rx, options=None):
     signal.signal(signal.SIGTERM, sig_handler)
 
     tb.start()
-
+    snippets_main_after_start(tb)
     tb.wait()
 
 

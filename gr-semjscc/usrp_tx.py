@@ -26,6 +26,12 @@ import time
 def snipfcn_check_radio(self):
     semjscc.require_usrp(self.args)
 
+def snipfcn_finish(self):
+    semjscc.finish_when_sent(self, self.usrp)
+
+
+def snippets_main_after_start(tb):
+    snipfcn_finish(tb)
 
 def snippets_init_before_blocks(tb):
     snipfcn_check_radio(tb)
@@ -241,7 +247,7 @@ def main(top_block_cls=usrp_tx, options=None):
     signal.signal(signal.SIGTERM, sig_handler)
 
     tb.start()
-
+    snippets_main_after_start(tb)
     tb.wait()
 
 

@@ -370,3 +370,30 @@ def test_headless_loopback_script_ends_with_a_summary_and_a_status(tmp_path, sam
     bad = subprocess.run([sys.executable, script, "--data", "cifar10:test:4", "--snr", "-15",
                           "--out", str(tmp_path / "bad")], env=env, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 1 and "of 4 images decoded" in bad.stdout
+
+
+def free_tcp_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_transmitter_and_receiver_in_two_processes_joined_by_zeromq_decode_every_image(tmp_path, sample_root,
+                                                                                      python_env):
+    env = dict(python_env, SEMJSCC_DATA=str(sample_root))
+    address = f"tcp://127.0.0.1:{free_tcp_port()}"
+    common = ["--model", str(SHIPPED_BASELINE), "--device", "cpu", "--address", address]
+    receiver = subprocess.Popen([sys.executable, str(REPO / "gr-semjscc" / "zmq_rx.py"), *common, "--out",
+                                 str(tmp_path), "--reference", "cifar10:test:5", "--count", "5", "--duration", "60"],
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    transmitter = subprocess.run([sys.executable, str(REPO / "gr-semjscc" / "zmq_tx.py"), *common, "--data",
+                                  "cifar10:test:5", "--snr", "20"], env=env, capture_output=True, text=True,
+                                 timeout=90)
+    output = receiver.communicate(timeout=90)[0]
+    assert transmitter.returncode == 0 and "5 of 5 images sent" in transmitter.stdout, transmitter.stderr
+    assert receiver.returncode == 0 and "5 images decoded" in output, output
+    assert {row["image_id"] for row in read_rows(tmp_path)} == set(range(5))
+    assert json.loads((tmp_path / "metrics.json").read_text())["psnr"] > 20

@@ -2,6 +2,8 @@
 
 import time
 
+HELD_SAMPLES = 32  # what a block between the transmitter and the output may hold back at the end of a stream
+
 
 def wait_until_idle(tb, n_images: int, timeout_s: float, quiet_s: float = 1.0):
     """Block until the RX chain has processed everything: (time of last activity, timed out?).
@@ -39,4 +41,47 @@ def finish_when_done(tb, timeout_s: float = 3600.0) -> None:
     psnr = f", PSNR {summary['psnr']:.2f} dB" if summary.get("psnr") is not None else ""
     print(f"semjscc: {decoded} of {sent} images decoded{psnr}{' (timed out)' if timed_out else ''}", flush=True)
     if timed_out or decoded < sent:
+        raise SystemExit(1)
+
+
+def finish_when_sent(tb, output, timeout_s: float = 3600.0, linger_s: float = 1.0) -> None:
+    """Run from a transmitting flowgraph's main (``zmq_tx``, ``usrp_tx`` with repeat off): stop once every image
+    has left through ``output`` (the radio or ZeroMQ sink) as samples, so the script ends.  A repeating source
+    never finishes: then this returns at once and the flowgraph runs until stopped."""
+    if tb.source.repeat:
+        return
+    images = len(tb.source._images)
+    started = time.time()
+    while time.time() - started < timeout_s:
+        sent = tb.tx.counters()["samples_sent"]
+        # a channel model keeps a few samples of history (its resampler): they lie in the last burst's zero guard
+        if tb.source.sent >= images and tb.tx.idle(images) and output.nitems_read(0) >= sent - HELD_SAMPLES:
+            break
+        time.sleep(0.05)
+    time.sleep(linger_s)  # the last samples leave the sink's socket or the radio's buffer
+    tb.stop()
+    tb.wait()
+    counters = tb.tx.counters()
+    print(f"semjscc: {counters['images_encoded']} of {images} images sent in {counters['frames_sent']} frames",
+          flush=True)
+
+
+def finish_after(tb, count: int = 0, duration_s: float = 0.0) -> None:
+    """Run from a receiving flowgraph's main (``zmq_rx``, ``usrp_rx``): stop after ``count`` images are decoded
+    or after ``duration_s`` seconds, whichever comes first (0: no such limit; both 0: run until stopped), print
+    a summary line, and exit with status 1 when ``count`` was not reached."""
+    if not count and not duration_s:
+        return
+    started = time.time()
+    while (not count or tb.sink.received < count) and (not duration_s or time.time() - started < duration_s):
+        time.sleep(0.05)
+    while not tb.rx.decoder.idle():  # images already in the decoder are delivered, not cut off
+        time.sleep(0.05)
+    tb.stop()
+    tb.wait()
+    summary = tb.sink.summary()
+    decoded = summary.get("images_received", 0)
+    psnr = f", PSNR {summary['psnr']:.2f} dB" if summary.get("psnr") is not None else ""
+    print(f"semjscc: {decoded} images decoded{psnr} in {time.time() - started:.1f} s", flush=True)
+    if count and decoded < count:
         raise SystemExit(1)
