@@ -36,7 +36,7 @@ class PolicyConfig:
     mode: str = "concept"
     target_k_over_n: float = 1 / 12
     mu: float = 1.0  # starting price of the full budget, in utility units
-    mu_lr: float = 2.0  # dual ascent step per unit of k/n share off target
+    mu_lr: float = 0.3  # dual ascent step per unit of k/n share off target (larger oscillates)
     perceptual: float = 2.0  # weight of SSIM in the utility
     snr_min: float = 0.0
     snr_max: float = 20.0
