@@ -28,17 +28,22 @@ def wait_until_idle(tb, n_images: int, timeout_s: float, quiet_s: float = 1.0):
     return time.time(), True
 
 
+def _stop_receiver(tb) -> tuple:
+    """Stop a flowgraph with an image sink: (images it decoded, ', PSNR x dB' or '') for the summary line."""
+    tb.stop()
+    tb.wait()
+    summary = tb.sink.summary()
+    psnr = f", PSNR {summary['psnr']:.2f} dB" if summary.get("psnr") is not None else ""
+    return summary.get("images_received", 0), psnr
+
+
 def finish_when_done(tb, timeout_s: float = 3600.0) -> None:
     """Run from a loopback flowgraph's main: stop it once every image is through (or lost on the way), print
     a summary line, and exit with status 1 when images were lost, so ``python loopback_sim.py`` ends and can
     gate a script."""
     sent = len(tb.source._images)
     _, timed_out = wait_until_idle(tb, sent, timeout_s)
-    tb.stop()
-    tb.wait()
-    summary = tb.sink.summary()
-    decoded = summary.get("images_received", 0)
-    psnr = f", PSNR {summary['psnr']:.2f} dB" if summary.get("psnr") is not None else ""
+    decoded, psnr = _stop_receiver(tb)
     print(f"semjscc: {decoded} of {sent} images decoded{psnr}{' (timed out)' if timed_out else ''}", flush=True)
     if timed_out or decoded < sent:
         raise SystemExit(1)
@@ -77,11 +82,7 @@ def finish_after(tb, count: int = 0, duration_s: float = 0.0) -> None:
         time.sleep(0.05)
     while not tb.rx.decoder.idle():  # images already in the decoder are delivered, not cut off
         time.sleep(0.05)
-    tb.stop()
-    tb.wait()
-    summary = tb.sink.summary()
-    decoded = summary.get("images_received", 0)
-    psnr = f", PSNR {summary['psnr']:.2f} dB" if summary.get("psnr") is not None else ""
+    decoded, psnr = _stop_receiver(tb)
     print(f"semjscc: {decoded} images decoded{psnr} in {time.time() - started:.1f} s", flush=True)
     if count and decoded < count:
         raise SystemExit(1)
