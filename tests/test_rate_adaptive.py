@@ -116,6 +116,18 @@ def test_training_reports_every_budget_and_learns(tmp_path, sample_root):
     assert 0.6 < per_image.float().mean() < 0.9 and depth.min() == 0 and depth.max() == 4
 
 
+def test_budget_weights_set_how_often_each_budget_is_trained(tmp_path, sample_root):
+    config = TrainConfig(arch="rate-adaptive", width=8, blocks=1, data="cifar10:test:16", val_data="cifar10:test:16",
+                         concept_fraction=0.0, budget_weights=[0.0, 1.0, 0.0, 3.0])
+    trainer = Trainer(config, tmp_path / "ra.pt", data_root=sample_root)
+    depth = trainer.sample_depth(torch.zeros(4000, 3, 32, 32))[:, 0, 0]
+    assert set(depth.unique().tolist()) == {2, 4}
+    assert 0.7 < (depth == 4).float().mean() < 0.8
+    trainer.config.budget_weights = [1.0, 1.0]
+    with pytest.raises(ValueError, match="needs 4 non-negative weights"):
+        trainer.sample_depth(torch.zeros(4, 3, 32, 32))
+
+
 @pytest.fixture
 def rate_link(tmp_path):
     from semjscc.codec.checkpoint import save_checkpoint

@@ -49,6 +49,14 @@ def parse_snr_list(text: str) -> list:
     return values
 
 
+def weight_list(text: str) -> list:
+    """'1,2,2,4' -> non-negative floats."""
+    values = [_number(v, "weight", 0.0, 1e6) for v in text.split(",") if v.strip()]
+    if not values:
+        raise argparse.ArgumentTypeError("no weight given")
+    return values
+
+
 def bandwidth_ratio(text: str) -> float:
     """'1/6' or '0.1667' -> a k/n in (0, 1]."""
     try:
@@ -190,6 +198,9 @@ def add_train_parser(sub) -> None:
     p.add_argument("--region", type=int, help="rate-adaptive: a concept's side in latent pixels (default 2)")
     p.add_argument("--concept-fraction", dest="concept_fraction", type=float,
                    help="rate-adaptive: share of images trained with a random depth per concept (default 0.25)")
+    p.add_argument("--budget-weights", dest="budget_weights", type=weight_list,
+                   help="rate-adaptive: relative share of images per budget, smallest first, e.g. 1,2,2,4 "
+                        "(default equal)")
     p.add_argument("--max-images", dest="max_images", type=int, help="images per epoch (0: all)")
     p.add_argument("--ema", type=float, help="ship a moving average of the weights with this decay per step (e.g. 0.999)")
     p.add_argument("--loss", choices=["mse", "semantic-importance", "tosc-sr"],

@@ -46,6 +46,7 @@ class TrainConfig:
     groups: int = 4  # rate-adaptive: nested latent groups (budgets k/n * 1..groups / groups)
     region: int = 2  # rate-adaptive: a concept's side in latent pixels
     concept_fraction: float = 0.25  # rate-adaptive: share of images trained with a random depth per concept
+    budget_weights: list = field(default_factory=list)  # rate-adaptive: relative share of images per budget (equal)
     channel: str = "awgn"
     pilots: int = 16
     snr_min: float = 0.0
@@ -192,13 +193,22 @@ class Trainer:
     def rate_adaptive(self) -> bool:
         return isinstance(self.model, RateAdaptiveJSCC)
 
+    def budget_shares(self) -> torch.Tensor:
+        """How often each budget is drawn: equal, or ``budget_weights`` (a budget that lags its fixed-rate
+        counterpart gets more of the gradient, as in DeepJSCC-l++'s weighting across bandwidths)."""
+        weights = self.config.budget_weights or [1.0] * self.config.groups
+        if len(weights) != self.config.groups or min(weights) < 0 or sum(weights) <= 0:
+            raise ValueError(f"--budget-weights needs {self.config.groups} non-negative weights, not {weights}")
+        return torch.tensor(weights, dtype=torch.float) / sum(weights)
+
     def sample_depth(self, batch: torch.Tensor) -> torch.Tensor:
         """A budget per image (1..groups groups everywhere), or for ``concept_fraction`` of the images a
         random depth per concept (0..groups), so the decoder learns per-concept allocations too."""
         groups = self.config.groups
         size = batch.shape[0]
         rows, columns = concept_grid(batch.shape[-2], batch.shape[-1], self.config.region)
-        budget = torch.randint(1, groups + 1, (size, 1, 1), device=self.device).expand(size, rows, columns)
+        budget = 1 + torch.multinomial(self.budget_shares(), size, replacement=True).view(size, 1, 1)
+        budget = budget.to(self.device).expand(size, rows, columns)
         per_concept = torch.randint(0, groups + 1, (size, rows, columns), device=self.device)
         chosen = torch.rand(size, 1, 1, device=self.device) < self.config.concept_fraction
         return torch.where(chosen, per_concept, budget)
