@@ -32,7 +32,7 @@ def snippets_main_after_start(tb):
 
 class loopback_ofdm(gr.top_block):
 
-    def __init__(self, model='adaptive_ofdm_kn1-6', allocation='', data='cifar10:test:16', snr=10, cfo=0, epsilon=1.0, taps='1.0', seed=0, out='out/loopback_ofdm', device='auto', task='', save=1, samp_rate=1e6, data_root=''):
+    def __init__(self, model='adaptive_ofdm_kn1-6', allocation='', data='sample:cifar10:test:16', snr=10, cfo=0, epsilon=1.0, taps='1.0', seed=0, out='out/loopback_ofdm', device='auto', task='', save=1, samp_rate=1e6, data_root=''):
         gr.top_block.__init__(self, "gr-semjscc: OFDM loopback simulation", catch_exceptions=True)
 
         ##################################################
@@ -79,8 +79,8 @@ class loopback_ofdm(gr.top_block):
         ##################################################
         # Connections
         ##################################################
-        self.msg_connect((self.rx, 'images'), (self.sink, 'images'))
         self.msg_connect((self.rx, 'stats'), (self.sink, 'stats'))
+        self.msg_connect((self.rx, 'images'), (self.sink, 'images'))
         self.msg_connect((self.source, 'images'), (self.tx, 'images'))
         self.connect((self.channel, 0), (self.rx, 0))
         self.connect((self.tx, 0), (self.channel, 0))
@@ -203,7 +203,7 @@ def argument_parser():
         "--allocation", dest="allocation", type=str, default='',
         help="Set Rate allocation (k/n; rate-adaptive models) [default=%(default)r]")
     parser.add_argument(
-        "-d", "--data", dest="data", type=str, default='cifar10:test:16',
+        "-d", "--data", dest="data", type=str, default='sample:cifar10:test:16',
         help="Set Images [default=%(default)r]")
     parser.add_argument(
         "-s", "--snr", dest="snr", type=eng_float, default=eng_notation.num_to_str(float(10)),

@@ -45,7 +45,7 @@ from gnuradio import qtgui
 
 class loopback_sim_gui(gr.top_block, Qt.QWidget):
 
-    def __init__(self, model='adaptive_awgn_kn1-6', allocation='', data='cifar10:test:16', cfo=0, epsilon=1.0, taps='1.0', seed=0, out='out/loopback', device='auto', task='', samp_rate=1e6):
+    def __init__(self, model='adaptive_awgn_kn1-6', allocation='', data='sample:cifar10:test:16', cfo=0, epsilon=1.0, taps='1.0', seed=0, out='out/loopback', device='auto', task='', samp_rate=1e6):
         gr.top_block.__init__(self, "gr-semjscc: loopback simulation (GUI)", catch_exceptions=True)
         Qt.QWidget.__init__(self)
         self.setWindowTitle("gr-semjscc: loopback simulation (GUI)")
@@ -227,8 +227,8 @@ class loopback_sim_gui(gr.top_block, Qt.QWidget):
         # Connections
         ##################################################
         self.msg_connect((self.rx, 'images'), (self.display, 'images'))
-        self.msg_connect((self.rx, 'images'), (self.sink, 'images'))
         self.msg_connect((self.rx, 'stats'), (self.sink, 'stats'))
+        self.msg_connect((self.rx, 'images'), (self.sink, 'images'))
         self.msg_connect((self.rx, 'symbols'), (self.symbols_stream, 'pdus'))
         self.msg_connect((self.source, 'images'), (self.tx, 'images'))
         self.connect((self.channel, 0), (self.rx, 0))
@@ -363,7 +363,7 @@ def argument_parser():
         "--allocation", dest="allocation", type=str, default='',
         help="Set Rate allocation (k/n; rate-adaptive models) [default=%(default)r]")
     parser.add_argument(
-        "-d", "--data", dest="data", type=str, default='cifar10:test:16',
+        "-d", "--data", dest="data", type=str, default='sample:cifar10:test:16',
         help="Set Images [default=%(default)r]")
     parser.add_argument(
         "--cfo", dest="cfo", type=eng_float, default=eng_notation.num_to_str(float(0)),

@@ -39,7 +39,7 @@ def snippets_init_before_blocks(tb):
 
 class usrp_tx(gr.top_block):
 
-    def __init__(self, args='', freq=2.45e9, gain=40, samp_rate=1e6, antenna='TX/RX', model='adaptive_awgn_kn1-6', allocation='', data='cifar10:test:16', rate=2, repeat=1, snr=10, amplitude=0.3, device='auto'):
+    def __init__(self, args='', freq=2.45e9, gain=40, samp_rate=1e6, antenna='TX/RX', model='adaptive_awgn_kn1-6', allocation='', data='sample:cifar10:test:16', rate=2, repeat=1, snr=10, amplitude=0.3, device='auto'):
         gr.top_block.__init__(self, "gr-semjscc: USRP transmitter", catch_exceptions=True)
 
         ##################################################
@@ -212,7 +212,7 @@ def argument_parser():
         "--allocation", dest="allocation", type=str, default='',
         help="Set Rate allocation (k/n; rate-adaptive models) [default=%(default)r]")
     parser.add_argument(
-        "-d", "--data", dest="data", type=str, default='cifar10:test:16',
+        "-d", "--data", dest="data", type=str, default='sample:cifar10:test:16',
         help="Set Images [default=%(default)r]")
     parser.add_argument(
         "--rate", dest="rate", type=eng_float, default=eng_notation.num_to_str(float(2)),

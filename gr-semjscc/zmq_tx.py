@@ -33,7 +33,7 @@ def snippets_main_after_start(tb):
 
 class zmq_tx(gr.top_block):
 
-    def __init__(self, address='tcp://127.0.0.1:5555', model='adaptive_awgn_kn1-6', allocation='', data='cifar10:test:16', rate=0, repeat=0, snr=10, cfo=0, taps='1.0', seed=0, device='auto', data_root=''):
+    def __init__(self, address='tcp://127.0.0.1:5555', model='adaptive_awgn_kn1-6', allocation='', data='sample:cifar10:test:16', rate=0, repeat=0, snr=10, cfo=0, taps='1.0', seed=0, device='auto', data_root=''):
         gr.top_block.__init__(self, "gr-semjscc: transmitter over ZeroMQ", catch_exceptions=True)
 
         ##################################################
@@ -190,7 +190,7 @@ def argument_parser():
         "--allocation", dest="allocation", type=str, default='',
         help="Set Rate allocation (k/n; rate-adaptive models) [default=%(default)r]")
     parser.add_argument(
-        "-d", "--data", dest="data", type=str, default='cifar10:test:16',
+        "-d", "--data", dest="data", type=str, default='sample:cifar10:test:16',
         help="Set Images [default=%(default)r]")
     parser.add_argument(
         "--rate", dest="rate", type=eng_float, default=eng_notation.num_to_str(float(0)),

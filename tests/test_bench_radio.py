@@ -19,10 +19,10 @@ def test_noise_alone_makes_no_frame():
 @pytest.mark.slow
 def test_impairment_and_snr_rows_feed_the_plot(tmp_path, sample_root, monkeypatch):
     monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
-    rows = radio.impairment_table(str(SHIPPED_BASELINE), "cifar10:test:8", [15], tmp_path)
+    rows = radio.impairment_table(str(SHIPPED_BASELINE), "sample:cifar10:test:8", [15], tmp_path)
     (row,) = rows
     assert row["images_decoded"] == 8 and abs(row["impl_loss_db"]) < 1.0
-    estimates = radio.snr_estimates(str(SHIPPED_BASELINE), "cifar10:test:8", [10], tmp_path)
+    estimates = radio.snr_estimates(str(SHIPPED_BASELINE), "sample:cifar10:test:8", [10], tmp_path)
     assert abs(estimates[0]["error_db"]) < 1.0
     radio.plot_radio({"implementation_loss": rows, "snr_estimate": estimates}, tmp_path)
     assert (tmp_path / "radio.png").stat().st_size > 10_000

@@ -31,7 +31,7 @@ def messages(debug):
 
 def test_image_source_emits_every_image_with_metadata(sample_root):
     tb = gr.top_block()
-    source = image_source("cifar10:test:5", 0, False, 0.0, str(sample_root))
+    source = image_source("sample:cifar10:test:5", 0, False, 0.0, str(sample_root))
     debug = blocks.message_debug()
     tb.msg_connect(source, "images", debug, "store")
     tb.start()
@@ -177,7 +177,7 @@ def test_decoder_with_a_task_network_reports_class_and_the_sink_accuracy(model, 
     save_checkpoint(tmp_path / "task.pt", build_task_model({"arch": "vgg", "width": 4}), {"family": "task"})
     codec = load_link_codec(model, "cpu")
     decoder = jscc_decoder(model, "cpu", 8, "oldest", task_model=str(tmp_path / "task.pt"))
-    sink = image_sink(str(tmp_path / "rx"), "cifar10:test:4", "m.json", "", False, "")
+    sink = image_sink(str(tmp_path / "rx"), "sample:cifar10:test:4", "m.json", "", False, "")
     tb = gr.top_block()
     tb.msg_connect(decoder, "images", sink, "images")
     tb.start()
@@ -213,8 +213,8 @@ def test_decoder_queue_drops_the_oldest_when_so_configured(model):
 def test_image_sink_scores_against_the_reference(tmp_path, sample_root):
     from semjscc.data import load_dataset
 
-    reference = load_dataset("cifar10:test:4", sample_root)
-    sink = image_sink(str(tmp_path), "cifar10:test:4", "m.json", "", False, str(sample_root))
+    reference = load_dataset("sample:cifar10:test:4", sample_root)
+    sink = image_sink(str(tmp_path), "sample:cifar10:test:4", "m.json", "", False, str(sample_root))
     decoded = reference.images[2].copy()
     decoded[0, 0, 0] ^= 8
     sink._handle_image(make_pdu({"image_id": 2, "height": 32, "width": 32, "snr_est_db": 12.0}, decoded.reshape(-1)))

@@ -18,7 +18,7 @@ from semjscc.phy.header import Header
 
 @pytest.fixture
 def images(sample_root):
-    return load_dataset("cifar10:test:6", sample_root)
+    return load_dataset("sample:cifar10:test:6", sample_root)
 
 
 def noisy(symbols, snr_db, seed=0):
@@ -178,7 +178,7 @@ def test_cli_digital_loopback_with_auto_mcs(tmp_path, sample_root, monkeypatch):
     monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
     report = tmp_path / "report.json"
     assert main(["loopback", "--mode", "digital", "--codec", "webp", "--mcs", "auto", "--snr", "14",
-                 "--data", "cifar10:test:4", "--out", str(tmp_path / "rx"), "--json", str(report)]) == 0
+                 "--data", "sample:cifar10:test:4", "--out", str(tmp_path / "rx"), "--json", str(report)]) == 0
     result = json.loads(report.read_text())
     assert result["model"].startswith("digital:webp:") and result["images_decoded"] == 4
     assert result["images_lost"] == {}
@@ -208,7 +208,7 @@ def test_cli_loopback_fails_when_images_are_lost_unless_allowed(tmp_path, sample
     from semjscc.cli import main
 
     monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
-    argv = ["loopback", "--mode", "digital", "--mcs", "64qam-5/6", "--snr", "5", "--data", "cifar10:test:4",
+    argv = ["loopback", "--mode", "digital", "--mcs", "64qam-5/6", "--snr", "5", "--data", "sample:cifar10:test:4",
             "--out", str(tmp_path / "rx")]
     assert main(argv) == 1
     assert "images lost" in capsys.readouterr().err

@@ -26,8 +26,8 @@ def test_torchrun_with_two_processes_lowers_the_loss_and_saves_one_checkpoint(tm
     out = tmp_path / "ddp.pt"
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
                "-m", "semjscc", "train", "--out", str(out), "--k-over-n", "1/12", "--width", "16", "--epochs", "3",
-               "--batch-size", "32", "--lr", "3e-3", "--threads", "1", "--data", "cifar10:test:128",
-               "--val-data", "cifar10:test:32", "--data-root", str(sample_root)]
+               "--batch-size", "32", "--lr", "3e-3", "--threads", "1", "--data", "sample:cifar10:test:128",
+               "--val-data", "sample:cifar10:test:32", "--data-root", str(sample_root)]
     run = subprocess.run(command, env=python_env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
     rows = [json.loads(line) for line in out.with_suffix(".log.jsonl").read_text().splitlines()]

@@ -141,12 +141,14 @@ def test_data_check_refuses_the_sample_and_partial_sets(tmp_path, sample_root, c
     assert [item.split()[0] for item in missing] == ["cifar10:train", "cifar10:test", "kodak"]
 
 
-def test_the_shipped_sample_never_stands_in_silently(tmp_path, sample_root, monkeypatch):
-    import warnings
-
+def test_the_shipped_sample_never_stands_in_for_a_full_set(tmp_path, sample_root, monkeypatch):
     monkeypatch.setenv("SEMJSCC_DATA", str(tmp_path))  # a data folder without the sets
-    with pytest.warns(UserWarning, match="shipped sample stand in; get the full set with: semjscc data fetch kodak"):
-        assert len(load_dataset("kodak:1")) == 1
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # asked for by name: no warning
-        assert len(load_dataset("cifar10:test:4", sample_root)) == 4
+    with pytest.raises(FileNotFoundError, match="get it with: semjscc data fetch kodak"):
+        load_dataset("kodak:1")
+    with pytest.raises(FileNotFoundError, match="semjscc data fetch cifar10"):
+        load_dataset("cifar10:test:4")
+    assert len(load_dataset("sample:kodak:1")) == 1  # named: the shipped sample
+    assert len(load_dataset("cifar10:test:4", sample_root)) == 4  # the sample folder asked for as the root
+    monkeypatch.setattr("semjscc.data.specs.data_root", lambda root=None: None)
+    with pytest.raises(FileNotFoundError, match="use sample:cifar10:test:4 for the few images shipped"):
+        load_dataset("cifar10:test:4")

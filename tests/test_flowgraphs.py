@@ -40,7 +40,7 @@ def test_loopback_flowgraph_decodes_above_a_psnr_floor(tmp_path, sample_root, mo
     from semjscc.run.loopback import run_loopback
 
     monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
-    report = run_loopback(str(SHIPPED_BASELINE), "cifar10:test:6", 15.0, cfo=0.001, epsilon=1.00001,
+    report = run_loopback(str(SHIPPED_BASELINE), "sample:cifar10:test:6", 15.0, cfo=0.001, epsilon=1.00001,
                           taps="1,0.2j,0.05", out=str(tmp_path / "rx"), device="cpu", timeout_s=120)
     assert report["images_decoded"] == report["images_sent"] == 6
     assert report["frames_detected"] == report["frames_sent"]
@@ -56,7 +56,7 @@ def test_demo_writes_images_metrics_plots_and_the_receivers_accuracy(tmp_path, s
     from semjscc.run.demo import run_demo
 
     monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
-    run_demo(str(tmp_path), snrs=(15.0,), data="cifar10:test:4", kodak="", device="cpu")
+    run_demo(str(tmp_path), snrs=(15.0,), data="sample:cifar10:test:4", kodak="", device="cpu")
     (report,) = json.loads((tmp_path / "summary.json").read_text())
     assert report["images_decoded"] == 4 and report["psnr"] > 20.0
     rows = read_rows(tmp_path / "cifar10_test_4_snr15")
@@ -112,7 +112,7 @@ def run_usrp_tx(monkeypatch, spec, images):
 @pytest.mark.slow
 def test_usrp_tx_runs_with_a_stand_in_sink(monkeypatch, sample_root):
     monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
-    tb, captured = run_usrp_tx(monkeypatch, "cifar10:test:2", 2)
+    tb, captured = run_usrp_tx(monkeypatch, "sample:cifar10:test:2", 2)
     assert ("set_center_freq", (915e6, 0)) in captured.calls and ("set_gain", (50, 0)) in captured.calls
     tags = [t.key for t in captured.block.tags()]
     counters = tb.tx.counters()
@@ -128,7 +128,7 @@ def test_usrp_rx_decodes_what_usrp_tx_sent_through_a_stand_in_source(monkeypatch
     from semjscc.phy.levels import noise_voltage
 
     monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
-    _, captured = run_usrp_tx(monkeypatch, "cifar10:test:3", 3)
+    _, captured = run_usrp_tx(monkeypatch, "sample:cifar10:test:3", 3)
     signal = np.concatenate([np.zeros(3000, np.complex64), np.asarray(captured.block.data(), np.complex64)])
     noisy = simulate_channel(signal, noise_voltage(20.0, 0.3, 4), 0.0005, seed=1)
     padded = np.concatenate([noisy, np.zeros(20000, np.complex64)])
@@ -137,7 +137,7 @@ def test_usrp_rx_decodes_what_usrp_tx_sent_through_a_stand_in_source(monkeypatch
     monkeypatch.setattr(uhd, "usrp_source", lambda *args, **kwargs: source)
     module = load("usrp_rx")
     tb = module.usrp_rx(args="", freq=915e6, gain=30, samp_rate=1e6, model=str(SHIPPED_BASELINE),
-                        out=str(tmp_path), reference="cifar10:test:3", device="cpu")
+                        out=str(tmp_path), reference="sample:cifar10:test:3", device="cpu")
     tb.start()
     deadline = time.time() + 60
     while time.time() < deadline and tb.sink.received < 3:
@@ -157,7 +157,7 @@ def test_qt_gui_loopback_shows_decoded_images_offscreen(monkeypatch, tmp_path, s
 
     app = Qt.QApplication.instance() or Qt.QApplication([])
     module = load("loopback_sim_gui")
-    tb = module.loopback_sim_gui(model=str(SHIPPED_BASELINE), data="cifar10:test:2", device="cpu",
+    tb = module.loopback_sim_gui(model=str(SHIPPED_BASELINE), data="sample:cifar10:test:2", device="cpu",
                                  out=str(tmp_path))
     tb.start()
     deadline = time.time() + 30
@@ -190,9 +190,9 @@ def test_offline_link_gives_the_flowgraphs_figures(tmp_path, sample_root, monkey
 
     monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
     impairments = {"cfo": 0.001, "seed": 4}
-    flowgraph = run_loopback(str(SHIPPED_BASELINE), "cifar10:test:24", 20.0, out=str(tmp_path / "rx"), device="cpu",
+    flowgraph = run_loopback(str(SHIPPED_BASELINE), "sample:cifar10:test:24", 20.0, out=str(tmp_path / "rx"), device="cpu",
                              timeout_s=120, **impairments)
-    offline = simulate_link(load_link_codec(SHIPPED_BASELINE, "cpu"), load_dataset("cifar10:test:24"), 20.0,
+    offline = simulate_link(load_link_codec(SHIPPED_BASELINE, "cpu"), load_dataset("sample:cifar10:test:24"), 20.0,
                             **impairments)
     for report in (offline, flowgraph):  # the flowgraph's batches (and so frames) depend on timing
         assert report["frames_sent"] == report["frames_detected"] == report["frames_decoded"]
@@ -207,13 +207,13 @@ def test_loopback_takes_its_images_and_references_from_the_data_root_it_is_given
     from semjscc.data import load_dataset
     from semjscc.run.loopback import run_loopback
 
-    sample = load_dataset("cifar10:test:4", sample_root)
+    sample = load_dataset("sample:cifar10:test:4", sample_root)
     root = tmp_path / "data"
     (root / "cifar10").mkdir(parents=True)
     np.savez(root / "cifar10" / "cifar10_test_lossless_first1000.npz", images=255 - sample.images[::-1],
              labels=sample.labels[::-1])
     monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))  # the default root holds other images
-    report = run_loopback(str(SHIPPED_BASELINE), "cifar10:test:4", 20.0, out=str(tmp_path / "rx"), device="cpu",
+    report = run_loopback(str(SHIPPED_BASELINE), "sample:cifar10:test:4", 20.0, out=str(tmp_path / "rx"), device="cpu",
                           timeout_s=60, data_root=str(root))
     assert report["images_decoded"] == 4 and not report["timed_out"]
     assert abs(report["impl_loss_db"]) < 0.5  # flowgraph and ideal reference scored the same images
@@ -230,7 +230,7 @@ def test_a_loopback_waits_for_an_image_still_on_its_way_to_a_slow_encoder(tmp_pa
         return unpack(meta, pixels)
     monkeypatch.setattr(jscc_encoder, "image_from_pdu", slow_unpack)
     monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
-    report = run_loopback(str(SHIPPED_BASELINE), "cifar10:test:2", 20.0, out=str(tmp_path / "rx"), device="cpu",
+    report = run_loopback(str(SHIPPED_BASELINE), "sample:cifar10:test:2", 20.0, out=str(tmp_path / "rx"), device="cpu",
                           timeout_s=60)
     assert report["images_decoded"] == 2 and not report["timed_out"]
 
@@ -239,7 +239,7 @@ def test_a_loopback_that_times_out_says_so(tmp_path, sample_root, monkeypatch):
     from semjscc.run.loopback import run_loopback
 
     monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
-    report = run_loopback(str(SHIPPED_BASELINE), "cifar10:test:4", 20.0, out=str(tmp_path / "rx"), device="cpu",
+    report = run_loopback(str(SHIPPED_BASELINE), "sample:cifar10:test:4", 20.0, out=str(tmp_path / "rx"), device="cpu",
                           timeout_s=0.01)
     assert report["timed_out"] and report["rtf"] is None
 
@@ -255,7 +255,7 @@ def test_tiny_and_large_images_with_a_classifier_are_decoded_and_accounted(tmp_p
     folder.mkdir()
     for name, size in (("dot", (1, 1)), ("strip", (40, 1)), ("thumb", (32, 32))):
         Image.new("RGB", size, (90, 140, 200)).save(folder / f"{name}.png")
-    for data in (str(folder), "kodak:1"):
+    for data in (str(folder), "sample:kodak:1"):
         report = run_loopback(str(SHIPPED_BASELINE), data, 20.0, out=str(tmp_path / "rx"), device="cpu",
                               timeout_s=120, task_model="task_vgg_unseen")
         assert report["images_decoded"] == report["images_sent"] and report["accounted"]
@@ -272,7 +272,7 @@ def test_usrp_rx_run_to_completion_on_a_finite_capture_records_every_image(monke
 
     monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
     model = load_link_codec(SHIPPED_BASELINE, "cpu")
-    bursts = Transmitter(Encoder(model, 10.0)).transmit(list(load_dataset("cifar10:test:8").images))  # one frame
+    bursts = Transmitter(Encoder(model, 10.0)).transmit(list(load_dataset("sample:cifar10:test:8").images))  # one frame
     capture = np.concatenate([np.zeros(3000, np.complex64)] + [samples for _, samples in bursts]
                              + [np.zeros(5000, np.complex64)])
     capture = simulate_channel(capture, noise_voltage(20.0, 0.3, 4), 0.0005, seed=1)
@@ -280,7 +280,7 @@ def test_usrp_rx_run_to_completion_on_a_finite_capture_records_every_image(monke
     monkeypatch.setattr(uhd, "find", lambda args: [args])  # a radio answers
     monkeypatch.setattr(uhd, "usrp_source", lambda *args, **kwargs: source)
     tb = load("usrp_rx").usrp_rx(args="", model=str(SHIPPED_BASELINE), out=str(tmp_path),
-                                 reference="cifar10:test:8", device="cpu")
+                                 reference="sample:cifar10:test:8", device="cpu")
     tb.run()  # the decoder drains after the sink was told to finish; the sink must still record them all
     assert sorted(row["image_id"] for row in read_rows(tmp_path)) == list(range(8))
     assert len(list(tmp_path.glob("*.png"))) == 8
@@ -294,7 +294,7 @@ def test_implementation_loss_on_multipath_is_measured_at_the_snr_the_receiver_se
     from semjscc.run.loopback import run_loopback
 
     monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
-    report = run_loopback(str(SHIPPED_BASELINE), "cifar10:test:48", 10.0, taps="0.9,0.3+0.2j,0.1j",
+    report = run_loopback(str(SHIPPED_BASELINE), "sample:cifar10:test:48", 10.0, taps="0.9,0.3+0.2j,0.1j",
                           out=str(tmp_path / "rx"), device="cpu", timeout_s=120)
     assert report["taps_in_band_gain_db"] == pytest.approx(1.67, abs=0.05)
     assert abs(report["snr_est_db"] - 10.0) < 0.4  # it read 11.5 when the taps were applied as given
@@ -306,7 +306,7 @@ def test_ofdm_loopback_flowgraph_decodes_through_multipath_and_drift(tmp_path, s
     from semjscc.run.loopback import run_loopback
 
     monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
-    report = run_loopback(str(SHIPPED_BASELINE), "cifar10:test:16", 15.0, mode="ofdm", cfo=0.002, epsilon=1.00002,
+    report = run_loopback(str(SHIPPED_BASELINE), "sample:cifar10:test:16", 15.0, mode="ofdm", cfo=0.002, epsilon=1.00002,
                           taps="0.8,0.4j,0.3-0.2j,0.1,0,0.1j", out=str(tmp_path / "rx"), device="cpu", timeout_s=120)
     assert report["mode"] == "ofdm" and report["accounted"]
     assert report["images_decoded"] == report["images_sent"] == 16
@@ -323,7 +323,7 @@ def test_gnuradios_dynamic_channel_model_runs_between_our_transmitter_and_receiv
     from semjscc.run.loopback import run_loopback
 
     monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
-    report = run_loopback(str(SHIPPED_BASELINE), "cifar10:test:48", 15.0, mode=mode, dynamic=DynamicChannel(),
+    report = run_loopback(str(SHIPPED_BASELINE), "sample:cifar10:test:48", 15.0, mode=mode, dynamic=DynamicChannel(),
                           out=str(tmp_path / "rx"), device="cpu", timeout_s=180, save_images=False)
     assert report["accounted"] and not report["timed_out"]
     assert report["dynamic"]["doppler"] == 1e-4
@@ -340,11 +340,11 @@ def test_digital_loopback_delivers_at_high_snr_and_counts_lost_codewords_at_low(
 
     monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
     spec = "digital:webp:16qam-1/2:1/6"
-    good = run_loopback(spec, "cifar10:test:8", 16.0, cfo=0.001, epsilon=1.00001, out=str(tmp_path / "good"),
+    good = run_loopback(spec, "sample:cifar10:test:8", 16.0, cfo=0.001, epsilon=1.00001, out=str(tmp_path / "good"),
                         device="cpu", timeout_s=120)
     assert good["images_decoded"] == 8 and good["images_lost"] == {} and good["accounted"]
     assert good["psnr"] == pytest.approx(good["sim_psnr"], abs=0.01)  # error-free: the same files
-    bad = run_loopback(spec, "cifar10:test:8", 3.0, out=str(tmp_path / "bad"), device="cpu", timeout_s=120)
+    bad = run_loopback(spec, "sample:cifar10:test:8", 3.0, out=str(tmp_path / "bad"), device="cpu", timeout_s=120)
     assert not bad["timed_out"] and bad["accounted"] and bad["images_decoded"] == 8
     assert bad["images_lost"].get("codeword", 0) >= 6
 
@@ -363,11 +363,11 @@ def test_usrp_flowgraph_without_a_radio_says_so_in_one_line(monkeypatch):
 def test_headless_loopback_script_ends_with_a_summary_and_a_status(tmp_path, sample_root, python_env):
     env = {**python_env, "SEMJSCC_DATA": str(sample_root)}
     script = str(REPO / "gr-semjscc" / "loopback_sim.py")
-    good = subprocess.run([sys.executable, script, "--data", "cifar10:test:4", "--out", str(tmp_path / "good")],
+    good = subprocess.run([sys.executable, script, "--data", "sample:cifar10:test:4", "--out", str(tmp_path / "good")],
                           env=env, capture_output=True, text=True, timeout=120)
     assert good.returncode == 0 and "semjscc: 4 of 4 images decoded, PSNR" in good.stdout
     assert json.loads((tmp_path / "good" / "metrics.json").read_text())["images_received"] == 4
-    bad = subprocess.run([sys.executable, script, "--data", "cifar10:test:4", "--snr", "-15",
+    bad = subprocess.run([sys.executable, script, "--data", "sample:cifar10:test:4", "--snr", "-15",
                           "--out", str(tmp_path / "bad")], env=env, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 1 and "of 4 images decoded" in bad.stdout
 
@@ -387,10 +387,10 @@ def test_transmitter_and_receiver_in_two_processes_joined_by_zeromq_decode_every
     address = f"tcp://127.0.0.1:{free_tcp_port()}"
     common = ["--model", str(SHIPPED_BASELINE), "--device", "cpu", "--address", address]
     receiver = subprocess.Popen([sys.executable, str(REPO / "gr-semjscc" / "zmq_rx.py"), *common, "--out",
-                                 str(tmp_path), "--reference", "cifar10:test:5", "--count", "5", "--duration", "60"],
+                                 str(tmp_path), "--reference", "sample:cifar10:test:5", "--count", "5", "--duration", "60"],
                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     transmitter = subprocess.run([sys.executable, str(REPO / "gr-semjscc" / "zmq_tx.py"), *common, "--data",
-                                  "cifar10:test:5", "--snr", "20"], env=env, capture_output=True, text=True,
+                                  "sample:cifar10:test:5", "--snr", "20"], env=env, capture_output=True, text=True,
                                  timeout=90)
     output = receiver.communicate(timeout=90)[0]
     assert transmitter.returncode == 0 and "5 of 5 images sent" in transmitter.stdout, transmitter.stderr

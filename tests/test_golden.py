@@ -61,7 +61,7 @@ def test_the_transmitter_still_sends_the_frozen_burst(model):
     from semjscc.data import load_dataset
     from semjscc.data.specs import SAMPLE_ROOT
 
-    images = load_dataset("cifar10:test:2", SAMPLE_ROOT).images
+    images = load_dataset("sample:cifar10:test:2", SAMPLE_ROOT).images
     ((meta, samples),) = Transmitter(Encoder(model, GOLDEN["tx_snr_db"]), PROFILE, GOLDEN["amplitude"]).transmit(
         list(images))
     assert meta.to_pdu() == GOLDEN["header"]

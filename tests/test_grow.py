@@ -73,7 +73,7 @@ def test_shrinking_or_growing_a_baseline_is_refused():
 
 def adaptive_run(out, sample_root, **overrides):
     values = dict(arch="adaptive", k_over_n=1 / 12, width=8, blocks=1, epochs=1, batch_size=32,
-                  data="cifar10:test:64", val_data="cifar10:test:16", val_snr=[10.0])
+                  data="sample:cifar10:test:64", val_data="sample:cifar10:test:16", val_snr=[10.0])
     values.update(overrides)
     return Trainer(TrainConfig(**values), out, data_root=sample_root)
 

@@ -12,7 +12,7 @@ from semjscc.train.trainer import TrainConfig, Trainer
 
 def train(out, sample_root, epochs, **overrides):
     values = dict(arch="baseline", k_over_n=1 / 12, epochs=epochs, batch_size=32, lr=3e-3,
-                  data="cifar10:test:64", val_data="cifar10:test:16", val_snr=[10.0])
+                  data="sample:cifar10:test:64", val_data="sample:cifar10:test:16", val_snr=[10.0])
     values.update(overrides)
     Trainer(TrainConfig(**values), out, data_root=sample_root).run()
     return out

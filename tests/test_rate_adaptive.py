@@ -105,7 +105,7 @@ def test_starting_from_a_main_codec_keeps_its_full_rate_function():
 
 def test_training_reports_every_budget_and_learns(tmp_path, sample_root):
     config = TrainConfig(arch="rate-adaptive", width=16, blocks=1, epochs=2, batch_size=16, lr=2e-3, lr_min=2e-3,
-                         data="cifar10:test:64", val_data="cifar10:test:16", val_snr=[10.0], threads=1)
+                         data="sample:cifar10:test:64", val_data="sample:cifar10:test:16", val_snr=[10.0], threads=1)
     trainer = Trainer(config, tmp_path / "ra.pt", data_root=sample_root)
     trainer.run()
     first, last = trainer.history
@@ -117,7 +117,7 @@ def test_training_reports_every_budget_and_learns(tmp_path, sample_root):
 
 
 def test_budget_weights_set_how_often_each_budget_is_trained(tmp_path, sample_root):
-    config = TrainConfig(arch="rate-adaptive", width=8, blocks=1, data="cifar10:test:16", val_data="cifar10:test:16",
+    config = TrainConfig(arch="rate-adaptive", width=8, blocks=1, data="sample:cifar10:test:16", val_data="sample:cifar10:test:16",
                          concept_fraction=0.0, budget_weights=[0.0, 1.0, 0.0, 3.0])
     trainer = Trainer(config, tmp_path / "ra.pt", data_root=sample_root)
     depth = trainer.sample_depth(torch.zeros(4000, 3, 32, 32))[:, 0, 0]
@@ -216,17 +216,17 @@ def test_the_loopback_flowgraph_sends_every_image_at_the_budget_asked_and_the_re
     from semjscc.run.loopback import run_loopback
 
     model = str(tmp_path / "ra.pt")
-    report = run_loopback(model, "cifar10:test:6", 20.0, out=str(tmp_path / "rx"), device="cpu", timeout_s=60,
+    report = run_loopback(model, "sample:cifar10:test:6", 20.0, out=str(tmp_path / "rx"), device="cpu", timeout_s=60,
                           data_root=str(sample_root), allocation="1/12")
     assert report["images_decoded"] == 6 and report["accounted"] and not report["timed_out"]
     assert report["mean_k_over_n"] == pytest.approx(1 / 12) and report["k_over_n"] == pytest.approx(1 / 12, abs=1e-6)
     assert abs(report["impl_loss_db"]) < 0.5  # the ideal reference is scored at the same budget
-    per_concept = run_loopback(model, "cifar10:test:6", 20.0, out=str(tmp_path / "rx3"), device="cpu", timeout_s=60,
+    per_concept = run_loopback(model, "sample:cifar10:test:6", 20.0, out=str(tmp_path / "rx3"), device="cpu", timeout_s=60,
                                data_root=str(sample_root), allocation="random:1/8")
     assert per_concept["images_decoded"] == 6 and per_concept["accounted"]
     assert per_concept["mean_k_over_n"] == pytest.approx(1 / 8)
     with pytest.raises(ValueError, match="offers 1/24, 1/12, 1/8, 1/6"):
-        run_loopback(model, "cifar10:test:2", 20.0, out=str(tmp_path / "rx2"), device="cpu", timeout_s=60,
+        run_loopback(model, "sample:cifar10:test:2", 20.0, out=str(tmp_path / "rx2"), device="cpu", timeout_s=60,
                      data_root=str(sample_root), allocation="1/10")
 
 
@@ -235,11 +235,11 @@ def test_eval_reports_the_budget_it_was_asked_for(tmp_path, sample_root, rate_li
 
     from semjscc.cli import main
 
-    assert main(["eval", "--model", str(tmp_path / "ra.pt"), "--data", "cifar10:test:8", "--snr", "10",
+    assert main(["eval", "--model", str(tmp_path / "ra.pt"), "--data", "sample:cifar10:test:8", "--snr", "10",
                  "--budget", "1/24", "--data-root", str(sample_root)]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["allocation"] == "1/24" and report["results"][0]["mean_k_over_n"] == pytest.approx(1 / 24, abs=1e-6)
-    assert main(["eval", "--model", str(tmp_path / "ra.pt"), "--data", "cifar10:test:8", "--snr", "10",
+    assert main(["eval", "--model", str(tmp_path / "ra.pt"), "--data", "sample:cifar10:test:8", "--snr", "10",
                  "--budget", "1/5", "--data-root", str(sample_root)]) != 0
     assert "offers 1/24, 1/12, 1/8, 1/6" in capsys.readouterr().err
 
@@ -301,7 +301,7 @@ def test_a_short_policy_training_run_raises_the_reward_and_its_policy_drives_the
 
     # an untrained codec is worth little, so at a high price of channel uses the best policy sends little
     config = PolicyConfig(codec=str(tmp_path / "ra.pt"), mode=mode, mu=3.0, mu_lr=0.0, epochs=3, images_per_epoch=64,
-                          batch_size=16, lr=1e-2, data="cifar10:test:64", val_data="cifar10:test:16", threads=1)
+                          batch_size=16, lr=1e-2, data="sample:cifar10:test:64", val_data="sample:cifar10:test:16", threads=1)
     trainer = PolicyTrainer(config, tmp_path / "policy.pt", data_root=sample_root)
     trainer.run()
     first, last = trainer.history[0], trainer.history[-1]
@@ -310,7 +310,7 @@ def test_a_short_policy_training_run_raises_the_reward_and_its_policy_drives_the
                             data_root=sample_root)
     assert resumed.resume() and resumed.epoch == 3 and resumed.mu == 3.0
     allocator = build_allocator(f"policy:{tmp_path / 'policy.pt'}", rate_link.codec)
-    images = load_dataset("cifar10:test:4", sample_root)
+    images = load_dataset("sample:cifar10:test:4", sample_root)
     report = simulate_link(rate_link, ImageSet("sample", images.images), 25.0, allocator=allocator, seed=6)
     assert report["images_decoded"] == 4 and report["accounted"]
     assert report["mean_k_over_n"] == pytest.approx(last["k_over_n_5dB"], abs=0.05)
@@ -352,7 +352,7 @@ def test_the_rate_benchmark_writes_every_curve_per_snr(tmp_path, sample_root, ra
     policy = AllocationPolicy(channels=16, groups=4, mode="concept")
     save_network(tmp_path / "agent.pt", policy.config(), policy.state_dict(), {"training": {}})
     reports = run_rate_bench(str(tmp_path / "out"), str(tmp_path / "ra.pt"), [str(tmp_path / "agent.pt")],
-                             data="cifar10:test:8", snrs=(5.0,))
+                             data="sample:cifar10:test:8", snrs=(5.0,))
     names = [curve["name"] for curve in reports[0]["curves"]]
     assert "per-concept agent" in names and "oracle (best budget per image)" in names and len(names) == 8
     for name in ("rate_snr5.json", "rate_snr5.png", "allocation_maps.png"):
@@ -371,8 +371,8 @@ def test_a_concepts_reward_is_the_utility_it_adds_here_only_its_price(tmp_path, 
     with torch.no_grad():
         codec.decoder_net.head[0].weight.zero_()
     save_checkpoint(tmp_path / "deaf.pt", codec, {"family": "rate-adaptive"})
-    trainer = PolicyTrainer(PolicyConfig(codec=str(tmp_path / "deaf.pt"), mu=2.0, data="cifar10:test:8",
-                                         val_data="cifar10:test:8"), tmp_path / "p.pt", data_root=sample_root)
+    trainer = PolicyTrainer(PolicyConfig(codec=str(tmp_path / "deaf.pt"), mu=2.0, data="sample:cifar10:test:8",
+                                         val_data="sample:cifar10:test:8"), tmp_path / "p.pt", data_root=sample_root)
     images = torch.rand(3, 3, 32, 32)
     labels = torch.tensor([0, 1, 2])
     snr = torch.full((3,), 10.0)

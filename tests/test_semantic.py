@@ -86,7 +86,7 @@ def test_several_budgets_at_once_match_one_at_a_time(codec, sample_root):
     from semjscc.data import load_dataset
     from semjscc.digital.capacity import compress_to_budget, compress_to_budgets
 
-    image = load_dataset("cifar10:test:1", sample_root).images[0]
+    image = load_dataset("sample:cifar10:test:1", sample_root).images[0]
     budgets = [0, 60, 300, 900, 3000]
     together = compress_to_budgets(image, budgets, codec)
     for budget, decoded in zip(budgets, together):
@@ -105,15 +105,15 @@ def test_eval_task_writes_top1_into_the_card_and_the_index_lists_it(tmp_path, sa
     path = tmp_path / "task_tiny.pt"
     save_checkpoint(path, build_task_model({"arch": "vgg", "width": 4}),
                     {"family": "task", "training": {"epochs_done": 1, "wall_time_s": 1.0}})
-    assert main(["eval-task", "--model", str(path), "--data", "cifar10:test:64",
+    assert main(["eval-task", "--model", str(path), "--data", "sample:cifar10:test:64",
                  "--data-root", str(sample_root)]) == 0
     card = json.loads(path.with_suffix(".json").read_text())
     (row,) = card["measured"]
-    assert card["family"] == "task" and row["data"] == "cifar10:test:64" and row["n_images"] == 64
+    assert card["family"] == "task" and row["data"] == "sample:cifar10:test:64" and row["n_images"] == 64
     from semjscc.data import load_dataset
     from semjscc.semantic.task_models import dataset_accuracy, load_task_model
 
-    expected = dataset_accuracy(load_task_model(path), load_dataset("cifar10:test:64", sample_root))
+    expected = dataset_accuracy(load_task_model(path), load_dataset("sample:cifar10:test:64", sample_root))
     assert row["top1"] == pytest.approx(expected, abs=1e-4)
     assert [entry["family"] for entry in write_index(tmp_path)] == ["task"]
 
@@ -135,7 +135,7 @@ def test_semantic_bench_compares_with_plain_and_control_and_reuses_evaluations(t
             "loss": loss, "semantic_weight": weight, "init": init}})
     models = [str(tmp_path / f"{name}.pt") for name in ("plain", "control", "tosc")]
     out = tmp_path / "out"
-    bench.run_semantic_bench(str(out), models, str(tmp_path / "task.pt"), "", "cifar10:test:16", [0.0, 10.0],
+    bench.run_semantic_bench(str(out), models, str(tmp_path / "task.pt"), "", "sample:cifar10:test:16", [0.0, 10.0],
                              sweep=(str(tmp_path / "tosc_big.pt"),))
     summary = json.loads((out / "semantic_kn12.json").read_text())
     assert [r["model"] for r in summary["reports"]][:3] == ["plain", "control", "tosc"]
@@ -152,7 +152,7 @@ def test_semantic_bench_compares_with_plain_and_control_and_reuses_evaluations(t
         raise AssertionError("a stored evaluation was computed again")
 
     monkeypatch.setattr(bench, "evaluate", no_evaluation)
-    again = bench.run_semantic_bench(str(out), models, str(tmp_path / "task.pt"), "", "cifar10:test:16", [0.0, 10.0])
+    again = bench.run_semantic_bench(str(out), models, str(tmp_path / "task.pt"), "", "sample:cifar10:test:16", [0.0, 10.0])
     assert [r["results"] for r in again] == [r["results"] for r in summary["reports"][:3]]
 
 
@@ -178,8 +178,8 @@ def test_task_trainer_learns_checkpoints_and_resumes(tmp_path, sample_root):
     from semjscc.store.checkpoint import read_checkpoint
     from semjscc.train.task_trainer import TaskTrainConfig, TaskTrainer
 
-    config = TaskTrainConfig(arch="vgg", width=8, epochs=2, batch_size=16, lr=0.01, data="cifar10:test:256",
-                             val_data="cifar10:test:64")
+    config = TaskTrainConfig(arch="vgg", width=8, epochs=2, batch_size=16, lr=0.01, data="sample:cifar10:test:256",
+                             val_data="sample:cifar10:test:64")
     out = tmp_path / "task.pt"
     TaskTrainer(config, out, data_root=sample_root).run()
     history = read_checkpoint(out)["meta"]["history"]

@@ -37,7 +37,7 @@ TASKS = [entry for entry in INDEX if entry["family"] == "task"]
 def test_shipped_model_decodes_the_sample_above_its_floor(entry, sample_root):
     model, _ = load_model(MODELS / entry["file"])
     card = json.loads((MODELS / entry["card"]).read_text())
-    sample = load_dataset("cifar10:test:256", sample_root)
+    sample = load_dataset("sample:cifar10:test:256", sample_root)
     psnr = evaluate(model, sample, entry["channel"], [10.0], seed=0)["results"][0]["psnr"]
     # The sample is the first 256 of the 1,000 images the card was measured on.
     assert psnr > card_psnr(card, entry["channel"], 10.0) - 1.0
@@ -50,7 +50,7 @@ def test_shipped_classifier_labels_the_sample_above_its_floor(entry, sample_root
 
     card = json.loads((MODELS / entry["card"]).read_text())
     clean = {row["data"]: row["top1"] for row in card["measured"]}["cifar10:test"]
-    accuracy = dataset_accuracy(load_task_model(MODELS / entry["file"]), load_dataset("cifar10:test:256", sample_root))
+    accuracy = dataset_accuracy(load_task_model(MODELS / entry["file"]), load_dataset("sample:cifar10:test:256", sample_root))
     # 256 of the 1,000 images the card was measured on: allow for the smaller sample
     assert accuracy > clean - 0.05 and accuracy > 0.5
 
@@ -69,7 +69,7 @@ def test_shipped_semantic_model_keeps_its_accuracy_gain_on_the_sample(entry, sam
     plain = next(e for e in INDEX if e["family"] == "adaptive" and e["channel"] == "awgn"
                  and e["k_over_n"] == entry["k_over_n"])
     task = load_task_model(MODELS / "task_resnet.pt")
-    sample = load_dataset("cifar10:test:256", sample_root)
+    sample = load_dataset("sample:cifar10:test:256", sample_root)
 
     def accuracy_at_0db(name):
         model, _ = load_model(MODELS / name)
@@ -85,7 +85,7 @@ def test_shipped_semantic_model_keeps_its_accuracy_gain_on_the_sample(entry, sam
 def test_main_model_beats_every_baseline_of_its_ratio_on_the_sample(sample_root):
     from semjscc.bench.codec import main_vs_baselines
 
-    groups = main_vs_baselines(load_dataset("cifar10:test:256", sample_root), [0.0, 10.0, 20.0])
+    groups = main_vs_baselines(load_dataset("sample:cifar10:test:256", sample_root), [0.0, 10.0, 20.0])
     assert {round(1 / g["k_over_n"]) for g in groups} == {6, 12}
     for group in groups:
         for point in group["points"]:

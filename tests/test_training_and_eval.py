@@ -9,7 +9,7 @@ from semjscc.train.trainer import TrainConfig, Trainer
 
 def small_config(**overrides):
     values = dict(arch="adaptive", k_over_n=1 / 12, width=16, blocks=1, epochs=3, batch_size=32,
-                  lr=3e-3, data="cifar10:test:128", val_data="cifar10:test:32", val_snr=[10.0])
+                  lr=3e-3, data="sample:cifar10:test:128", val_data="sample:cifar10:test:32", val_snr=[10.0])
     values.update(overrides)
     return TrainConfig(**values)
 
@@ -42,7 +42,7 @@ def test_eval_cli_writes_the_documented_json(tmp_path, sample_root):
     model = tmp_path / "m.pt"
     Trainer(small_config(epochs=1), model, data_root=sample_root).run()
     report_path = tmp_path / "eval.json"
-    code = main(["eval", "--model", str(model), "--data", "cifar10:test:16", "--snr", "0,10",
+    code = main(["eval", "--model", str(model), "--data", "sample:cifar10:test:16", "--snr", "0,10",
                  "--json", str(report_path), "--data-root", str(sample_root)])
     assert code == 0
     report = json.loads(report_path.read_text())
@@ -58,7 +58,7 @@ def test_eval_cli_writes_the_documented_json(tmp_path, sample_root):
 def test_eval_cli_names_a_bad_checkpoint(tmp_path, capsys):
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"garbage")
-    assert main(["eval", "--model", str(bad), "--data", "cifar10:test:4"]) == 2
+    assert main(["eval", "--model", str(bad), "--data", "sample:cifar10:test:4"]) == 2
     assert "bad.pt" in capsys.readouterr().err
 
 
@@ -71,7 +71,7 @@ def test_eval_adds_accuracy_fields_with_task_networks(tmp_path, sample_root):
     for name, arch in (("task.pt", "resnet"), ("unseen.pt", "vgg")):
         save_checkpoint(tmp_path / name, build_task_model({"arch": arch, "width": 4}), {"family": "task"})
     report_path = tmp_path / "eval.json"
-    assert main(["eval", "--model", str(model), "--data", "cifar10:test:20", "--snr", "5",
+    assert main(["eval", "--model", str(model), "--data", "sample:cifar10:test:20", "--snr", "5",
                  "--task-model", str(tmp_path / "task.pt"), "--unseen-model", str(tmp_path / "unseen.pt"),
                  "--json", str(report_path), "--data-root", str(sample_root)]) == 0
     row = json.loads(report_path.read_text())["results"][0]
@@ -130,7 +130,7 @@ def test_bf16_evaluation_agrees_with_float32(tmp_path, sample_root):
 
     Trainer(small_config(epochs=1), tmp_path / "m.pt", data_root=sample_root).run()
     model, _ = load_model(tmp_path / "m.pt")
-    sample = load_dataset("cifar10:test:64", sample_root)
+    sample = load_dataset("sample:cifar10:test:64", sample_root)
     full = evaluate(model, sample, "awgn", [10.0])["results"][0]
     fast = evaluate(model, sample, "awgn", [10.0], precision="bf16", image_quality=False)["results"][0]
     assert fast["psnr"] == pytest.approx(full["psnr"], abs=0.3)

@@ -12,7 +12,8 @@ from pathlib import Path
 CHANNEL_NAMES = ("awgn", "fading", "identity", "ofdm")
 STANDARD_SNRS = [0.0, 5.0, 10.0, 15.0, 20.0]
 DEVICE_HELP = "torch device: auto (CUDA when there is one), cpu, cuda or cuda:N"
-DATA_ROOT_HELP = "data folder (default: $SEMJSCC_DATA, ../shared/data, the fetched data, the shipped sample)"
+DATA_ROOT_HELP = ("data folder (default: $SEMJSCC_DATA, ../shared/data, the fetched data); "
+                  "sample:<spec> names the sample shipped with the package")
 
 
 def _number(text: str, what: str, low: float, high: float) -> float:
@@ -487,7 +488,7 @@ def add_loopback_parser(sub) -> None:
     p.add_argument("--ratio", default="1/6", help="digital: channel uses per source value k/n")
     p.add_argument("--allow-loss", type=int, default=0,
                    help="images that may be lost before the exit status says failure (a CI gate; default 0)")
-    p.add_argument("--data", default="cifar10:test:16", help="dataset spec or folder")
+    p.add_argument("--data", default="sample:cifar10:test:16", help="dataset spec or folder")
     p.add_argument("--snr", type=snr_value, default=10.0, help="Es/N0 per complex symbol (dB)")
     p.add_argument("--cfo", type=frequency_offset, default=0.0, help="frequency offset, cycles/sample (channel_model's)")
     p.add_argument("--epsilon", type=clock_ratio, default=1.0, help="sample clock ratio (channel_model's; 1 = none)")
@@ -516,8 +517,8 @@ def add_demo_parser(sub) -> None:
     p.add_argument("--out", default="out/demo", help="folder for the decoded images, metrics and plots")
     p.add_argument("--model", default="", help="default: the main shipped model")
     p.add_argument("--snr", type=parse_snr_list, default="0,5,10,15,20", help="Es/N0 of each run (dB)")
-    p.add_argument("--data", default="cifar10:test:16", help="the small images to send (dataset spec)")
-    p.add_argument("--kodak", default="kodak:1", help="a large image to send as well ('' for none)")
+    p.add_argument("--data", default="sample:cifar10:test:16", help="the small images to send (dataset spec)")
+    p.add_argument("--kodak", default="sample:kodak:1", help="a large image to send as well ('' for none)")
     p.add_argument("--task-model", default=None,
                    help="classifier at the receiver for the labelled images (default: task_resnet; '' for none)")
     p.add_argument("--device", default="auto", help=DEVICE_HELP)

@@ -1,8 +1,10 @@
-"""Dataset specs: ``cifar10:train``, ``cifar10:test``, ``cifar10:test:1000``, ``kodak``, a path.
+"""Dataset specs: ``cifar10:train``, ``cifar10:test``, ``cifar10:test:1000``, ``kodak``, a path, and
+``sample:cifar10:test``, ``sample:kodak`` for the small sample shipped inside this package.
 
-Where the data lives: ``--data-root`` or ``$SEMJSCC_DATA``, else ``../shared/data``
-beside the checkout, else where ``semjscc data fetch`` puts it (``~/.local/share/semjscc/data``),
-else the small sample shipped inside this package.
+Where the data lives: ``--data-root`` or ``$SEMJSCC_DATA``, else ``../shared/data`` beside the checkout,
+else where ``semjscc data fetch`` puts it (``~/.local/share/semjscc/data``). The shipped sample is used
+only when a spec names it (``sample:``) or the data root is the sample folder: it never stands in for a
+full set, so a figure is never computed on 256 images when 1,000 were asked for.
 
 CIFAR-10 files understood under ``<root>/cifar10``:
 - ``cifar10_train_lossless.npz``, ``cifar10_test_lossless_first1000.npz`` (lossless);
@@ -14,16 +16,17 @@ CIFAR-10 files understood under ``<root>/cifar10``:
 
 import os
 import pickle
-import warnings
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 
 from semjscc.data.fetch import default_root as fetched_root
 from semjscc.data.images import ImageSet, load_folder, read_image
+from semjscc.store.paths import CHECKOUT_ROOT
 
 SAMPLE_ROOT = Path(__file__).resolve().parent / "sample"
-from semjscc.store.paths import CHECKOUT_ROOT
+SAMPLE_PREFIX = "sample:"
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 
 NPZ_FILES = {
@@ -33,83 +36,87 @@ NPZ_FILES = {
 }
 
 
-def data_root(override=None) -> Path:
+def data_root(override=None) -> Optional[Path]:
     """The first existing data root: argument, $SEMJSCC_DATA, ../shared/data, where ``semjscc data fetch``
-    puts data by default, the shipped sample."""
+    puts data by default; None when there is none."""
     candidates = [override, os.environ.get("SEMJSCC_DATA"), CHECKOUT_ROOT.parent / "shared" / "data", fetched_root()]
     for candidate in candidates:
         if candidate and Path(candidate).is_dir():
             return Path(candidate)
-    return SAMPLE_ROOT
+    return None
 
 
 def load_dataset(spec: str, root=None) -> ImageSet:
     """Load the images a spec names (see the module docstring)."""
-    name, _, rest = spec.partition(":")
-    split, _, count = rest.partition(":")
-    if name == "cifar10":
-        dataset = _warn_if_sample(spec, _load_cifar10(split or "test", _roots(root)), root)
-    elif name == "kodak":
-        dataset = _warn_if_sample(spec, _load_first_folder("kodak", _roots(root)), root)
-        split, count = "", split
+    if spec.startswith(SAMPLE_PREFIX):
+        dataset = _load_named(spec[len(SAMPLE_PREFIX):], SAMPLE_ROOT)
+    elif spec.partition(":")[0] in ("cifar10", "kodak"):
+        dataset = _load_named(spec, _chosen_root(spec, root))
     elif Path(spec).exists():
         dataset = load_folder(Path(spec)) if Path(spec).is_dir() else _single_file(Path(spec))
-        count = ""
     else:
         raise ValueError(
-            f"unknown dataset {spec!r}: use cifar10:train, cifar10:test[:N], cifar10:test-jpeg[:N], "
-            f"kodak[:N] or a path to an image or a folder"
+            f"unknown dataset {spec!r}: use cifar10:train, cifar10:test[:N], cifar10:test-jpeg[:N], kodak[:N], "
+            f"sample:cifar10:test[:N] or sample:kodak[:N] (shipped with the package), or a path to an image or a "
+            f"folder"
         )
-    if count:
-        if not count.isdigit() or int(count) < 1:
-            raise ValueError(f"bad image count {count!r} in dataset spec {spec!r}")
-        dataset = dataset.subset(int(count))
     dataset.name = spec
     return dataset
 
 
-def _warn_if_sample(spec: str, dataset: ImageSet, root) -> ImageSet:
-    """The shipped sample never stands in silently: say so unless it was the data folder asked for."""
-    asked = root if root is not None else os.environ.get("SEMJSCC_DATA")
-    asked_for_sample = asked is not None and Path(asked).resolve() == SAMPLE_ROOT.resolve()
-    if Path(dataset.name).resolve().is_relative_to(SAMPLE_ROOT.resolve()) and not asked_for_sample:
-        warnings.warn(f"{spec}: no full data set found, so the {len(dataset)} images of the shipped sample stand "
-                      f"in; get the full set with: semjscc data fetch {spec.partition(':')[0]}", stacklevel=3)
+def _load_named(spec: str, root: Path) -> ImageSet:
+    name, _, rest = spec.partition(":")
+    split, _, count = rest.partition(":")
+    if name == "cifar10":
+        dataset = _load_cifar10(split or "test", root)
+    elif name == "kodak":
+        dataset = _load_folder_named("kodak", root)
+        count = split
+    else:
+        raise ValueError(f"unknown dataset {spec!r} in the shipped sample: use sample:cifar10:test[:N] or "
+                         f"sample:kodak[:N]")
+    if count:
+        if not count.isdigit() or int(count) < 1:
+            raise ValueError(f"bad image count {count!r} in dataset spec {spec!r}")
+        dataset = dataset.subset(int(count))
     return dataset
 
 
-def _roots(root) -> list:
-    """The chosen root, then the shipped sample as the last resort."""
-    first = data_root(root)
-    return [first] if first == SAMPLE_ROOT else [first, SAMPLE_ROOT]
+def _chosen_root(spec: str, root) -> Path:
+    chosen = data_root(root)
+    if chosen is None:
+        name = spec.partition(":")[0]
+        raise FileNotFoundError(
+            f"{spec}: no data folder found (--data-root, $SEMJSCC_DATA, {fetched_root()}); get the data with: "
+            f"semjscc data fetch {name}, or use sample:{spec} for the few images shipped with the package"
+        )
+    return chosen
 
 
 def _single_file(path: Path) -> ImageSet:
     return ImageSet(name=str(path), images=[read_image(path)], names=[path.stem])
 
 
-def _load_first_folder(name: str, roots: list) -> ImageSet:
-    for root in roots:
-        if (root / name).is_dir():
-            return load_folder(root / name)
-    raise FileNotFoundError(f"no {name}/ folder under {', '.join(map(str, roots))}")
+def _load_folder_named(name: str, root: Path) -> ImageSet:
+    if (root / name).is_dir():
+        return load_folder(root / name)
+    raise FileNotFoundError(f"no {name}/ folder under {root}; get it with: semjscc data fetch {name}")
 
 
-def _load_cifar10(split: str, roots: list) -> ImageSet:
+def _load_cifar10(split: str, root: Path) -> ImageSet:
     if split not in NPZ_FILES:
         raise ValueError(f"unknown CIFAR-10 split {split!r}; use train, test or test-jpeg")
-    for root in roots:
-        folder = root / "cifar10"
-        for filename in NPZ_FILES[split]:
-            if (folder / filename).is_file():
-                return _from_npz(folder / filename)
-        batches = folder / "cifar-10-batches-py"
-        if batches.is_dir() and split != "test-jpeg":
-            return _from_python_batches(batches, split)
-        if (folder / split).is_dir():
-            return load_folder(folder / split)
+    folder = root / "cifar10"
+    for filename in NPZ_FILES[split]:
+        if (folder / filename).is_file():
+            return _from_npz(folder / filename)
+    batches = folder / "cifar-10-batches-py"
+    if batches.is_dir() and split != "test-jpeg":
+        return _from_python_batches(batches, split)
+    if (folder / split).is_dir():
+        return load_folder(folder / split)
     raise FileNotFoundError(
-        f"CIFAR-10 split {split!r} not found under {', '.join(map(str, roots))} "
+        f"CIFAR-10 split {split!r} not found under {root} "
         f"(looked for {', '.join(NPZ_FILES[split])}, cifar-10-batches-py/, {split}/<class>/); "
         f"get it with: semjscc data fetch cifar10"
     )
@@ -141,7 +148,7 @@ def _from_python_batches(folder: Path, split: str) -> ImageSet:
 def missing_full_data(root=None) -> list:
     """What the benchmarks need and ``root`` (default: the data root) lacks: the shipped sample never counts."""
     chosen = data_root(root)
-    if chosen == SAMPLE_ROOT:
+    if chosen is None or chosen.resolve() == SAMPLE_ROOT.resolve():
         return ["any data folder (only the shipped sample was found)"]
     needs = {"cifar10:train": 45_000, "cifar10:test": 1_000, "kodak": 24}
     missing = []

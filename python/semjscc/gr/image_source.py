@@ -15,7 +15,7 @@ from semjscc.gr.pdus import make_pdu
 class image_source(gr.basic_block):
     """Emits one PDU per image on ``images``: u8 vector (H*W*3, RGB) + {image_id, height, width, label, name}.
 
-    ``source``: a dataset spec (``cifar10:test:100``, ``kodak``), a folder, a
+    ``source``: a dataset spec (``cifar10:test:100``, ``kodak``, ``sample:cifar10:test:16`` from the shipped sample), a folder, a
     comma-separated list of files, or ``zmq:tcp://host:port`` (a PULL socket
     receiving encoded image files, PNG/JPEG).  ``rate``: images per second
     (0 = all at once; downstream queues them).  ``repeat``: loop forever.
@@ -27,7 +27,7 @@ class image_source(gr.basic_block):
     MAX_MESSAGE_BYTES = 32 << 20
     MAX_PIXELS = MAX_PIXELS
 
-    def __init__(self, source="cifar10:test:16", rate=0.0, repeat=False, start_delay=0.2, data_root=""):
+    def __init__(self, source="sample:cifar10:test:16", rate=0.0, repeat=False, start_delay=0.2, data_root=""):
         gr.basic_block.__init__(self, name="semjscc_image_source", in_sig=None, out_sig=None)
         self.message_port_register_out(pmt.intern("images"))
         self.source = source

@@ -37,8 +37,8 @@ def default_model() -> str:
     raise FileNotFoundError(f"no shipped model in {models_dir()} (see models/index.json)")
 
 
-def run_demo(out: str, model: str = "", snrs=(0, 5, 10, 15, 20), data: str = "cifar10:test:16",
-             kodak: str = "kodak:1", device: str = "auto", task_model: str = None) -> list:
+def run_demo(out: str, model: str = "", snrs=(0, 5, 10, 15, 20), data: str = "sample:cifar10:test:16",
+             kodak: str = "sample:kodak:1", device: str = "auto", task_model: str = None) -> list:
     """``task_model``: the classifier run on the labelled images at the receiver (None: the shipped one)."""
     out = Path(out)
     model = model or default_model()
