@@ -1,4 +1,7 @@
-"""`cmake --install` into a temporary prefix gives `from gnuradio import semjscc`."""
+"""`cmake --install` into a temporary prefix gives `from gnuradio import semjscc`, a `semjscc` command, and finds
+its models and example flowgraphs there (no checkout, no PYTHONPATH for the command)."""
+
+import json
 
 import shutil
 import subprocess
@@ -6,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+import semjscc
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -23,8 +28,21 @@ def test_install_into_a_temporary_prefix(tmp_path, python_env):
     examples = prefix / "share" / "gr-semjscc" / "examples"  # where GNU Radio users look for flowgraphs
     assert (examples / "loopback_sim.grc").is_file() and (examples / "loopback_sim.py").is_file()
     env = dict(python_env, PYTHONPATH=str(site))
-    probe = "from gnuradio import semjscc as blocks; import semjscc; print(semjscc.__file__); print(blocks.jscc_rx)"
+    probe = ("from gnuradio import semjscc as blocks; import semjscc; from semjscc.store import paths; "
+             "print(semjscc.__file__); print(blocks.jscc_rx); print(paths.models_dir()); print(paths.examples_dir())")
     out = subprocess.run([sys.executable, "-c", probe], env=env, cwd=tmp_path, check=True,
-                         capture_output=True, text=True).stdout
-    assert out.splitlines()[0].startswith(str(site))  # the installed copy, not the source tree
-    assert "jscc_rx" in out.splitlines()[1]
+                         capture_output=True, text=True).stdout.splitlines()
+    assert out[0].startswith(str(site))  # the installed copy, not the source tree
+    assert "jscc_rx" in out[1]
+    assert out[2] == str(prefix / "share" / "gr-semjscc" / "models") and out[3] == str(examples)
+
+    command = prefix / "bin" / "semjscc"
+    bare = {key: value for key, value in python_env.items() if not key.startswith(("PYTHONPATH", "SEMJSCC_"))}
+    version = subprocess.run([str(command), "--version"], env=bare, cwd=tmp_path, check=True,
+                             capture_output=True, text=True).stdout
+    assert version.strip() == f"semjscc {semjscc.__version__}"
+    report = tmp_path / "loopback.json"
+    subprocess.run([str(command), "loopback", "--model", "baseline_awgn_kn1-6_snr10", "--data", "sample:cifar10:test:2",
+                    "--snr", "20", "--out", str(tmp_path / "rx"), "--json", str(report), "--device", "cpu"],
+                   env=bare, cwd=tmp_path, check=True, capture_output=True, text=True, timeout=300)
+    assert json.loads(report.read_text())["images_decoded"] == 2
