@@ -160,7 +160,7 @@ class loopback_sim_gui(gr.top_block, Qt.QWidget):
         for c in range(1, 2):
             self.top_grid_layout.setColumnStretch(c, 1)
         self.source = semjscc.image_source(data, 2, True, 0.5, '')
-        self.sink = semjscc.image_sink(out, data, 'metrics.json', '', True, '')
+        self.sink = semjscc.image_sink(out, data, 'metrics.json', '', True, '', False)
         self.rx = semjscc.jscc_rx(model, device, profile, 0.3, 31, 4, 'oldest', task)
         self.display = semjscc.image_display(6)
         self._display_win = self.display.widget

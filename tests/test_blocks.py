@@ -223,6 +223,23 @@ def test_image_sink_scores_against_the_reference(tmp_path, sample_root):
     assert read_rows(tmp_path)[0]["psnr"] > 50 and report["snr_est_db"] == 12.0
 
 
+def test_image_sink_keeps_its_metrics_file_current_during_a_run_and_says_each_image_in_a_line(tmp_path,
+                                                                                                 monkeypatch):
+    import importlib
+
+    sink_module = importlib.import_module("semjscc.gr.image_sink")  # the module, not the block it exports
+    monkeypatch.setattr(sink_module, "METRICS_PERIOD_S", 0.0)
+    sink = image_sink(str(tmp_path), "", "m.json", "", False, "", True)
+    for image_id in range(2):
+        meta = {"image_id": image_id, "height": 4, "width": 4, "snr_est_db": 9.0 + image_id}
+        sink._handle_image(make_pdu(meta, np.zeros(48, np.uint8)))
+        assert json.loads((tmp_path / "m.json").read_text())["images_received"] == image_id + 1  # before any stop
+    assert not list(tmp_path.glob(".*.tmp"))  # written through a temporary file and a rename
+    line = sink_module.image_line({"image_id": 7, "psnr": 31.234, "ssim": 0.9123, "snr_est_db": 10.04,
+                                   "predicted_class": 3, "label": 5})
+    assert line == "image 7, PSNR 31.23 dB, SSIM 0.912, SNR est 10.0 dB, class 3 (wrong)"
+
+
 def test_image_source_receives_images_over_zeromq_and_drops_garbage():
     import io
 

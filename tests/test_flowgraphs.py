@@ -59,11 +59,11 @@ def test_demo_writes_images_metrics_plots_and_the_receivers_accuracy(tmp_path, s
     run_demo(str(tmp_path), snrs=(15.0,), data="sample:cifar10:test:4", kodak="", device="cpu")
     (report,) = json.loads((tmp_path / "summary.json").read_text())
     assert report["images_decoded"] == 4 and report["psnr"] > 20.0
-    rows = read_rows(tmp_path / "cifar10_test_4_snr15")
+    rows = read_rows(tmp_path / "sample_cifar10_test_4_snr15")
     assert len(rows) == 4 and all("predicted_class" in row for row in rows)  # the shipped classifier ran
     assert report["accuracy"] == sum(row["predicted_class"] == row["label"] for row in rows) / 4
     assert (tmp_path / "psnr_vs_snr.png").is_file() and (tmp_path / "gallery.png").is_file()
-    assert len(list((tmp_path / "cifar10_test_4_snr15").glob("*.png"))) == 4
+    assert len(list((tmp_path / "sample_cifar10_test_4_snr15").glob("*.png"))) == 4
 
 
 class StandIn:
@@ -366,6 +366,8 @@ def test_headless_loopback_script_ends_with_a_summary_and_a_status(tmp_path, sam
     good = subprocess.run([sys.executable, script, "--data", "sample:cifar10:test:4", "--out", str(tmp_path / "good")],
                           env=env, capture_output=True, text=True, timeout=120)
     assert good.returncode == 0 and "semjscc: 4 of 4 images decoded, PSNR" in good.stdout
+    output = good.stdout + good.stderr
+    assert all(f"image {i}, PSNR" in output for i in range(4)), output  # a line per image, from the sink's logger
     assert json.loads((tmp_path / "good" / "metrics.json").read_text())["images_received"] == 4
     bad = subprocess.run([sys.executable, script, "--data", "sample:cifar10:test:4", "--snr", "-15",
                           "--out", str(tmp_path / "bad")], env=env, capture_output=True, text=True, timeout=120)

@@ -3,6 +3,7 @@
 import numpy as np
 import torch
 import torch.nn.functional as F
+from tqdm import tqdm
 
 from semjscc.channel import build_channel
 from semjscc.codec.bandwidth import padded_size, symbol_count
@@ -51,11 +52,14 @@ def evaluate(model, dataset: ImageSet, channel: str = "awgn", snrs=(0, 5, 10, 15
     labels = torch.as_tensor(dataset.labels) if classifiers else None
     results = []
     quality = ("psnr", "ssim", "ms_ssim") if image_quality else ("psnr",)
+    bar = tqdm(total=len(snrs) * len(dataset), desc=f"eval {dataset.name}", unit="image", leave=False,
+               disable=None)  # shown on a terminal only
     for snr in snrs:
         per_image = {**{key: [] for key in quality}, **{name: [] for name in classifiers}}
         paprs, ratios = [], []
         offset = 0
         for images in batches(dataset, batch_size):
+            bar.update(images.shape[0])
             images = images.to(device)
             padded = pad_to_multiple(images)
             allocation = {} if allocator is None else {"depth": allocator(padded, float(snr), model)}
@@ -90,6 +94,7 @@ def evaluate(model, dataset: ImageSet, channel: str = "awgn", snrs=(0, 5, 10, 15
         if ratios:
             row["mean_k_over_n"] = round(torch.cat(ratios).mean().item(), 6)
         results.append(row)
+    bar.close()
     first = dataset.images[0]
     return {
         "data": dataset.name,

@@ -3,14 +3,13 @@
 import collections
 import threading
 
-from gnuradio import gr
-
 
 class DropCounter:
-    """Per-reason counts of the PDUs (or images) a block had to drop; thread-safe."""
+    """Per-reason counts of the PDUs (or images) a block had to drop; thread-safe.  ``logger``: the block's own
+    (``self.logger``), so the message carries the block's name and follows GNU Radio's log configuration."""
 
-    def __init__(self, block_name: str):
-        self.block_name = block_name
+    def __init__(self, logger):
+        self.logger = logger
         self.counts = collections.Counter()
         self._lock = threading.Lock()
 
@@ -20,7 +19,7 @@ class DropCounter:
             self.counts[reason] += count
         if first:
             detail = f" ({cause})" if cause is not None else ""
-            gr.log.warn(f"semjscc {self.block_name}: dropped an item: {reason}{detail}; further ones are only counted")
+            self.logger.warn(f"dropped an item: {reason}{detail}; further ones are only counted")
 
     def as_dict(self) -> dict:
         with self._lock:

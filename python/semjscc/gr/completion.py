@@ -5,12 +5,13 @@ import time
 HELD_SAMPLES = 32  # what a block between the transmitter and the output may hold back at the end of a stream
 
 
-def wait_until_idle(tb, n_images: int, timeout_s: float, quiet_s: float = 1.0):
+def wait_until_idle(tb, n_images: int, timeout_s: float, quiet_s: float = 1.0, on_progress=None):
     """Block until the RX chain has processed everything: (time of last activity, timed out?).
 
     Done when the sink has every image, or when the receiver has taken in
     (nearly) all the samples the transmitter produced, its decoder is idle and
     nothing has changed for ``quiet_s`` (images lost on the way).
+    ``on_progress(images received)`` is called whenever that count changes.
     """
     started = time.time()
     last_change, last_state = time.time(), None
@@ -18,6 +19,8 @@ def wait_until_idle(tb, n_images: int, timeout_s: float, quiet_s: float = 1.0):
         state = (tb.source.sent, tb.rx.sync.samples, tb.rx.decoder.counters()["images_decoded"], tb.sink.received)
         if state != last_state:
             last_change, last_state = time.time(), state
+            if on_progress is not None:
+                on_progress(state[-1])
         all_sent = tb.source.sent >= n_images
         if all_sent and tb.sink.received >= n_images and tb.rx.decoder.idle():
             return time.time(), False

@@ -22,7 +22,7 @@ class equalizer(gr.basic_block):
         self.profile = profile
         self.smoothing = int(smoothing)
         self.equalized = 0
-        self.dropped = DropCounter("equalizer")
+        self.dropped = DropCounter(self.logger)
         self.message_port_register_in(pmt.intern("frames"))
         self.message_port_register_out(pmt.intern("symbols"))
         self.set_msg_handler(pmt.intern("frames"), self._handle)

@@ -22,7 +22,7 @@ class framer(gr.basic_block):
         self.profile = profile
         self.batches = 0  # symbol batch PDUs handled, good or bad
         self.frames = 0
-        self.dropped = DropCounter("framer")
+        self.dropped = DropCounter(self.logger)
         self.message_port_register_in(pmt.intern("symbols"))
         self.message_port_register_out(pmt.intern("frames"))
         self.set_msg_handler(pmt.intern("symbols"), self._handle)

@@ -4,9 +4,11 @@ When the sink knows the reference images (the same ``reference`` spec the
 source sends), it scores each image as it arrives
 (:class:`semjscc.link.scoring.ImageScorer`).  Each image's row is appended to
 ``images.jsonl`` as soon as it is scored, so memory stays flat over a run of
-any length; ``metrics_file`` (written when the flowgraph stops) holds the means
-and the counters of the RX blocks, which arrive on ``stats``, so every frame
-and image is accounted for in one file.
+any length; ``metrics_file`` holds the means and the counters of the RX blocks,
+which arrive on ``stats``, so every frame and image is accounted for in one
+file. It is rewritten atomically every ``METRICS_PERIOD_S`` during the run and
+once more when the flowgraph stops, so a run that is killed still leaves one.
+``log_images`` logs a line per image (headless runs).
 """
 
 import threading
@@ -27,6 +29,20 @@ from semjscc.link.meta import image_from_pdu
 
 SMALL_IMAGE_VALUES = 64 * 64 * 3  # images this small are saved as uncompressed PNG
 ROWS_FILE = "images.jsonl"
+METRICS_PERIOD_S = 2.0
+
+
+def image_line(row: dict) -> str:
+    """One decoded image in a line: what a headless run prints as it goes."""
+    parts = [f"image {row.get('image_id', '?')}"]
+    for key, label, unit, digits in (("psnr", "PSNR", " dB", 2), ("ssim", "SSIM", "", 3),
+                                     ("snr_est_db", "SNR est", " dB", 1), ("k_over_n", "k/n", "", 4)):
+        if row.get(key) is not None:
+            parts.append(f"{label} {row[key]:.{digits}f}{unit}")
+    if "predicted_class" in row:
+        verdict = "" if "label" not in row else (" (right)" if row["predicted_class"] == row["label"] else " (wrong)")
+        parts.append(f"class {row['predicted_class']}{verdict}")
+    return ", ".join(parts)
 
 
 def publish_address(text: str) -> str:
@@ -37,16 +53,18 @@ def publish_address(text: str) -> str:
 
 class image_sink(gr.basic_block):
     def __init__(self, folder="out/rx", reference="", metrics_file="metrics.json", zmq_address="",
-                 save_images=True, data_root=""):
+                 save_images=True, data_root="", log_images=False):
         gr.basic_block.__init__(self, name="semjscc_image_sink", in_sig=None, out_sig=None)
         self.folder = Path(folder) if folder else None
         self.metrics_file = metrics_file
         self.save_images = bool(save_images)
+        self.log_images = bool(log_images)
+        self._metrics_written = time.time()
         self.scorer = ImageScorer(load_dataset(reference, data_root or None) if reference else None,
                                   on_row=self._write_row, keep_rows=False)
         self._rows_file = None
         self.stats = {}
-        self.dropped = DropCounter("image_sink")
+        self.dropped = DropCounter(self.logger)
         self.lock = threading.Lock()
         self.started = time.time()
         self.publisher = None
@@ -55,7 +73,7 @@ class image_sink(gr.basic_block):
 
             address = publish_address(zmq_address)
             if any(wildcard in address for wildcard in ("*", "0.0.0.0", "[::]")):
-                gr.log.warn(f"semjscc image_sink: publishing decoded images on every interface ({address}), "
+                self.logger.warn(f"publishing decoded images on every interface ({address}), "
                             "unauthenticated; prefer tcp://127.0.0.1:PORT with an SSH tunnel, or ZeroMQ CURVE")
             self.publisher = zmq.Context.instance().socket(zmq.PUB)
             self.publisher.bind(address)
@@ -71,6 +89,8 @@ class image_sink(gr.basic_block):
 
     def _write_row(self, row: dict) -> None:
         """Append a finished row to the JSON-lines file (called with the lock held); a failed write is counted."""
+        if self.log_images:
+            self.logger.info(image_line(row))
         if self.folder is None:
             return
         try:
@@ -109,6 +129,17 @@ class image_sink(gr.basic_block):
                 self.dropped.drop("png_write_error", err)
         if self.publisher is not None:
             self.publisher.send_multipart([dumps(row, indent=None).encode(), image.tobytes()])
+        self._refresh_metrics()
+
+    def _refresh_metrics(self) -> None:
+        now = time.time()
+        if now - self._metrics_written < METRICS_PERIOD_S:
+            return
+        self._metrics_written = now
+        try:
+            self.write_metrics()
+        except OSError as err:
+            self.dropped.drop("metrics_write_error", err)
 
     def summary(self) -> dict:
         with self.lock:

@@ -36,7 +36,7 @@ class image_source(gr.basic_block):
         self.start_delay = float(start_delay)
         self.data_root = data_root or None
         self.sent = 0
-        self.dropped = DropCounter("image_source")
+        self.dropped = DropCounter(self.logger)
         self._stop = threading.Event()
         self._thread = None
         if not source.startswith("zmq:"):

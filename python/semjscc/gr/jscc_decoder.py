@@ -48,7 +48,7 @@ class jscc_decoder(WorkerBlock, gr.basic_block):
         self.drop_policy = drop_policy
         self.frames_received = 0
         self.drained = threading.Event()
-        self.dropped = DropCounter("jscc_decoder")
+        self.dropped = DropCounter(self.logger)
         self.worker = BatchWorker("semjscc-decoder", lambda queue: take_same_size(queue, self.max_batch),
                                   self._decode, drain=True,
                                   on_error=lambda item, err: self.dropped.drop("decoder_error", err))

@@ -35,7 +35,7 @@ class jscc_encoder(WorkerBlock, gr.basic_block):
         self.received = 0  # image PDUs handled, good or bad: with ``batches`` what is still in flight
         self.encoded = 0
         self.batches = 0
-        self.dropped = DropCounter("jscc_encoder")
+        self.dropped = DropCounter(self.logger)
         self.worker = BatchWorker("semjscc-encoder", lambda queue: take_batch(queue, self.max_batch), self._encode,
                                   drain=False, on_error=lambda item, err: self.dropped.drop("encoder_error", err))
         self.message_port_register_in(pmt.intern("images"))

@@ -24,7 +24,7 @@ class modulator(gr.basic_block):
         self.frames = 0  # frame PDUs handled, good or bad
         self.bursts = 0
         self.samples = 0
-        self.dropped = DropCounter("modulator")
+        self.dropped = DropCounter(self.logger)
         self.message_port_register_in(pmt.intern("frames"))
         self.message_port_register_out(pmt.intern("bursts"))
         self.set_msg_handler(pmt.intern("frames"), self._handle)

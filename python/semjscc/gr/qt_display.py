@@ -45,7 +45,7 @@ class image_display(gr.basic_block):
             height, width = int(meta["height"]), int(meta["width"])
             rgb = np.ascontiguousarray(pixels.astype(np.uint8).reshape(height, width, 3))
         except (ValueError, KeyError) as err:
-            gr.log.warn(f"semjscc image_display: dropped a malformed image PDU ({err})")
+            self.logger.warn(f"dropped a malformed image PDU ({err})")
             return
         image = QtGui.QImage(rgb.data, width, height, 3 * width, QtGui.QImage.Format_RGB888).copy()
         caption = f"image {meta.get('image_id')}: SNR estimate {meta.get('snr_est_db', float('nan')):.1f} dB"

@@ -13,6 +13,7 @@ that SNR (``taps_in_band_gain_db`` reports the gain of the taps as given).
 import time
 
 import numpy as np
+from tqdm import tqdm
 
 from semjscc.gr.completion import wait_until_idle
 from semjscc.link.loopback import link_report
@@ -39,9 +40,12 @@ def run_loopback(model: str, data: str, snr_db: float, cfo: float = 0.0, epsilon
     if dynamic is not None:
         _replace_channel(tb, dynamic.block(tb.profile.noise_voltage(snr_db, tb.amplitude), seed, samp_rate))
     n_images = len(tb.source._images)
+    tb.sink.log_images = False  # a progress bar instead of a line per image
     started = time.time()
     tb.start()
-    finished, timed_out = wait_until_idle(tb, n_images, timeout_s)
+    with tqdm(total=n_images, desc=f"{mode} {snr_db:g} dB", unit="image", leave=False, disable=None) as bar:
+        finished, timed_out = wait_until_idle(tb, n_images, timeout_s,
+                                              on_progress=lambda received: bar.update(received - bar.n))
     tb.stop()
     tb.wait()
     summary = tb.sink.summary()
