@@ -226,11 +226,11 @@ class loopback_sim_gui(gr.top_block, Qt.QWidget):
         ##################################################
         # Connections
         ##################################################
-        self.msg_connect((self.rx, 'images'), (self.display, 'images'))
+        self.msg_connect((self.rx, 'pdus'), (self.display, 'pdus'))
         self.msg_connect((self.rx, 'stats'), (self.sink, 'stats'))
-        self.msg_connect((self.rx, 'images'), (self.sink, 'images'))
+        self.msg_connect((self.rx, 'pdus'), (self.sink, 'pdus'))
         self.msg_connect((self.rx, 'symbols'), (self.symbols_stream, 'pdus'))
-        self.msg_connect((self.source, 'images'), (self.tx, 'images'))
+        self.msg_connect((self.source, 'pdus'), (self.tx, 'pdus'))
         self.connect((self.channel, 0), (self.rx, 0))
         self.connect((self.channel, 0), (self.spectrum, 0))
         self.connect((self.symbols_stream, 0), (self.constellation, 0))

@@ -90,8 +90,8 @@ class usrp_rx(gr.top_block):
         ##################################################
         # Connections
         ##################################################
+        self.msg_connect((self.rx, 'pdus'), (self.sink, 'pdus'))
         self.msg_connect((self.rx, 'stats'), (self.sink, 'stats'))
-        self.msg_connect((self.rx, 'images'), (self.sink, 'images'))
         self.connect((self.usrp, 0), (self.rx, 0))
 
 

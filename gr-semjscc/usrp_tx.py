@@ -90,7 +90,7 @@ class usrp_tx(gr.top_block):
         ##################################################
         # Connections
         ##################################################
-        self.msg_connect((self.source, 'images'), (self.tx, 'images'))
+        self.msg_connect((self.source, 'pdus'), (self.tx, 'pdus'))
         self.connect((self.tx, 0), (self.usrp, 0))
 
 

@@ -77,7 +77,7 @@ class zmq_tx(gr.top_block):
         ##################################################
         # Connections
         ##################################################
-        self.msg_connect((self.source, 'images'), (self.tx, 'images'))
+        self.msg_connect((self.source, 'pdus'), (self.tx, 'pdus'))
         self.connect((self.channel, 0), (self.zmq, 0))
         self.connect((self.tx, 0), (self.channel, 0))
 

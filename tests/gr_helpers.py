@@ -62,5 +62,5 @@ def zmq_image_source():
     tb = gr.top_block()
     source = image_source(f"zmq:tcp://127.0.0.1:{port}", 0, False, 0.0, "")
     debug = blocks.message_debug()
-    tb.msg_connect(source, "images", debug, "store")
+    tb.msg_connect(source, "pdus", debug, "store")
     return tb, source, debug, push

@@ -83,7 +83,7 @@ def test_the_gnu_radio_receiver_decodes_the_frozen_burst(tmp_path):
     rx = jscc_rx(str(DATA / "golden_codec.pt"), "cpu", PROFILE)
     images = blocks.message_debug()
     tb.connect(source, rx)
-    tb.msg_connect(rx, "images", images, "store")
+    tb.msg_connect(rx, "pdus", images, "store")
     tb.start()
     assert wait_for(lambda: images.num_messages() >= 2)
     tb.stop()

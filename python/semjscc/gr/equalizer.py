@@ -23,9 +23,9 @@ class equalizer(gr.basic_block):
         self.smoothing = int(smoothing)
         self.equalized = 0
         self.dropped = DropCounter(self.logger)
-        self.message_port_register_in(pmt.intern("frames"))
-        self.message_port_register_out(pmt.intern("symbols"))
-        self.set_msg_handler(pmt.intern("frames"), self._handle)
+        self.message_port_register_in(pmt.intern("pdus"))
+        self.message_port_register_out(pmt.intern("pdus"))
+        self.set_msg_handler(pmt.intern("pdus"), self._handle)
 
     def set_smoothing(self, smoothing):
         self.smoothing = int(smoothing)
@@ -38,4 +38,4 @@ class equalizer(gr.basic_block):
             self.dropped.drop("malformed_pdu", err)
             return
         self.equalized += 1
-        self.message_port_pub(pmt.intern("symbols"), make_pdu(frame.to_pdu(), data))
+        self.message_port_pub(pmt.intern("pdus"), make_pdu(frame.to_pdu(), data))

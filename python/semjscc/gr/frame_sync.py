@@ -17,7 +17,7 @@ import pmt
 from gnuradio import gr
 from threadpoolctl import threadpool_limits
 
-from semjscc.gr.pdus import make_dict, make_pdu
+from semjscc.gr.pdus import make_pdu, make_stats_pdu
 from semjscc.link.profile import LinkProfile
 from semjscc.link.receiver import synced_frame
 
@@ -29,7 +29,7 @@ class frame_sync(gr.sync_block):
         self.sync = profile.air.synchronizer(float(threshold))
         self.samples = 0
         self._blas_limit = None
-        self.message_port_register_out(pmt.intern("frames"))
+        self.message_port_register_out(pmt.intern("pdus"))
         self.message_port_register_out(pmt.intern("stats"))
 
     def set_threshold(self, threshold):
@@ -57,7 +57,7 @@ class frame_sync(gr.sync_block):
         self.samples += len(samples)
         for frame in frames:
             meta, payload = synced_frame(frame)
-            self.message_port_pub(pmt.intern("frames"), make_pdu(meta.to_pdu(), payload))
+            self.message_port_pub(pmt.intern("pdus"), make_pdu(meta.to_pdu(), payload))
         if frames or before != (self.sync.stats.detected, sum(self.sync.stats.dropped.values())):
-            self.message_port_pub(pmt.intern("stats"), make_dict({"frame_sync": self.counters()}))
+            self.message_port_pub(pmt.intern("stats"), make_stats_pdu({"frame_sync": self.counters()}))
         return len(samples)

@@ -23,9 +23,9 @@ class framer(gr.basic_block):
         self.batches = 0  # symbol batch PDUs handled, good or bad
         self.frames = 0
         self.dropped = DropCounter(self.logger)
-        self.message_port_register_in(pmt.intern("symbols"))
-        self.message_port_register_out(pmt.intern("frames"))
-        self.set_msg_handler(pmt.intern("symbols"), self._handle)
+        self.message_port_register_in(pmt.intern("pdus"))
+        self.message_port_register_out(pmt.intern("pdus"))
+        self.set_msg_handler(pmt.intern("pdus"), self._handle)
 
     def _handle(self, msg):
         try:
@@ -42,4 +42,4 @@ class framer(gr.basic_block):
             return
         for frame_meta, frame in framed:
             self.frames += 1
-            self.message_port_pub(pmt.intern("frames"), make_pdu(frame_meta.to_pdu(), frame))
+            self.message_port_pub(pmt.intern("pdus"), make_pdu(frame_meta.to_pdu(), frame))

@@ -77,9 +77,9 @@ class image_sink(gr.basic_block):
                             "unauthenticated; prefer tcp://127.0.0.1:PORT with an SSH tunnel, or ZeroMQ CURVE")
             self.publisher = zmq.Context.instance().socket(zmq.PUB)
             self.publisher.bind(address)
-        self.message_port_register_in(pmt.intern("images"))
+        self.message_port_register_in(pmt.intern("pdus"))
         self.message_port_register_in(pmt.intern("stats"))
-        self.set_msg_handler(pmt.intern("images"), self._handle_image)
+        self.set_msg_handler(pmt.intern("pdus"), self._handle_image)
         self.set_msg_handler(pmt.intern("stats"), self._handle_stats)
 
     @property
@@ -102,10 +102,14 @@ class image_sink(gr.basic_block):
             self.dropped.drop("row_write_error", err)
 
     def _handle_stats(self, msg):
-        update = pmt.to_python(msg)
-        if isinstance(update, dict):
-            with self.lock:
-                self.stats.update(update)
+        """A stats PDU: metadata {block name: counters}; anything else is counted and dropped."""
+        try:
+            update, _ = parse_pdu(msg)
+        except ValueError as err:
+            self.dropped.drop("malformed_stats", err)
+            return
+        with self.lock:
+            self.stats.update(update)
 
     def _handle_image(self, msg):
         try:
@@ -167,11 +171,11 @@ class image_sink(gr.basic_block):
         """
         me = self.to_basic_block()
         feeding = [decoder for decoder in list(DRAINING) if me.symbol_name() in
-                   pmt.write_string(decoder.to_basic_block().message_subscribers(pmt.intern("images")))]
+                   pmt.write_string(decoder.to_basic_block().message_subscribers(pmt.intern("pdus")))]
         deadline = time.time() + timeout_s
         for decoder in feeding:
             decoder.drained.wait(max(deadline - time.time(), 0))
-        for port, handle in (("stats", self._handle_stats), ("images", self._handle_image)):
+        for port, handle in (("stats", self._handle_stats), ("pdus", self._handle_image)):
             while me.nmsgs(pmt.intern(port)):
                 handle(me.delete_head_nowait(pmt.intern(port)))
 

@@ -13,7 +13,7 @@ from semjscc.gr.pdus import make_pdu
 
 
 class image_source(gr.basic_block):
-    """Emits one PDU per image on ``images``: u8 vector (H*W*3, RGB) + {image_id, height, width, label, name}.
+    """Emits one PDU per image on ``pdus``: u8 vector (H*W*3, RGB) + {image_id, height, width, label, name}.
 
     ``source``: a dataset spec (``cifar10:test:100``, ``kodak``, ``sample:cifar10:test:16`` from the shipped sample), a folder, a
     comma-separated list of files, or ``zmq:tcp://host:port`` (a PULL socket
@@ -29,7 +29,7 @@ class image_source(gr.basic_block):
 
     def __init__(self, source="sample:cifar10:test:16", rate=0.0, repeat=False, start_delay=0.2, data_root=""):
         gr.basic_block.__init__(self, name="semjscc_image_source", in_sig=None, out_sig=None)
-        self.message_port_register_out(pmt.intern("images"))
+        self.message_port_register_out(pmt.intern("pdus"))
         self.source = source
         self.rate = float(rate)
         self.repeat = bool(repeat)
@@ -69,7 +69,7 @@ class image_source(gr.basic_block):
     def _emit(self, image: np.ndarray, label: int, name: str):
         meta = {"image_id": self.sent, "height": int(image.shape[0]), "width": int(image.shape[1]),
                 "label": int(label), "name": name}
-        self.message_port_pub(pmt.intern("images"), make_pdu(meta, image.reshape(-1).astype(np.uint8)))
+        self.message_port_pub(pmt.intern("pdus"), make_pdu(meta, image.reshape(-1).astype(np.uint8)))
         self.sent += 1
         if self.rate > 0:
             self._stop.wait(1.0 / self.rate)

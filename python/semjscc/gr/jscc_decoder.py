@@ -22,7 +22,7 @@ from gnuradio import gr
 
 from semjscc.gr.accounting import DropCounter
 from semjscc.gr.batch_worker import BatchWorker, WorkerBlock
-from semjscc.gr.pdus import make_dict, make_pdu, parse_pdu
+from semjscc.gr.pdus import make_pdu, make_stats_pdu, parse_pdu
 from semjscc.link.meta import FrameMeta
 from semjscc.link.models import load_link_codec
 from semjscc.link.profile import LinkProfile
@@ -52,10 +52,10 @@ class jscc_decoder(WorkerBlock, gr.basic_block):
         self.worker = BatchWorker("semjscc-decoder", lambda queue: take_same_size(queue, self.max_batch),
                                   self._decode, drain=True,
                                   on_error=lambda item, err: self.dropped.drop("decoder_error", err))
-        self.message_port_register_in(pmt.intern("symbols"))
-        self.message_port_register_out(pmt.intern("images"))
+        self.message_port_register_in(pmt.intern("pdus"))
+        self.message_port_register_out(pmt.intern("pdus"))
         self.message_port_register_out(pmt.intern("stats"))
-        self.set_msg_handler(pmt.intern("symbols"), self._handle)
+        self.set_msg_handler(pmt.intern("pdus"), self._handle)
 
     @property
     def model(self):
@@ -92,7 +92,7 @@ class jscc_decoder(WorkerBlock, gr.basic_block):
             return {**counters, "frames_received": self.frames_received, "queued": len(self.worker.queue)}
 
     def _publish_stats(self):
-        self.message_port_pub(pmt.intern("stats"), make_dict({"jscc_decoder": self.counters()}))
+        self.message_port_pub(pmt.intern("stats"), make_stats_pdu({"jscc_decoder": self.counters()}))
 
     def _handle(self, msg):
         try:
@@ -122,5 +122,5 @@ class jscc_decoder(WorkerBlock, gr.basic_block):
     def _decode(self, batch: list):
         decoded = self.receiver.decode(batch)  # all or nothing: a failed batch is retried image by image
         for meta, pixels in decoded:
-            self.message_port_pub(pmt.intern("images"), make_pdu(meta, pixels.reshape(-1)))
+            self.message_port_pub(pmt.intern("pdus"), make_pdu(meta, pixels.reshape(-1)))
         self._publish_stats()

@@ -14,7 +14,7 @@ from semjscc.semantic.allocation import build_allocator
 
 
 class jscc_encoder(WorkerBlock, gr.basic_block):
-    """Encodes the image PDUs on ``images`` and publishes their symbols on ``symbols``.
+    """Encodes the image PDUs arriving on ``pdus`` and publishes their symbols on ``pdus``.
 
     A worker thread encodes whatever has queued up, up to ``max_batch``
     images of one size with consecutive ids at once, and publishes them as one
@@ -38,9 +38,9 @@ class jscc_encoder(WorkerBlock, gr.basic_block):
         self.dropped = DropCounter(self.logger)
         self.worker = BatchWorker("semjscc-encoder", lambda queue: take_batch(queue, self.max_batch), self._encode,
                                   drain=False, on_error=lambda item, err: self.dropped.drop("encoder_error", err))
-        self.message_port_register_in(pmt.intern("images"))
-        self.message_port_register_out(pmt.intern("symbols"))
-        self.set_msg_handler(pmt.intern("images"), self._handle)
+        self.message_port_register_in(pmt.intern("pdus"))
+        self.message_port_register_out(pmt.intern("pdus"))
+        self.set_msg_handler(pmt.intern("pdus"), self._handle)
 
     @property
     def model(self):
@@ -72,5 +72,5 @@ class jscc_encoder(WorkerBlock, gr.basic_block):
     def _encode(self, batch: list):
         described, symbols = self.encoder.encode(batch)
         self.encoded += len(batch)
-        self.message_port_pub(pmt.intern("symbols"), make_pdu(described.to_pdu(), symbols.reshape(-1)))
+        self.message_port_pub(pmt.intern("pdus"), make_pdu(described.to_pdu(), symbols.reshape(-1)))
         self.batches += 1

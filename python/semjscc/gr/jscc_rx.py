@@ -12,7 +12,7 @@ from semjscc.link.profile import LinkProfile
 class jscc_rx(gr.hier_block2):
     """RRC matched filter (stock FIR; single-carrier mode only) -> frame_sync -> equalizer -> jscc_decoder.
 
-    Message outputs: ``images`` (decoded image PDUs), ``stats`` (counters of
+    Message outputs: ``pdus`` (decoded image PDUs), ``stats`` (counters of
     the synchroniser and the decoder, for the image sink) and ``symbols`` (the
     equalised JSCC symbols, e.g. for a constellation display).
     """
@@ -21,7 +21,7 @@ class jscc_rx(gr.hier_block2):
                  smoothing=31, queue_size=32, drop_policy="oldest", task_model=""):
         gr.hier_block2.__init__(self, "semjscc_jscc_rx", gr.io_signature(1, 1, gr.sizeof_gr_complex),
                                 gr.io_signature(0, 0, 0))
-        self.message_port_register_hier_out("images")
+        self.message_port_register_hier_out("pdus")
         self.message_port_register_hier_out("stats")
         self.message_port_register_hier_out("symbols")
         self.sync = frame_sync(profile, threshold)
@@ -35,10 +35,10 @@ class jscc_rx(gr.hier_block2):
             self.connect(self, self.matched, self.sync)
         self.equalizer = equalizer(profile, smoothing)
         self.decoder = jscc_decoder(model, device, queue_size, drop_policy, task_model=task_model, profile=profile)
-        self.msg_connect(self.sync, "frames", self.equalizer, "frames")
-        self.msg_connect(self.equalizer, "symbols", self.decoder, "symbols")
-        self.msg_connect(self.decoder, "images", self, "images")
-        self.msg_connect(self.equalizer, "symbols", self, "symbols")
+        self.msg_connect(self.sync, "pdus", self.equalizer, "pdus")
+        self.msg_connect(self.equalizer, "pdus", self.decoder, "pdus")
+        self.msg_connect(self.decoder, "pdus", self, "pdus")
+        self.msg_connect(self.equalizer, "pdus", self, "symbols")
         self.msg_connect(self.sync, "stats", self, "stats")
         self.msg_connect(self.decoder, "stats", self, "stats")
 

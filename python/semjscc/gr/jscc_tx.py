@@ -15,16 +15,16 @@ class jscc_tx(gr.hier_block2):
                  amplitude=0.3, max_batch=16, queue_size=1024, allocation=""):
         gr.hier_block2.__init__(self, "semjscc_jscc_tx", gr.io_signature(0, 0, 0),
                                 gr.io_signature(1, 1, gr.sizeof_gr_complex))
-        self.message_port_register_hier_in("images")
+        self.message_port_register_hier_in("pdus")
         # Python blocks are kept as attributes: the flowgraph must hold a reference while it runs.
         self.encoder = jscc_encoder(model, device, snr_db, max_batch, allocation)
         self.framer = framer(profile)
         self.modulator = modulator(profile, amplitude)
         self.to_stream = pdu.pdu_to_stream_c(pdu.EARLY_BURST_APPEND, int(queue_size))
-        self.msg_connect(self, "images", self.encoder, "images")
-        self.msg_connect(self.encoder, "symbols", self.framer, "symbols")
-        self.msg_connect(self.framer, "frames", self.modulator, "frames")
-        self.msg_connect(self.modulator, "bursts", self.to_stream, "pdus")
+        self.msg_connect(self, "pdus", self.encoder, "pdus")
+        self.msg_connect(self.encoder, "pdus", self.framer, "pdus")
+        self.msg_connect(self.framer, "pdus", self.modulator, "pdus")
+        self.msg_connect(self.modulator, "pdus", self.to_stream, "pdus")
         self.connect(self.to_stream, self)
 
     def set_snr(self, snr_db):
@@ -34,7 +34,7 @@ class jscc_tx(gr.hier_block2):
         self.modulator.set_amplitude(amplitude)
 
     def idle(self, images_sent: int) -> bool:
-        """True when the ``images_sent`` images handed to ``images`` have all become bursts (or been dropped):
+        """True when the ``images_sent`` images handed to ``pdus`` have all become bursts (or been dropped):
         nothing waits in the encoder's queue or in a message queue between the stages."""
         return (self.encoder.received >= images_sent and self.encoder.idle()
                 and self.framer.batches >= self.encoder.batches and self.modulator.frames >= self.framer.frames)

@@ -25,9 +25,9 @@ class modulator(gr.basic_block):
         self.bursts = 0
         self.samples = 0
         self.dropped = DropCounter(self.logger)
-        self.message_port_register_in(pmt.intern("frames"))
-        self.message_port_register_out(pmt.intern("bursts"))
-        self.set_msg_handler(pmt.intern("frames"), self._handle)
+        self.message_port_register_in(pmt.intern("pdus"))
+        self.message_port_register_out(pmt.intern("pdus"))
+        self.set_msg_handler(pmt.intern("pdus"), self._handle)
 
     def set_amplitude(self, amplitude):
         self.amplitude = float(amplitude)
@@ -47,4 +47,4 @@ class modulator(gr.basic_block):
             return
         self.bursts += 1
         self.samples += len(samples)
-        self.message_port_pub(pmt.intern("bursts"), make_pdu(meta, samples))
+        self.message_port_pub(pmt.intern("pdus"), make_pdu(meta, samples))

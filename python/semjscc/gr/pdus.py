@@ -95,6 +95,12 @@ def make_pdu(meta: dict, vector: np.ndarray):
     return pmt.cons(make_dict(meta), to_uvector(vector))
 
 
+def make_stats_pdu(counters: dict):
+    """A block's counters as a PDU (metadata: ``{block name: counters}``, an empty u8 vector), so stock PDU
+    blocks (Message Debug, PDU filters, ZeroMQ message sinks) can take the ``stats`` port."""
+    return make_pdu(counters, np.zeros(0, np.uint8))
+
+
 def parse_pdu(msg):
     """(meta dict, numpy array) from a PDU; ValueError for anything else."""
     if not pmt.is_pair(msg) or not pmt.is_uniform_vector(pmt.cdr(msg)):

@@ -30,14 +30,14 @@ class _ImageLabel(QtWidgets.QLabel):
 
 
 class image_display(gr.basic_block):
-    """Message input ``images`` (decoded image PDUs); ``widget`` is the QLabel to place in the GUI."""
+    """Message input ``pdus`` (decoded image PDUs); ``widget`` is the QLabel to place in the GUI."""
 
     def __init__(self, scale=4):
         gr.basic_block.__init__(self, name="semjscc_image_display", in_sig=None, out_sig=None)
         self.widget = _ImageLabel(int(scale))
         self.shown = 0
-        self.message_port_register_in(pmt.intern("images"))
-        self.set_msg_handler(pmt.intern("images"), self._handle)
+        self.message_port_register_in(pmt.intern("pdus"))
+        self.set_msg_handler(pmt.intern("pdus"), self._handle)
 
     def _handle(self, msg):
         try:
