@@ -111,7 +111,7 @@ class loopback_sim_gui(gr.top_block, Qt.QWidget):
             self.top_grid_layout.setRowStretch(r, 1)
         for c in range(0, 2):
             self.top_grid_layout.setColumnStretch(c, 1)
-        self.tx = semjscc.jscc_tx(model, device, snr, profile, amplitude, 16, allocation=allocation)
+        self.tx = semjscc.jscc_tx(model, device, snr, profile, amplitude, 16, allocation=allocation, samp_rate=1e6, tx_time_lead=0)
         self.symbols_stream = pdu.pdu_to_stream_c(pdu.EARLY_BURST_DROP, 8)
         self.spectrum = qtgui.freq_sink_c(
             1024, #size

@@ -23,12 +23,18 @@ from gnuradio import uhd
 import time
 
 
+def snipfcn_configure_radio(self):
+    semjscc.configure_usrp(self.usrp, self.freq, self.gain, self.antenna, self.lo_offset, self.bandwidth, self.clock_source, self.time_source, self.subdev)
+
 def snipfcn_finish(self):
     semjscc.finish_after(self, self.count, self.duration)
 
 def snipfcn_check_radio(self):
     semjscc.require_usrp(self.args)
 
+
+def snippets_main_after_init(tb):
+    snipfcn_configure_radio(tb)
 
 def snippets_main_after_start(tb):
     snipfcn_finish(tb)
@@ -39,12 +45,17 @@ def snippets_init_before_blocks(tb):
 
 class usrp_rx(gr.top_block):
 
-    def __init__(self, args='', freq=2.45e9, gain=30, samp_rate=1e6, antenna='RX2', model='adaptive_awgn_kn1-6', out='out/usrp_rx', reference='', threshold=0.3, device='auto', zmq_pub='', task='', count=0, duration=0):
+    def __init__(self, lo_offset=0, bandwidth=0, clock_source='', time_source='', subdev='', args='', freq=2.45e9, gain=30, samp_rate=1e6, antenna='RX2', model='adaptive_awgn_kn1-6', out='out/usrp_rx', reference='', threshold=0.3, device='auto', zmq_pub='', task='', count=0, duration=0):
         gr.top_block.__init__(self, "gr-semjscc: USRP receiver", catch_exceptions=True)
 
         ##################################################
         # Parameters
         ##################################################
+        self.lo_offset = lo_offset
+        self.bandwidth = bandwidth
+        self.clock_source = clock_source
+        self.time_source = time_source
+        self.subdev = subdev
         self.args = args
         self.freq = freq
         self.gain = gain
@@ -90,10 +101,40 @@ class usrp_rx(gr.top_block):
         ##################################################
         # Connections
         ##################################################
-        self.msg_connect((self.rx, 'pdus'), (self.sink, 'pdus'))
         self.msg_connect((self.rx, 'stats'), (self.sink, 'stats'))
+        self.msg_connect((self.rx, 'pdus'), (self.sink, 'pdus'))
         self.connect((self.usrp, 0), (self.rx, 0))
 
+
+    def get_lo_offset(self):
+        return self.lo_offset
+
+    def set_lo_offset(self, lo_offset):
+        self.lo_offset = lo_offset
+
+    def get_bandwidth(self):
+        return self.bandwidth
+
+    def set_bandwidth(self, bandwidth):
+        self.bandwidth = bandwidth
+
+    def get_clock_source(self):
+        return self.clock_source
+
+    def set_clock_source(self, clock_source):
+        self.clock_source = clock_source
+
+    def get_time_source(self):
+        return self.time_source
+
+    def set_time_source(self, time_source):
+        self.time_source = time_source
+
+    def get_subdev(self):
+        return self.subdev
+
+    def set_subdev(self, subdev):
+        self.subdev = subdev
 
     def get_args(self):
         return self.args
@@ -196,6 +237,21 @@ def argument_parser():
     description = 'Deep-JSCC image receiver on a USRP: detection, sync, pilot equalisation, neural decoder, PNGs + metrics'
     parser = ArgumentParser(description=description)
     parser.add_argument(
+        "--lo-offset", dest="lo_offset", type=eng_float, default=eng_notation.num_to_str(float(0)),
+        help="Set LO offset (Hz; 0 = tune to the centre) [default=%(default)r]")
+    parser.add_argument(
+        "--bandwidth", dest="bandwidth", type=eng_float, default=eng_notation.num_to_str(float(0)),
+        help="Set Analog bandwidth (Hz; 0 = device default) [default=%(default)r]")
+    parser.add_argument(
+        "--clock-source", dest="clock_source", type=str, default='',
+        help="Set Clock source (internal/external/gpsdo) [default=%(default)r]")
+    parser.add_argument(
+        "--time-source", dest="time_source", type=str, default='',
+        help="Set Time source (internal/external/gpsdo) [default=%(default)r]")
+    parser.add_argument(
+        "--subdev", dest="subdev", type=str, default='',
+        help="Set Subdevice spec (e.g. A:A) [default=%(default)r]")
+    parser.add_argument(
         "-a", "--args", dest="args", type=str, default='',
         help="Set UHD device args [default=%(default)r]")
     parser.add_argument(
@@ -243,8 +299,8 @@ def argument_parser():
 def main(top_block_cls=usrp_rx, options=None):
     if options is None:
         options = argument_parser().parse_args()
-    tb = top_block_cls(args=options.args, freq=options.freq, gain=options.gain, samp_rate=options.samp_rate, antenna=options.antenna, model=options.model, out=options.out, reference=options.reference, threshold=options.threshold, device=options.device, zmq_pub=options.zmq_pub, task=options.task, count=options.count, duration=options.duration)
-
+    tb = top_block_cls(lo_offset=options.lo_offset, bandwidth=options.bandwidth, clock_source=options.clock_source, time_source=options.time_source, subdev=options.subdev, args=options.args, freq=options.freq, gain=options.gain, samp_rate=options.samp_rate, antenna=options.antenna, model=options.model, out=options.out, reference=options.reference, threshold=options.threshold, device=options.device, zmq_pub=options.zmq_pub, task=options.task, count=options.count, duration=options.duration)
+    snippets_main_after_init(tb)
     def sig_handler(sig=None, frame=None):
         tb.stop()
         tb.wait()

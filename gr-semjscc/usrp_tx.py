@@ -23,12 +23,18 @@ from gnuradio import uhd
 import time
 
 
+def snipfcn_configure_radio(self):
+    semjscc.configure_usrp(self.usrp, self.freq, self.gain, self.antenna, self.lo_offset, self.bandwidth, self.clock_source, self.time_source, self.subdev)
+
 def snipfcn_check_radio(self):
     semjscc.require_usrp(self.args)
 
 def snipfcn_finish(self):
     semjscc.finish_when_sent(self, self.usrp)
 
+
+def snippets_main_after_init(tb):
+    snipfcn_configure_radio(tb)
 
 def snippets_main_after_start(tb):
     snipfcn_finish(tb)
@@ -39,12 +45,18 @@ def snippets_init_before_blocks(tb):
 
 class usrp_tx(gr.top_block):
 
-    def __init__(self, args='', freq=2.45e9, gain=40, samp_rate=1e6, antenna='TX/RX', model='adaptive_awgn_kn1-6', allocation='', data='sample:cifar10:test:16', rate=2, repeat=1, snr=10, amplitude=0.3, device='auto'):
+    def __init__(self, lo_offset=0, bandwidth=0, clock_source='', time_source='', subdev='', tx_time_lead=0, args='', freq=2.45e9, gain=40, samp_rate=1e6, antenna='TX/RX', model='adaptive_awgn_kn1-6', allocation='', data='sample:cifar10:test:16', rate=2, repeat=1, snr=10, amplitude=0.3, device='auto'):
         gr.top_block.__init__(self, "gr-semjscc: USRP transmitter", catch_exceptions=True)
 
         ##################################################
         # Parameters
         ##################################################
+        self.lo_offset = lo_offset
+        self.bandwidth = bandwidth
+        self.clock_source = clock_source
+        self.time_source = time_source
+        self.subdev = subdev
+        self.tx_time_lead = tx_time_lead
         self.args = args
         self.freq = freq
         self.gain = gain
@@ -83,7 +95,7 @@ class usrp_tx(gr.top_block):
         self.usrp.set_center_freq(freq, 0)
         self.usrp.set_antenna(antenna, 0)
         self.usrp.set_gain(gain, 0)
-        self.tx = semjscc.jscc_tx(model, device, snr, profile, amplitude, 16, allocation=allocation)
+        self.tx = semjscc.jscc_tx(model, device, snr, profile, amplitude, 16, allocation=allocation, samp_rate=samp_rate, tx_time_lead=tx_time_lead)
         self.source = semjscc.image_source(data, rate, bool(repeat), 1.0, '')
 
 
@@ -93,6 +105,42 @@ class usrp_tx(gr.top_block):
         self.msg_connect((self.source, 'pdus'), (self.tx, 'pdus'))
         self.connect((self.tx, 0), (self.usrp, 0))
 
+
+    def get_lo_offset(self):
+        return self.lo_offset
+
+    def set_lo_offset(self, lo_offset):
+        self.lo_offset = lo_offset
+
+    def get_bandwidth(self):
+        return self.bandwidth
+
+    def set_bandwidth(self, bandwidth):
+        self.bandwidth = bandwidth
+
+    def get_clock_source(self):
+        return self.clock_source
+
+    def set_clock_source(self, clock_source):
+        self.clock_source = clock_source
+
+    def get_time_source(self):
+        return self.time_source
+
+    def set_time_source(self, time_source):
+        self.time_source = time_source
+
+    def get_subdev(self):
+        return self.subdev
+
+    def set_subdev(self, subdev):
+        self.subdev = subdev
+
+    def get_tx_time_lead(self):
+        return self.tx_time_lead
+
+    def set_tx_time_lead(self, tx_time_lead):
+        self.tx_time_lead = tx_time_lead
 
     def get_args(self):
         return self.args
@@ -191,6 +239,24 @@ def argument_parser():
     description = 'Deep-JSCC image transmitter on a USRP: images -> neural encoder -> frames -> RRC bursts (tx_sob/tx_eob)'
     parser = ArgumentParser(description=description)
     parser.add_argument(
+        "--lo-offset", dest="lo_offset", type=eng_float, default=eng_notation.num_to_str(float(0)),
+        help="Set LO offset (Hz; 0 = tune to the centre) [default=%(default)r]")
+    parser.add_argument(
+        "--bandwidth", dest="bandwidth", type=eng_float, default=eng_notation.num_to_str(float(0)),
+        help="Set Analog bandwidth (Hz; 0 = device default) [default=%(default)r]")
+    parser.add_argument(
+        "--clock-source", dest="clock_source", type=str, default='',
+        help="Set Clock source (internal/external/gpsdo) [default=%(default)r]")
+    parser.add_argument(
+        "--time-source", dest="time_source", type=str, default='',
+        help="Set Time source (internal/external/gpsdo) [default=%(default)r]")
+    parser.add_argument(
+        "--subdev", dest="subdev", type=str, default='',
+        help="Set Subdevice spec (e.g. A:A) [default=%(default)r]")
+    parser.add_argument(
+        "--tx-time-lead", dest="tx_time_lead", type=eng_float, default=eng_notation.num_to_str(float(0)),
+        help="Set Timed bursts lead (s; 0 = untimed) [default=%(default)r]")
+    parser.add_argument(
         "-a", "--args", dest="args", type=str, default='',
         help="Set UHD device args [default=%(default)r]")
     parser.add_argument(
@@ -235,8 +301,8 @@ def argument_parser():
 def main(top_block_cls=usrp_tx, options=None):
     if options is None:
         options = argument_parser().parse_args()
-    tb = top_block_cls(args=options.args, freq=options.freq, gain=options.gain, samp_rate=options.samp_rate, antenna=options.antenna, model=options.model, allocation=options.allocation, data=options.data, rate=options.rate, repeat=options.repeat, snr=options.snr, amplitude=options.amplitude, device=options.device)
-
+    tb = top_block_cls(lo_offset=options.lo_offset, bandwidth=options.bandwidth, clock_source=options.clock_source, time_source=options.time_source, subdev=options.subdev, tx_time_lead=options.tx_time_lead, args=options.args, freq=options.freq, gain=options.gain, samp_rate=options.samp_rate, antenna=options.antenna, model=options.model, allocation=options.allocation, data=options.data, rate=options.rate, repeat=options.repeat, snr=options.snr, amplitude=options.amplitude, device=options.device)
+    snippets_main_after_init(tb)
     def sig_handler(sig=None, frame=None):
         tb.stop()
         tb.wait()

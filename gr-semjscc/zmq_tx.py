@@ -63,7 +63,7 @@ class zmq_tx(gr.top_block):
         ##################################################
 
         self.zmq = zeromq.push_sink(gr.sizeof_gr_complex, 1, address, 100, False, (-1))
-        self.tx = semjscc.jscc_tx(model, device, snr, profile, amplitude, 16, allocation=allocation)
+        self.tx = semjscc.jscc_tx(model, device, snr, profile, amplitude, 16, allocation=allocation, samp_rate=1e6, tx_time_lead=0)
         self.source = semjscc.image_source(data, rate, bool(repeat), 0.5, data_root)
         self.channel = channels.channel_model(
             noise_voltage=semjscc.noise_voltage(profile, snr, amplitude),

@@ -88,7 +88,7 @@ def load(name):
     return load_flowgraph(name)
 
 
-def run_usrp_tx(monkeypatch, spec, images):
+def run_usrp_tx(monkeypatch, spec, images, **options):
     """The shipped usrp_tx flowgraph, its USRP sink replaced by a stand-in: (flowgraph, stand-in)."""
     from gnuradio import blocks, uhd
 
@@ -97,7 +97,7 @@ def run_usrp_tx(monkeypatch, spec, images):
     monkeypatch.setattr(uhd, "usrp_sink", lambda *args, **kwargs: captured)
     module = load("usrp_tx")
     tb = module.usrp_tx(args="type=b200", freq=915e6, gain=50, samp_rate=1e6, model=str(SHIPPED_BASELINE),
-                        data=spec, rate=0, repeat=0, device="cpu")
+                        data=spec, rate=0, repeat=0, device="cpu", **options)
     tb.start()
     deadline = time.time() + 30
     while time.time() < deadline and (tb.tx.counters()["images_encoded"] < images or not tb.tx.idle(images)
@@ -121,6 +121,22 @@ def test_usrp_tx_runs_with_a_stand_in_sink(monkeypatch, sample_root):
 
 
 @pytest.mark.slow
+def test_usrp_tx_times_its_bursts_when_asked(monkeypatch, sample_root):
+    import pmt
+
+    before = time.time()
+    tb, captured = run_usrp_tx(monkeypatch, "sample:cifar10:test:2", 2, tx_time_lead=0.2)
+    stamps = [(t.offset, pmt.to_uint64(pmt.tuple_ref(t.value, 0)) + pmt.to_double(pmt.tuple_ref(t.value, 1)))
+              for t in captured.block.tags() if pmt.symbol_to_string(t.key) == "tx_time"]
+    starts = [t.offset for t in captured.block.tags() if pmt.symbol_to_string(t.key) == "tx_sob"]
+    assert len(stamps) == tb.tx.counters()["bursts"] and [offset for offset, _ in stamps] == starts
+    times = [seconds for _, seconds in stamps]
+    assert before + 0.2 <= times[0] <= time.time() + 0.2
+    gaps = np.diff(times) - np.diff(starts + [len(captured.block.data())])[:-1] / 1e6
+    assert (gaps >= -1e-6).all()  # a burst never starts before the previous one has ended
+
+
+@pytest.mark.slow
 def test_usrp_rx_decodes_what_usrp_tx_sent_through_a_stand_in_source(monkeypatch, tmp_path, sample_root):
     from gnuradio import blocks, uhd
 
@@ -132,7 +148,8 @@ def test_usrp_rx_decodes_what_usrp_tx_sent_through_a_stand_in_source(monkeypatch
     signal = np.concatenate([np.zeros(3000, np.complex64), np.asarray(captured.block.data(), np.complex64)])
     noisy = simulate_channel(signal, noise_voltage(20.0, 0.3, 4), 0.0005, seed=1)
     padded = np.concatenate([noisy, np.zeros(20000, np.complex64)])
-    source = StandIn(blocks.vector_source_c(padded.tolist(), True))  # a radio streams until stopped
+    started = 1_700_000_000.5  # the radio's clock when it started streaming, as UHD tags it
+    source = StandIn(blocks.vector_source_c(padded.tolist(), True, 1, time_tags(started, 1e6)))  # streams on
     monkeypatch.setattr(uhd, "find", lambda args: [args])  # a radio answers
     monkeypatch.setattr(uhd, "usrp_source", lambda *args, **kwargs: source)
     module = load("usrp_rx")
@@ -145,8 +162,28 @@ def test_usrp_rx_decodes_what_usrp_tx_sent_through_a_stand_in_source(monkeypatch
     tb.stop()
     tb.wait()
     summary = tb.sink.summary()
-    assert {row["image_id"] for row in read_rows(tmp_path)} == {0, 1, 2}
+    rows = sorted(read_rows(tmp_path), key=lambda row: row["image_id"])
+    assert [row["image_id"] for row in rows] == [0, 1, 2]
     assert summary["psnr"] > 20
+    arrivals = [row["rx_time"] - started for row in rows]  # each image's frame, on the radio's clock
+    assert 3000 / 1e6 <= arrivals[0] <= arrivals[-1] <= len(signal) / 1e6
+
+
+def time_tags(seconds: float, rate: float) -> list:
+    """The rx_time and rx_rate tags UHD puts on the first sample of a stream."""
+    import pmt
+    from gnuradio import gr
+
+    from semjscc.link.timing import split_seconds
+
+    whole, fraction = split_seconds(seconds)
+    tags = []
+    for key, value in (("rx_time", pmt.make_tuple(pmt.from_uint64(whole), pmt.from_double(fraction))),
+                       ("rx_rate", pmt.from_double(rate))):
+        tag = gr.tag_t()
+        tag.offset, tag.key, tag.value = 0, pmt.intern(key), value
+        tags.append(tag)
+    return tags
 
 
 @pytest.mark.slow

@@ -19,12 +19,13 @@ from semjscc.gr.jscc_encoder import jscc_encoder
 from semjscc.gr.jscc_rx import jscc_rx
 from semjscc.gr.jscc_tx import jscc_tx
 from semjscc.gr.modulator import modulator
+from semjscc.gr.radio import configure_usrp, require_usrp
 from semjscc.link.profile import LinkProfile
 from semjscc.phy.taps import parse_taps
 
 __all__ = ["LinkProfile", "image_source", "jscc_encoder", "framer", "modulator", "jscc_tx", "frame_sync",
            "equalizer", "jscc_decoder", "jscc_rx", "image_sink", "noise_voltage", "channel_taps", "parse_taps",
-           "require_usrp", "finish_when_done", "finish_when_sent", "finish_after"]
+           "require_usrp", "configure_usrp", "finish_when_done", "finish_when_sent", "finish_after"]
 
 
 # Functions rather than profile methods in flowgraph expressions: GRC rewrites a variable into
@@ -32,17 +33,6 @@ __all__ = ["LinkProfile", "image_source", "jscc_encoder", "framer", "modulator",
 def noise_voltage(profile: LinkProfile, snr_db: float, amplitude: float) -> float:
     """channel_model noise_voltage for Es/N0 ``snr_db`` at the receiver, bursts of RMS ``amplitude``."""
     return profile.noise_voltage(snr_db, amplitude)
-
-
-def require_usrp(args: str) -> None:
-    """Exit with one line that says what to do when no UHD device answers to ``args`` (the USRP flowgraphs call
-    this before building their radio block, instead of UHD's traceback)."""
-    from gnuradio import uhd
-
-    if not uhd.find(args):
-        raise SystemExit(f"semjscc: no UHD device answers to --args {args!r}: check its cable and power, run "
-                         "uhd_find_devices and pass its serial (--args serial=...); to try the link without a "
-                         "radio, run gr-semjscc/loopback_sim.py")
 
 
 def channel_taps(profile: LinkProfile, taps) -> list:

@@ -12,14 +12,14 @@ class jscc_tx(gr.hier_block2):
     """encoder -> framer -> modulator -> pdu_to_stream_c (tx_sob/tx_eob tags for the UHD sink)."""
 
     def __init__(self, model="adaptive_awgn_kn1-6", device="auto", snr_db=10.0, profile=LinkProfile(),
-                 amplitude=0.3, max_batch=16, queue_size=1024, allocation=""):
+                 amplitude=0.3, max_batch=16, queue_size=1024, allocation="", samp_rate=1e6, tx_time_lead=0.0):
         gr.hier_block2.__init__(self, "semjscc_jscc_tx", gr.io_signature(0, 0, 0),
                                 gr.io_signature(1, 1, gr.sizeof_gr_complex))
         self.message_port_register_hier_in("pdus")
         # Python blocks are kept as attributes: the flowgraph must hold a reference while it runs.
         self.encoder = jscc_encoder(model, device, snr_db, max_batch, allocation)
         self.framer = framer(profile)
-        self.modulator = modulator(profile, amplitude)
+        self.modulator = modulator(profile, amplitude, samp_rate, tx_time_lead)
         self.to_stream = pdu.pdu_to_stream_c(pdu.EARLY_BURST_APPEND, int(queue_size))
         self.msg_connect(self, "pdus", self.encoder, "pdus")
         self.msg_connect(self.encoder, "pdus", self.framer, "pdus")

@@ -4,8 +4,9 @@ import pmt
 from gnuradio import gr
 
 from semjscc.gr.accounting import DropCounter
-from semjscc.gr.pdus import make_pdu, parse_pdu
+from semjscc.gr.pdus import make_pdu, parse_pdu, with_tx_time
 from semjscc.link.profile import LinkProfile
+from semjscc.link.timing import BurstScheduler
 from semjscc.link.transmitter import modulate
 
 
@@ -15,9 +16,12 @@ class modulator(gr.basic_block):
     ``amplitude`` is the RMS of the burst's samples (excluding guards): keep
     peaks below the radio's full scale (the RRC peak-to-RMS is about 2.5).
     Feed the output to ``pdu.pdu_to_stream_c``, which adds tx_sob/tx_eob.
+    ``tx_time_lead`` > 0 times the bursts: each gets a ``tx_time`` that many seconds after it is made (on the
+    host's clock, which the USRP flowgraphs copy into the radio), never overlapping the previous one at
+    ``samp_rate``; 0 sends them as soon as they arrive.
     """
 
-    def __init__(self, profile=LinkProfile(), amplitude=0.3):
+    def __init__(self, profile=LinkProfile(), amplitude=0.3, samp_rate=1e6, tx_time_lead=0.0):
         gr.basic_block.__init__(self, name="semjscc_modulator", in_sig=None, out_sig=None)
         self.profile = profile
         self.amplitude = float(amplitude)
@@ -25,6 +29,7 @@ class modulator(gr.basic_block):
         self.bursts = 0
         self.samples = 0
         self.dropped = DropCounter(self.logger)
+        self.scheduler = BurstScheduler(samp_rate, tx_time_lead) if tx_time_lead > 0 else None
         self.message_port_register_in(pmt.intern("pdus"))
         self.message_port_register_out(pmt.intern("pdus"))
         self.set_msg_handler(pmt.intern("pdus"), self._handle)
@@ -47,4 +52,7 @@ class modulator(gr.basic_block):
             return
         self.bursts += 1
         self.samples += len(samples)
-        self.message_port_pub(pmt.intern("pdus"), make_pdu(meta, samples))
+        burst = make_pdu(meta, samples)
+        if self.scheduler is not None:
+            burst = with_tx_time(burst, self.scheduler.schedule(len(samples)))
+        self.message_port_pub(pmt.intern("pdus"), burst)

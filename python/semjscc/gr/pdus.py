@@ -16,6 +16,8 @@ import struct
 import numpy as np
 import pmt
 
+from semjscc.link.timing import split_seconds
+
 _UNIFORM_VECTOR = 0x0A
 # element tag in the serialised form, big-endian dtype, element-wise constructor
 _VECTOR_TYPES = {
@@ -93,6 +95,24 @@ def dict_to_python(value) -> dict:
 
 def make_pdu(meta: dict, vector: np.ndarray):
     return pmt.cons(make_dict(meta), to_uvector(vector))
+
+
+def with_tx_time(pdu, seconds: float):
+    """``pdu`` with a ``tx_time`` entry (uint64 seconds, double fraction): ``pdu_to_stream`` then tags its burst
+    for the UHD sink, which sends it at that time on the device's clock."""
+    whole, fraction = split_seconds(seconds)
+    stamp = pmt.make_tuple(pmt.from_uint64(whole), pmt.from_double(fraction))
+    return pmt.cons(pmt.dict_add(pmt.car(pdu), pmt.intern("tx_time"), stamp), pmt.cdr(pdu))
+
+
+def time_tag_seconds(value) -> tuple:
+    """(whole, fraction) of an ``rx_time``/``tx_time`` tag value; ValueError for anything else."""
+    if not pmt.is_tuple(value) or pmt.length(value) < 2:
+        raise ValueError("a time tag is a tuple (uint64 seconds, double fraction)")
+    whole, fraction = pmt.tuple_ref(value, 0), pmt.tuple_ref(value, 1)
+    if not pmt.is_integer(whole) and not pmt.is_uint64(whole) or not pmt.is_real(fraction):
+        raise ValueError("a time tag is a tuple (uint64 seconds, double fraction)")
+    return (pmt.to_uint64(whole) if pmt.is_uint64(whole) else pmt.to_long(whole)), pmt.to_double(fraction)
 
 
 def make_stats_pdu(counters: dict):

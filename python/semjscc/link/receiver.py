@@ -218,6 +218,8 @@ class Receiver:
                  "model_id": meta.model_id, "chunk_count": meta.chunk_count, "snr_est_db": snr}
         if allocation:
             image.update(allocation=allocation.hex(), k_over_n=len(symbols) / (3 * meta.height * meta.width))
+        if "rx_time" in meta.reception:
+            image["rx_time"] = float(meta.reception["rx_time"])
         return image, symbols, snr
 
     def _full_length(self, batch: list, size: tuple) -> tuple:

@@ -16,7 +16,7 @@ from semjscc.link.meta import IMAGE_ID_BITS
 
 SSIM_BATCH = 64
 ROW_KEYS = ("image_id", "height", "width", "chunk_count", "snr_est_db", "decoder_snr_db", "lost", "k_over_n",
-            "allocation")
+            "allocation", "rx_time")
 
 
 def psnr(reference: np.ndarray, decoded: np.ndarray) -> float:
