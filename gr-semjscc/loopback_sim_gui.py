@@ -162,7 +162,7 @@ class loopback_sim_gui(gr.top_block, Qt.QWidget):
         self.source = semjscc.image_source(data, 2, True, 0.5, '')
         self.sink = semjscc.image_sink(out, data, 'metrics.json', '', True, '', False)
         self.rx = semjscc.jscc_rx(model, device, profile, 0.3, 31, 4, 'oldest', task)
-        self.display = semjscc.image_display(6)
+        self.display = semjscc.image_display(6, data, '')
         self._display_win = self.display.widget
         self.top_grid_layout.addWidget(self._display_win, 1, 0, 1, 1)
         for r in range(1, 2):
@@ -227,8 +227,8 @@ class loopback_sim_gui(gr.top_block, Qt.QWidget):
         # Connections
         ##################################################
         self.msg_connect((self.rx, 'pdus'), (self.display, 'pdus'))
-        self.msg_connect((self.rx, 'stats'), (self.sink, 'stats'))
         self.msg_connect((self.rx, 'pdus'), (self.sink, 'pdus'))
+        self.msg_connect((self.rx, 'stats'), (self.sink, 'stats'))
         self.msg_connect((self.rx, 'symbols'), (self.symbols_stream, 'pdus'))
         self.msg_connect((self.source, 'pdus'), (self.tx, 'pdus'))
         self.connect((self.channel, 0), (self.rx, 0))

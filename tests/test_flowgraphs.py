@@ -136,6 +136,61 @@ def test_usrp_tx_times_its_bursts_when_asked(monkeypatch, sample_root):
     assert (gaps >= -1e-6).all()  # a burst never starts before the previous one has ended
 
 
+def received_signal(captured, snr_db=20.0):
+    """What a receiver would record of the stand-in sink's bursts: a quiet lead-in, CFO, noise, a quiet tail."""
+    from semjscc.phy.channel_sim import simulate_channel
+    from semjscc.phy.levels import noise_voltage
+
+    signal = np.concatenate([np.zeros(3000, np.complex64), np.asarray(captured.block.data(), np.complex64)])
+    noisy = simulate_channel(signal, noise_voltage(snr_db, 0.3, 4), 0.0005, seed=1)
+    return np.concatenate([noisy, np.zeros(20000, np.complex64)]).astype(np.complex64)
+
+
+@pytest.mark.slow
+def test_a_recorded_burst_file_replays_through_file_rx_and_ends(monkeypatch, tmp_path, sample_root, python_env):
+    monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
+    _, captured = run_usrp_tx(monkeypatch, "sample:cifar10:test:3", 3)
+    recording = tmp_path / "capture.cfile"  # the format uhd_rx_cfile writes: raw complex64
+    received_signal(captured).tofile(recording)
+    script = str(REPO / "gr-semjscc" / "file_rx.py")
+    argv = [sys.executable, script, "--file", str(recording), "--model", str(SHIPPED_BASELINE), "--device", "cpu",
+            "--reference", "sample:cifar10:test:3", "--out", str(tmp_path / "rx"), "--count", "3"]
+    done = subprocess.run(argv, env=python_env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "semjscc: 3 images decoded from" in done.stdout, done.stdout + done.stderr
+    assert json.loads((tmp_path / "rx" / "metrics.json").read_text())["psnr"] > 20
+    short = tmp_path / "short.cfile"
+    received_signal(captured)[:4000].tofile(short)  # the recording stops before the first frame ends
+    argv[argv.index(str(recording))] = str(short)
+    assert subprocess.run(argv, env=python_env, capture_output=True, text=True, timeout=120).returncode == 1
+
+
+@pytest.mark.slow
+def test_full_duplex_flowgraph_drives_both_ends_of_one_radio(monkeypatch, tmp_path, sample_root):
+    from gnuradio import blocks, uhd
+
+    monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
+    _, captured = run_usrp_tx(monkeypatch, "sample:cifar10:test:3", 3)
+    sent = StandIn(blocks.vector_sink_c())
+    heard = StandIn(blocks.vector_source_c(received_signal(captured).tolist(), True))  # as if looped back
+    monkeypatch.setattr(uhd, "usrp_sink", lambda *args, **kwargs: sent)
+    monkeypatch.setattr(uhd, "usrp_source", lambda *args, **kwargs: heard)
+    module = load("usrp_trx")
+    tb = module.usrp_trx(args="type=b200", freq=915e6, tx_gain=50, rx_gain=20, model=str(SHIPPED_BASELINE),
+                         data="sample:cifar10:test:3", rate=0, out=str(tmp_path), device="cpu", lo_offset=1e6)
+    module.snippets_main_after_init(tb)  # what its main does before starting: both ends configured
+    tb.start()
+    deadline = time.time() + 60
+    while time.time() < deadline and (tb.sink.received < 3 or not tb.tx.idle(3)):
+        time.sleep(0.05)
+    tb.stop()
+    tb.wait()
+    assert tb.sink.summary()["psnr"] > 20 and len(sent.block.data()) == tb.tx.counters()["samples_sent"]
+    for radio, gain, antenna in ((sent, 50, "TX/RX"), (heard, 20, "RX2")):
+        calls = dict(radio.calls)
+        assert calls["set_gain"] == (gain, 0) and calls["set_antenna"] == (antenna, 0)
+        assert calls["set_center_freq"][0].rf_freq == 916e6 and "set_time_now" in calls
+
+
 @pytest.mark.slow
 def test_usrp_rx_decodes_what_usrp_tx_sent_through_a_stand_in_source(monkeypatch, tmp_path, sample_root):
     from gnuradio import blocks, uhd
@@ -207,7 +262,9 @@ def test_qt_gui_loopback_shows_decoded_images_offscreen(monkeypatch, tmp_path, s
     encoder_snr = tb.tx.encoder.encoder.snr_db
     tb.stop()
     tb.wait()
-    shown, width = tb.display.shown, tb.display.widget.pixmap().width()
+    app.processEvents()
+    shown, width = tb.display.shown, tb.display.widget.picture.pixmap().width()
+    caption = tb.display.widget.caption.text()
     # Tear down as GRC's generated main does: widgets go while the QApplication still exists.
     tb.close()
     del tb
@@ -215,6 +272,7 @@ def test_qt_gui_loopback_shows_decoded_images_offscreen(monkeypatch, tmp_path, s
     app.processEvents()
     assert shown >= 2
     assert width == 32 * 6
+    assert "SNR est" in caption and " PSNR " in caption and "mean PSNR" in caption  # readouts under the image
     assert encoder_snr == 5.0 and noise_after == pytest.approx(noise_before * 10 ** ((snr_before - 5) / 20))
 
 

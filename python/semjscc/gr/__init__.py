@@ -8,7 +8,7 @@ Every block of both chains takes one :class:`LinkProfile` (in GRC: one variable)
 headless flowgraphs and the command line never load Qt.
 """
 
-from semjscc.gr.completion import finish_after, finish_when_done, finish_when_sent
+from semjscc.gr.completion import finish_after, finish_when_done, finish_when_replayed, finish_when_sent
 from semjscc.gr.equalizer import equalizer
 from semjscc.gr.frame_sync import frame_sync
 from semjscc.gr.framer import framer
@@ -25,7 +25,8 @@ from semjscc.phy.taps import parse_taps
 
 __all__ = ["LinkProfile", "image_source", "jscc_encoder", "framer", "modulator", "jscc_tx", "frame_sync",
            "equalizer", "jscc_decoder", "jscc_rx", "image_sink", "noise_voltage", "channel_taps", "parse_taps",
-           "require_usrp", "configure_usrp", "finish_when_done", "finish_when_sent", "finish_after"]
+           "require_usrp", "configure_usrp", "finish_when_done", "finish_when_sent", "finish_after",
+           "finish_when_replayed"]
 
 
 # Functions rather than profile methods in flowgraph expressions: GRC rewrites a variable into

@@ -1,5 +1,7 @@
-"""When a loopback flowgraph is done: every image through, or the rest lost on the way."""
+"""When a flowgraph is done: every image through (or lost on the way), a receiver's count or time reached, a
+recording replayed to its end."""
 
+import os
 import time
 
 HELD_SAMPLES = 32  # what a block between the transmitter and the output may hold back at the end of a stream
@@ -87,5 +89,23 @@ def finish_after(tb, count: int = 0, duration_s: float = 0.0) -> None:
         time.sleep(0.05)
     decoded, psnr = _stop_receiver(tb)
     print(f"semjscc: {decoded} images decoded{psnr} in {time.time() - started:.1f} s", flush=True)
+    if count and decoded < count:
+        raise SystemExit(1)
+
+
+def finish_when_replayed(tb, path: str, count: int = 0, quiet_s: float = 0.5) -> None:
+    """Run from ``file_rx``'s main: stop once every sample of the recording at ``path`` (complex64) has gone
+    through the receiver and its decoder is idle, print a summary line, and exit with status 1 when fewer than
+    ``count`` images were decoded."""
+    total = os.path.getsize(path) // 8
+    quiet_since = None
+    while True:
+        drained = tb.rx.sync.samples >= total and tb.rx.decoder.idle()
+        quiet_since = (quiet_since or time.time()) if drained else None
+        if quiet_since is not None and time.time() - quiet_since > quiet_s:
+            break
+        time.sleep(0.05)
+    decoded, psnr = _stop_receiver(tb)
+    print(f"semjscc: {decoded} images decoded from {total} samples of {path}{psnr}", flush=True)
     if count and decoded < count:
         raise SystemExit(1)

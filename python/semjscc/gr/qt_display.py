@@ -1,23 +1,42 @@
-"""Qt image display for qt_gui flowgraphs: shows the latest decoded image with its SNR and PSNR."""
+"""Qt image display for qt_gui flowgraphs: the latest decoded image with its readouts (SNR, PSNR, class)."""
 
 import numpy as np
 import pmt
 from gnuradio import gr
 from PyQt5 import QtCore, QtGui, QtWidgets
 
+from semjscc.data import load_dataset
 from semjscc.gr.pdus import parse_pdu
+from semjscc.link.scoring import ImageScorer
 
 
-class _ImageLabel(QtWidgets.QLabel):
-    """The widget; images cross from GNU Radio's thread to Qt's through a queued signal."""
+def readout(meta: dict, row: dict, summary: dict) -> str:
+    """The text under the image: this image's SNR estimate, PSNR and class; the run's mean PSNR so far."""
+    parts = [f"image {meta.get('image_id')}", f"SNR est {meta.get('snr_est_db', float('nan')):.1f} dB"]
+    if row.get("psnr") is not None:
+        parts.append(f"PSNR {row['psnr']:.2f} dB")
+    if "predicted_class" in meta:
+        parts.append(f"class {meta['predicted_class']}")
+    if summary.get("psnr") is not None:
+        parts.append(f"mean PSNR {summary['psnr']:.2f} dB over {summary['images_received']}")
+    return " | ".join(parts)
+
+
+class _ImagePanel(QtWidgets.QWidget):
+    """The widget: the image over a line of readouts; images cross from GNU Radio's thread to Qt's through a
+    queued signal."""
 
     show_image = QtCore.pyqtSignal(QtGui.QImage, str)
 
     def __init__(self, scale: int):
         super().__init__()
         self.scale = scale
-        self.setAlignment(QtCore.Qt.AlignCenter)
-        self.setMinimumSize(160, 160)
+        self.picture = QtWidgets.QLabel(alignment=QtCore.Qt.AlignCenter)
+        self.picture.setMinimumSize(160, 160)
+        self.caption = QtWidgets.QLabel(alignment=QtCore.Qt.AlignCenter)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addWidget(self.picture)
+        layout.addWidget(self.caption)
         self.show_image.connect(self._on_image, QtCore.Qt.QueuedConnection)
 
     def _on_image(self, image: QtGui.QImage, caption: str):
@@ -25,16 +44,19 @@ class _ImageLabel(QtWidgets.QLabel):
         if self.scale > 1:
             pixmap = pixmap.scaled(image.width() * self.scale, image.height() * self.scale,
                                    QtCore.Qt.KeepAspectRatio, QtCore.Qt.FastTransformation)
-        self.setPixmap(pixmap)
-        self.setToolTip(caption)
+        self.picture.setPixmap(pixmap)
+        self.caption.setText(caption)
 
 
 class image_display(gr.basic_block):
-    """Message input ``pdus`` (decoded image PDUs); ``widget`` is the QLabel to place in the GUI."""
+    """Message input ``pdus`` (decoded image PDUs); ``widget`` is the panel to place in the GUI.  ``reference``:
+    the images sent (a dataset spec), for the PSNR readouts; empty when unknown (a remote transmitter)."""
 
-    def __init__(self, scale=4):
+    def __init__(self, scale=4, reference="", data_root=""):
         gr.basic_block.__init__(self, name="semjscc_image_display", in_sig=None, out_sig=None)
-        self.widget = _ImageLabel(int(scale))
+        self.widget = _ImagePanel(int(scale))
+        self.scorer = ImageScorer(load_dataset(reference, data_root or None) if reference else None,
+                                  keep_rows=False)
         self.shown = 0
         self.message_port_register_in(pmt.intern("pdus"))
         self.set_msg_handler(pmt.intern("pdus"), self._handle)
@@ -44,10 +66,10 @@ class image_display(gr.basic_block):
             meta, pixels = parse_pdu(msg)
             height, width = int(meta["height"]), int(meta["width"])
             rgb = np.ascontiguousarray(pixels.astype(np.uint8).reshape(height, width, 3))
+            row = self.scorer.add(meta, rgb)
         except (ValueError, KeyError) as err:
             self.logger.warn(f"dropped a malformed image PDU ({err})")
             return
         image = QtGui.QImage(rgb.data, width, height, 3 * width, QtGui.QImage.Format_RGB888).copy()
-        caption = f"image {meta.get('image_id')}: SNR estimate {meta.get('snr_est_db', float('nan')):.1f} dB"
         self.shown += 1
-        self.widget.show_image.emit(image, caption)
+        self.widget.show_image.emit(image, readout(meta, row, self.scorer.summary()))
