@@ -238,7 +238,7 @@ def plot_accuracy(panels: list, path: Path, data: str) -> None:
     rows = [("accuracy", "receiver's classifier")]
     if all("accuracy_unseen" in r["results"][0] for _, reports in panels for r in reports):
         rows.append(("accuracy_unseen", "unseen classifier"))
-    with figure(path, len(rows), len(panels), figsize=(5.5 * len(panels), 4 * len(rows)),
+    with figure(path, len(rows), len(panels), figsize=(8 * len(panels), 4 * len(rows)),
                 squeeze=False) as (_, axes):
         for column, (title, reports) in enumerate(panels):
             for row, (key, who) in enumerate(rows):
@@ -247,7 +247,7 @@ def plot_accuracy(panels: list, path: Path, data: str) -> None:
                     ax.plot([r["snr_db"] for r in report["results"]], [100 * r[key] for r in report["results"]],
                             marker="o", label=describe(report))
                 ax.set_title(f"{title}, {data}", fontsize=9)
-                label_axes(ax, "SNR (dB)", f"top-1 (%), {who}", legend_size=6, loc="upper left")
+                label_axes(ax, "SNR (dB)", f"top-1 (%), {who}", legend_size=6, outside=True)
 
 
 def importance_figure(task_model: str, data: str, layer: str, path: Path, count: int = 8) -> None:

@@ -76,17 +76,23 @@ def plot_curve(reports: list, path: Path) -> None:
 
 
 def gallery(spec: str, reports: list, out: Path, path: Path, count: int = 8) -> None:
-    """Rows: the originals, then the decoded images at each SNR."""
-    from PIL import Image
+    """Rows: the originals, then the decoded images at each SNR, each row labelled with its SNR and PSNR."""
+    from semjscc.evaluate.plots import figure
 
     originals = load_dataset(spec).images[:count]
-    rows = [np.concatenate(list(originals), axis=1)]
+    rows = [("original", np.concatenate(list(originals), axis=1))]
     for report in reports:
         folder = out / f"{spec.replace(':', '_')}_snr{report['snr_db']:02.0f}"
         tiles = []
         for index in range(len(originals)):
             file = folder / f"{index:05d}.png"
             tiles.append(read_image(file) if file.is_file() else np.zeros_like(originals[index]))
-        rows.append(np.concatenate(tiles, axis=1))
-    grid = np.concatenate(rows, axis=0)
-    Image.fromarray(grid).resize((grid.shape[1] * 3, grid.shape[0] * 3), Image.NEAREST).save(path)
+        quality = "nothing decoded" if report["psnr"] is None else f"PSNR {report['psnr']:.1f}"
+        rows.append((f"{report['snr_db']:g} dB\n{quality}", np.concatenate(tiles, axis=1)))
+    width = rows[0][1].shape[1] / rows[0][1].shape[0]
+    with figure(path, len(rows), 1, figsize=(1.2 + 0.9 * width, 0.95 * len(rows))) as (_, axes):
+        for ax, (label, strip) in zip(np.atleast_1d(axes), rows):
+            ax.imshow(strip, interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
