@@ -30,13 +30,14 @@ fi
 # Keep Debian's numpy: GNU Radio's compiled bindings break with numpy 2.
 constraints=$VENV/constraints.txt
 echo "numpy==$(/usr/bin/python3 -c 'import numpy; print(numpy.__version__)')" > "$constraints"
+cat scripts/constraints.txt >> "$constraints"  # every runtime and test dependency at a known version
 
 if ! "$PY" -c "import torch" 2>/dev/null; then
   echo "setup: installing torch 2.13.0 (CPU)"
   "$PY" -m pip install -q -c "$constraints" torch==2.13.0
 fi
 if ! "$PY" -c "import semjscc, pytorch_msssim, tqdm, pytest, hypothesis" 2>/dev/null \
-   || [ pyproject.toml -nt "$VENV/.semjscc-installed" ]; then
+   || [ pyproject.toml -nt "$VENV/.semjscc-installed" ] || [ scripts/constraints.txt -nt "$VENV/.semjscc-installed" ]; then
   echo "setup: installing gr-semjscc (pip install -e .)"
   "$PY" -m pip install -q -c "$constraints" --no-build-isolation -e ".[test]"
   touch "$VENV/.semjscc-installed"
