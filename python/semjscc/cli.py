@@ -577,6 +577,11 @@ def cmd_bench(args) -> int:
         from semjscc.bench.ofdm import run_ofdm_bench
 
         run_ofdm_bench(str(out), args.model, data=args.data)
+    elif args.what == "profile":
+        from semjscc.bench.profile import run_profile_bench
+
+        run_profile_bench(str(out / "profile"), args.models.split(",") if args.models else [args.model], args.data,
+                          args.device)
     elif args.what == "rtf":
         from semjscc.bench.radio import run_rtf_bench
 
@@ -591,7 +596,8 @@ def cmd_bench(args) -> int:
 def add_bench_parser(sub) -> None:
     p = sub.add_parser("bench", help="benchmarks: codec quality, throughput, radio link (JSON + plots)")
     p.add_argument("what", choices=["codec", "baseline", "throughput", "radio", "ofdm", "rtf", "robustness",
-                                      "semantic", "importance", "cliff", "rate", "report"], help="which benchmark")
+                                      "semantic", "importance", "cliff", "rate", "profile", "report"],
+                   help="which benchmark")
     p.add_argument("--out", default="bench/results", help="results folder (JSON + PNG)")
     p.add_argument("--data", default="cifar10:test", help="codec: dataset; radio: images for the loss table")
     p.add_argument("--snr", type=parse_snr_list, default=None,
@@ -603,7 +609,8 @@ def add_bench_parser(sub) -> None:
     p.add_argument("--detect-data", default="cifar10:test-jpeg:4000", help="radio: images for the 0 dB detection count")
     p.add_argument("--noise-samples", type=int, default=10_000_000,
                    help="radio: noise-only samples for the false-detection count")
-    p.add_argument("--models", default="", help="semantic, rtf: comma-separated models")
+    p.add_argument("--models", default="", help="semantic, rtf, profile: comma-separated models")
+    p.add_argument("--device", type=torch_device, default="cpu", help="profile: " + DEVICE_HELP)
     p.add_argument("--task-model", default="", help="semantic: the receiver's classifier")
     p.add_argument("--unseen-model", default="", help="semantic: a classifier no codec trained with")
     p.add_argument("--precision", default="fp32", choices=["fp32", "bf16"],
