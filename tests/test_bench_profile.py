@@ -20,3 +20,5 @@ def test_profile_splits_a_run_into_the_link_stages(tmp_path):
     assert result["images_decoded"] == 16
     assert json.loads((tmp_path / "profile.json").read_text())[0]["model"] == "baseline_awgn_kn1-6_snr10"
     assert (tmp_path / "profile.png").is_file()
+    sync = json.loads((tmp_path / "synchroniser.json").read_text())
+    assert set(sync) == {"single-carrier", "ofdm"} and all(rate > 0 for rates in sync.values() for rate in rates.values())

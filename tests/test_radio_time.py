@@ -23,6 +23,7 @@ def test_sample_clock_needs_time_and_rate_then_counts_from_the_latest_mark():
     assert clock.time_of(3000) == pytest.approx(50.502)
     clock.mark_time(10_000, 60, 0.0)  # an overflow: UHD marks the stream again
     assert clock.time_of(10_500) == pytest.approx(60.0005)
+    assert clock.time_of(9_000) == pytest.approx(50.508)  # a frame from before the new mark keeps the old one
 
 
 def test_burst_scheduler_leads_the_clock_and_never_overlaps_bursts():

@@ -96,9 +96,32 @@ def profile_model(name: str, data: str, snr_db: float = 10.0, device: str = "cpu
             "images_per_cpu_s": round(count / link_total, 1), "stages": rows}
 
 
+def synchroniser_msps(mode: str, samples: int = 2_000_000, chunk: int = 8192) -> dict:
+    """Million samples per CPU second through the synchroniser alone, in noise, with a tone and with DC (the inputs
+    that pass the detection threshold everywhere)."""
+    from semjscc.link import LinkProfile
+
+    profile = LinkProfile(mode=mode)
+    rng = np.random.default_rng(0)
+    noise = ((rng.standard_normal(samples) + 1j * rng.standard_normal(samples)) * 0.1).astype(np.complex64)
+    inputs = {"noise": noise, "tone": noise + 0.5 * np.exp(2j * np.pi * 0.01 * np.arange(samples)).astype(np.complex64),
+              "dc": noise + np.complex64(0.5)}
+    rates = {}
+    for name, signal in inputs.items():
+        sync = profile.air.synchronizer(0.3)
+        started = time.process_time()
+        for start in range(0, samples, chunk):
+            sync.push(signal[start:start + chunk])
+        rates[name] = round(samples / (time.process_time() - started) / 1e6, 2)
+    return rates
+
+
 def run_profile_bench(out: str, models: list, data: str = "cifar10:test", device: str = "cpu") -> list:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    sync = {mode: synchroniser_msps(mode) for mode in ("single-carrier", "ofdm")}
+    print(f"synchroniser, million samples per CPU second: {sync}", flush=True)
+    (out / "synchroniser.json").write_text(json.dumps(sync, indent=2) + "\n")
     results = []
     for name in models:
         result = profile_model(name, data, device=device)

@@ -8,6 +8,7 @@ a start time ``lead_s`` ahead of now (time for the host to hand the samples over
 previous burst, so timed bursts neither collide nor arrive late.
 """
 
+import collections
 import math
 import time
 from typing import Optional
@@ -20,15 +21,18 @@ def split_seconds(seconds: float) -> tuple:
 
 
 class SampleClock:
-    """Sample index -> radio time, from the latest ``rx_time``/``rx_rate`` marks."""
+    """Sample index -> radio time, from the ``rx_time``/``rx_rate`` marks.  The synchroniser reads a chunk's
+    marks before it resolves frames that began earlier, so the last few marks are kept and each sample is timed
+    from the latest mark at or before it."""
+
+    KEPT_MARKS = 16
 
     def __init__(self):
-        self.offset: Optional[int] = None
-        self.seconds: Optional[float] = None
+        self.marks = collections.deque(maxlen=self.KEPT_MARKS)  # (offset, seconds), in stream order
         self.rate: Optional[float] = None
 
     def mark_time(self, offset: int, whole: int, fraction: float) -> None:
-        self.offset, self.seconds = int(offset), float(whole) + float(fraction)
+        self.marks.append((int(offset), float(whole) + float(fraction)))
 
     def mark_rate(self, rate: float) -> None:
         if rate > 0 and math.isfinite(rate):
@@ -36,9 +40,10 @@ class SampleClock:
 
     def time_of(self, index: int) -> Optional[float]:
         """The radio time of sample ``index``; None until the stream has said both its time and its rate."""
-        if self.offset is None or self.rate is None:
+        if not self.marks or self.rate is None:
             return None
-        return self.seconds + (int(index) - self.offset) / self.rate
+        offset, seconds = next((mark for mark in reversed(self.marks) if mark[0] <= index), self.marks[0])
+        return seconds + (int(index) - offset) / self.rate
 
 
 class BurstScheduler:

@@ -246,6 +246,10 @@ class StreamSynchronizer:
         around candidates, a stretch of ``2 * window`` at a time.
         """
         hits = np.flatnonzero(metric > self.detect_threshold)
+        if len(hits) > len(metric) // 8:  # a tone or DC passes nearly everywhere: one vectorised pass, not a loop
+            half, _ = _autocorrelation(region, self.lag // 2, self.window, len(metric))
+            passing = (metric > self.detect_threshold) & (half < 0.5 * metric)
+            return int(np.flatnonzero(passing)[0]) if passing.any() else None
         while len(hits):
             first, stop = hits[0], min(hits[0] + 2 * self.window, len(metric))
             half, _ = _autocorrelation(region[first:stop + self.window + self.lag], self.lag // 2, self.window,
