@@ -582,6 +582,11 @@ def cmd_bench(args) -> int:
 
         run_profile_bench(str(out / "profile"), args.models.split(",") if args.models else [args.model], args.data,
                           args.device)
+    elif args.what == "gpu":
+        from semjscc.bench.gpu import run_gpu_bench
+
+        run_gpu_bench(str(out / "gpu"), args.models.split(",") if args.models else ["adaptive_awgn_kn1-6"],
+                      args.device, args.data)
     elif args.what == "rtf":
         from semjscc.bench.radio import run_rtf_bench
 
@@ -596,7 +601,7 @@ def cmd_bench(args) -> int:
 def add_bench_parser(sub) -> None:
     p = sub.add_parser("bench", help="benchmarks: codec quality, throughput, radio link (JSON + plots)")
     p.add_argument("what", choices=["codec", "baseline", "throughput", "radio", "ofdm", "rtf", "robustness",
-                                      "semantic", "importance", "cliff", "rate", "profile", "report"],
+                                      "semantic", "importance", "cliff", "rate", "profile", "gpu", "report"],
                    help="which benchmark")
     p.add_argument("--out", default="bench/results", help="results folder (JSON + PNG)")
     p.add_argument("--data", default="cifar10:test", help="codec: dataset; radio: images for the loss table")
@@ -609,8 +614,8 @@ def add_bench_parser(sub) -> None:
     p.add_argument("--detect-data", default="cifar10:test-jpeg:4000", help="radio: images for the 0 dB detection count")
     p.add_argument("--noise-samples", type=int, default=10_000_000,
                    help="radio: noise-only samples for the false-detection count")
-    p.add_argument("--models", default="", help="semantic, rtf, profile: comma-separated models")
-    p.add_argument("--device", type=torch_device, default="cpu", help="profile: " + DEVICE_HELP)
+    p.add_argument("--models", default="", help="semantic, rtf, profile, gpu: comma-separated models")
+    p.add_argument("--device", type=torch_device, default="cpu", help="profile, gpu: " + DEVICE_HELP)
     p.add_argument("--task-model", default="", help="semantic: the receiver's classifier")
     p.add_argument("--unseen-model", default="", help="semantic: a classifier no codec trained with")
     p.add_argument("--precision", default="fp32", choices=["fp32", "bf16"],
