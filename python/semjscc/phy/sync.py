@@ -116,6 +116,7 @@ class StreamSynchronizer:
         self.search = 0  # buffer index where the search resumes
         self.pending = None  # a frame whose header is decoded, waiting for the rest of its payload
         self.corrupt = []  # absolute [start, stop) ranges of samples that were non-finite or clipped
+        self._metric_cache = None  # (absolute start, absolute end, region, metric, corr) of the last detection pass
 
     # -- stream bookkeeping -------------------------------------------------
     def push(self, samples: np.ndarray) -> list:
@@ -201,12 +202,7 @@ class StreamSynchronizer:
         end = len(buf) - self.window - self.lag
         if end <= self.search:
             return "wait", None
-        region = buf[self.search:end + self.window + self.lag].astype(np.complex128)
-        length = len(region) - self.lag - self.window + 1
-        metric, corr = _autocorrelation(region, self.lag, self.window, length)
-        for a, b in self.corrupt:  # no detection from windows over samples that were zeroed or clipped
-            lo, hi = a - self.base - self.search - self.window - self.lag, b - self.base - self.search
-            metric[max(lo, 0):max(hi, 0)] = 0.0
+        region, metric, corr = self._detection_metric(end)
         first = self._first_preamble_like(region, metric)
         if first is None:
             self.search = end
@@ -237,6 +233,26 @@ class StreamSynchronizer:
         elif outcome == "lost":  # a frame whose header failed: skip its header too, so its body is not re-detected
             self.search = coarse_start + self.head_samples
         return "more", None  # or the header decoded: the frame is pending until its payload has arrived
+
+    def _detection_metric(self, end: int) -> tuple:
+        """(region, autocorrelation metric, complex correlation) from the search position to ``end``.
+
+        Several frames in one chunk of samples would each recompute the metric over the rest of the buffer; it is
+        computed once per chunk instead and sliced as the search moves on (the window sums are local, so a slice
+        equals a recomputation)."""
+        start, stop = self.base + self.search, self.base + end
+        cached = self._metric_cache
+        if cached is not None and cached[0] <= start and cached[1] == stop:
+            skip = start - cached[0]
+            return cached[2][skip:], cached[3][skip:], cached[4][skip:]
+        region = self.buffer[self.search:end + self.window + self.lag].astype(np.complex128)
+        length = len(region) - self.lag - self.window + 1
+        metric, corr = _autocorrelation(region, self.lag, self.window, length)
+        for a, b in self.corrupt:  # no detection from windows over samples that were zeroed or clipped
+            lo, hi = a - self.base - self.search - self.window - self.lag, b - self.base - self.search
+            metric[max(lo, 0):max(hi, 0)] = 0.0
+        self._metric_cache = (start, stop, region, metric, corr)
+        return region, metric, corr
 
     def _first_preamble_like(self, region: np.ndarray, metric: np.ndarray):
         """The first position whose autocorrelation passes the threshold at one repeat but not at half a repeat.
