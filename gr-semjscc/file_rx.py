@@ -66,8 +66,8 @@ class file_rx(gr.top_block):
         ##################################################
         # Connections
         ##################################################
-        self.msg_connect((self.rx, 'stats'), (self.sink, 'stats'))
         self.msg_connect((self.rx, 'pdus'), (self.sink, 'pdus'))
+        self.msg_connect((self.rx, 'stats'), (self.sink, 'stats'))
         self.connect((self.recording, 0), (self.rx, 0))
 
 

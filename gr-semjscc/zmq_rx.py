@@ -65,8 +65,8 @@ class zmq_rx(gr.top_block):
         ##################################################
         # Connections
         ##################################################
-        self.msg_connect((self.rx, 'stats'), (self.sink, 'stats'))
         self.msg_connect((self.rx, 'pdus'), (self.sink, 'pdus'))
+        self.msg_connect((self.rx, 'stats'), (self.sink, 'stats'))
         self.connect((self.zmq, 0), (self.rx, 0))
 
 

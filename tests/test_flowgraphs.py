@@ -180,7 +180,8 @@ def test_full_duplex_flowgraph_drives_both_ends_of_one_radio(monkeypatch, tmp_pa
     module.snippets_main_after_init(tb)  # what its main does before starting: both ends configured
     tb.start()
     deadline = time.time() + 60
-    while time.time() < deadline and (tb.sink.received < 3 or not tb.tx.idle(3)):
+    while time.time() < deadline and (tb.sink.received < 3 or not tb.tx.idle(3)
+                                      or len(sent.block.data()) < tb.tx.counters()["samples_sent"]):
         time.sleep(0.05)
     tb.stop()
     tb.wait()

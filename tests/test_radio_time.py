@@ -95,3 +95,35 @@ def test_configure_usrp_sets_the_front_end_first_and_the_radio_clock_from_the_ho
     assert ("set_center_freq", (915e6, 0)) in usrp.calls  # no LO offset: a plain frequency
     with pytest.raises(SystemExit, match="unknown clock source 'ext'"):
         configure_usrp(FakeUsrp(), 915e6, 10, clock_source="ext")
+
+
+def test_burst_stream_sends_every_burst_once_with_its_tags_and_drops_what_is_not_a_burst():
+    from gnuradio import blocks, gr
+
+    from semjscc.gr import burst_stream
+    from semjscc.gr.pdus import make_pdu, with_tx_time
+
+    tb = gr.top_block()
+    stream = burst_stream()
+    sink = blocks.vector_sink_c()
+    tb.connect(stream, sink)
+    rng = np.random.default_rng(1)
+    bursts = [rng.standard_normal(n).astype(np.complex64) for n in (5000, 1, 70_000, 300)]
+    tb.start()
+    for index, samples in enumerate(bursts):
+        pdu = make_pdu({"image_id": index}, samples)
+        stream.to_basic_block()._post(pmt.intern("pdus"), with_tx_time(pdu, 12.5) if index == 2 else pdu)
+    stream.to_basic_block()._post(pmt.intern("pdus"), make_pdu({}, np.zeros(4, np.uint8)))  # bytes, not samples
+    total = sum(len(b) for b in bursts)
+    deadline = time.time() + 10
+    while time.time() < deadline and len(sink.data()) < total:
+        time.sleep(0.01)
+    tb.stop()
+    tb.wait()
+    assert np.array_equal(np.asarray(sink.data(), np.complex64), np.concatenate(bursts))
+    tags = {name: [t.offset for t in sink.tags() if pmt.symbol_to_string(t.key) == name]
+            for name in ("tx_sob", "tx_eob", "tx_time")}
+    starts = np.cumsum([0] + [len(b) for b in bursts])
+    assert tags["tx_sob"] == list(starts[:-1]) and tags["tx_eob"] == list(starts[1:] - 1)
+    assert tags["tx_time"] == [starts[2]]
+    assert stream.dropped.as_dict() == {"not_a_c64_burst": 1}

@@ -116,12 +116,51 @@ def synchroniser_msps(mode: str, samples: int = 2_000_000, chunk: int = 8192) ->
     return rates
 
 
-def run_profile_bench(out: str, models: list, data: str = "cifar10:test", device: str = "cpu") -> list:
+def stream_cost_ms(make_block, bursts: int, length: int = 17_000) -> float:
+    """CPU ms per burst for ``make_block()`` to turn ``bursts`` queued burst PDUs into a stream (a large image
+    queues them all at once: 2,000 frames is a 4K image)."""
+    import pmt
+    from gnuradio import blocks, gr
+
+    from semjscc.gr.pdus import make_pdu
+
+    samples = (np.random.default_rng(0).standard_normal(length) * 0.3).astype(np.complex64)
+    tb = gr.top_block()
+    block, sink = make_block(), blocks.null_sink(gr.sizeof_gr_complex)
+    tb.connect(block, sink)
+    tb.start()
+    started = time.process_time()
+    for _ in range(bursts):
+        block.to_basic_block()._post(pmt.intern("pdus"), make_pdu({"image_id": 0}, samples))
+    while sink.nitems_read(0) < bursts * length:
+        time.sleep(0.005)
+    cost = time.process_time() - started
+    tb.stop()
+    tb.wait()
+    return round(1e3 * cost / bursts, 3)
+
+
+def tx_stream_costs() -> dict:
+    from gnuradio import pdu
+
+    from semjscc.gr.burst_stream import burst_stream
+
+    return {"burst_stream": {n: stream_cost_ms(burst_stream, n) for n in (10, 100, 500, 2000)},
+            "pdu_to_stream_c (append)": {n: stream_cost_ms(lambda: pdu.pdu_to_stream_c(pdu.EARLY_BURST_APPEND, 4096), n)
+                                         for n in (10, 100, 500)}}
+
+
+def run_profile_bench(out: str, models: list, data: str = "cifar10:test", device: str = "cpu",
+                      tx_stream: bool = True) -> list:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     sync = {mode: synchroniser_msps(mode) for mode in ("single-carrier", "ofdm")}
     print(f"synchroniser, million samples per CPU second: {sync}", flush=True)
     (out / "synchroniser.json").write_text(json.dumps(sync, indent=2) + "\n")
+    if tx_stream:
+        costs = tx_stream_costs()
+        print(f"TX stream, CPU ms per burst by bursts queued: {costs}", flush=True)
+        (out / "tx_stream.json").write_text(json.dumps(costs, indent=2) + "\n")
     results = []
     for name in models:
         result = profile_model(name, data, device=device)

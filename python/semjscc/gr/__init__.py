@@ -1,6 +1,6 @@
 """GNU Radio blocks of gr-semjscc: the only subpackage that imports gnuradio.
 
-TX: image_source -> jscc_encoder -> framer -> modulator (-> pdu.pdu_to_stream_c), or jscc_tx as one block.
+TX: image_source -> jscc_encoder -> framer -> modulator -> burst_stream, or jscc_tx as one block.
 RX: (matched filter) -> frame_sync -> equalizer -> jscc_decoder -> image_sink, or jscc_rx as one block.
 Every block of both chains takes one :class:`LinkProfile` (in GRC: one variable).
 
@@ -8,6 +8,7 @@ Every block of both chains takes one :class:`LinkProfile` (in GRC: one variable)
 headless flowgraphs and the command line never load Qt.
 """
 
+from semjscc.gr.burst_stream import burst_stream
 from semjscc.gr.completion import finish_after, finish_when_done, finish_when_replayed, finish_when_sent
 from semjscc.gr.equalizer import equalizer
 from semjscc.gr.frame_sync import frame_sync
@@ -23,7 +24,7 @@ from semjscc.gr.radio import configure_usrp, require_usrp
 from semjscc.link.profile import LinkProfile
 from semjscc.phy.taps import parse_taps
 
-__all__ = ["LinkProfile", "image_source", "jscc_encoder", "framer", "modulator", "jscc_tx", "frame_sync",
+__all__ = ["LinkProfile", "image_source", "jscc_encoder", "framer", "modulator", "burst_stream", "jscc_tx", "frame_sync",
            "equalizer", "jscc_decoder", "jscc_rx", "image_sink", "noise_voltage", "channel_taps", "parse_taps",
            "require_usrp", "configure_usrp", "finish_when_done", "finish_when_sent", "finish_after",
            "finish_when_replayed"]

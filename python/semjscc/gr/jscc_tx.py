@@ -1,7 +1,8 @@
 """The whole transmitter as one block: image PDUs in, burst-tagged complex samples out."""
 
-from gnuradio import gr, pdu
+from gnuradio import gr
 
+from semjscc.gr.burst_stream import burst_stream
 from semjscc.gr.framer import framer
 from semjscc.gr.jscc_encoder import jscc_encoder
 from semjscc.gr.modulator import modulator
@@ -9,10 +10,10 @@ from semjscc.link.profile import LinkProfile
 
 
 class jscc_tx(gr.hier_block2):
-    """encoder -> framer -> modulator -> pdu_to_stream_c (tx_sob/tx_eob tags for the UHD sink)."""
+    """encoder -> framer -> modulator -> burst_stream (tx_sob/tx_eob tags for the UHD sink)."""
 
     def __init__(self, model="adaptive_awgn_kn1-6", device="auto", snr_db=10.0, profile=LinkProfile(),
-                 amplitude=0.3, max_batch=16, queue_size=1024, allocation="", samp_rate=1e6, tx_time_lead=0.0):
+                 amplitude=0.3, max_batch=16, allocation="", samp_rate=1e6, tx_time_lead=0.0):
         gr.hier_block2.__init__(self, "semjscc_jscc_tx", gr.io_signature(0, 0, 0),
                                 gr.io_signature(1, 1, gr.sizeof_gr_complex))
         self.message_port_register_hier_in("pdus")
@@ -20,7 +21,7 @@ class jscc_tx(gr.hier_block2):
         self.encoder = jscc_encoder(model, device, snr_db, max_batch, allocation)
         self.framer = framer(profile)
         self.modulator = modulator(profile, amplitude, samp_rate, tx_time_lead)
-        self.to_stream = pdu.pdu_to_stream_c(pdu.EARLY_BURST_APPEND, int(queue_size))
+        self.to_stream = burst_stream()
         self.msg_connect(self, "pdus", self.encoder, "pdus")
         self.msg_connect(self.encoder, "pdus", self.framer, "pdus")
         self.msg_connect(self.framer, "pdus", self.modulator, "pdus")

@@ -15,7 +15,7 @@ class modulator(gr.basic_block):
 
     ``amplitude`` is the RMS of the burst's samples (excluding guards): keep
     peaks below the radio's full scale (the RRC peak-to-RMS is about 2.5).
-    Feed the output to ``pdu.pdu_to_stream_c``, which adds tx_sob/tx_eob.
+    Feed the output to ``burst_stream`` (or ``pdu.pdu_to_stream_c``), which adds tx_sob/tx_eob.
     ``tx_time_lead`` > 0 times the bursts: each gets a ``tx_time`` that many seconds after it is made (on the
     host's clock, which the USRP flowgraphs copy into the radio), never overlapping the previous one at
     ``samp_rate``; 0 sends them as soon as they arrive.
