@@ -75,3 +75,14 @@ def test_the_global_batch_is_shared_out_evenly():
     assert rank_batch(64, Ranks(0, 2)) == 32
     with pytest.raises(ValueError, match="does not split over 3 processes"):
         rank_batch(64, Ranks(0, 3))
+
+
+@pytest.mark.slow
+def test_ddp_bench_times_one_and_two_processes(tmp_path, python_env, monkeypatch):
+    from semjscc.bench.ddp import run_ddp_bench
+
+    monkeypatch.setenv("PATH", python_env["PATH"])
+    result = run_ddp_bench(str(tmp_path), processes=2, threads=2, images=128, data="sample:cifar10:test:128")
+    assert [row["processes"] for row in result["rows"]] == [1, 2]
+    assert all(row["images_per_s"] > 0 for row in result["rows"]) and result["speed_up"] > 0
+    assert json.loads((tmp_path / "ddp.json").read_text())["images"] == 128

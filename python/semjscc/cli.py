@@ -582,6 +582,10 @@ def cmd_bench(args) -> int:
 
         run_profile_bench(str(out / "profile"), args.models.split(",") if args.models else [args.model], args.data,
                           args.device)
+    elif args.what == "ddp":
+        from semjscc.bench.ddp import run_ddp_bench
+
+        run_ddp_bench(str(out / "ddp"), args.processes, args.threads, args.images, args.train_data, args.device)
     elif args.what == "gpu":
         from semjscc.bench.gpu import run_gpu_bench
 
@@ -601,7 +605,7 @@ def cmd_bench(args) -> int:
 def add_bench_parser(sub) -> None:
     p = sub.add_parser("bench", help="benchmarks: codec quality, throughput, radio link (JSON + plots)")
     p.add_argument("what", choices=["codec", "baseline", "throughput", "radio", "ofdm", "rtf", "robustness",
-                                      "semantic", "importance", "cliff", "rate", "profile", "gpu", "report"],
+                                      "semantic", "importance", "cliff", "rate", "profile", "gpu", "ddp", "report"],
                    help="which benchmark")
     p.add_argument("--out", default="bench/results", help="results folder (JSON + PNG)")
     p.add_argument("--data", default="cifar10:test", help="codec: dataset; radio: images for the loss table")
@@ -615,7 +619,11 @@ def add_bench_parser(sub) -> None:
     p.add_argument("--noise-samples", type=int, default=10_000_000,
                    help="radio: noise-only samples for the false-detection count")
     p.add_argument("--models", default="", help="semantic, rtf, profile, gpu: comma-separated models")
-    p.add_argument("--device", type=torch_device, default="cpu", help="profile, gpu: " + DEVICE_HELP)
+    p.add_argument("--device", type=torch_device, default="cpu", help="profile, gpu, ddp: " + DEVICE_HELP)
+    p.add_argument("--processes", type=int, default=2, help="ddp: data-parallel processes against one")
+    p.add_argument("--threads", type=int, default=2, help="ddp: CPU threads in all, shared out among the processes")
+    p.add_argument("--images", type=int, default=4096, help="ddp: training images in the timed epoch")
+    p.add_argument("--train-data", default="cifar10:train", help="ddp: the training images")
     p.add_argument("--task-model", default="", help="semantic: the receiver's classifier")
     p.add_argument("--unseen-model", default="", help="semantic: a classifier no codec trained with")
     p.add_argument("--precision", default="fp32", choices=["fp32", "bf16"],
