@@ -21,11 +21,13 @@ from semjscc.gr.jscc_rx import jscc_rx
 from semjscc.gr.jscc_tx import jscc_tx
 from semjscc.gr.modulator import modulator
 from semjscc.gr.radio import configure_usrp, require_usrp
+from semjscc.digital.codec import link_spec
 from semjscc.link.profile import LinkProfile
 from semjscc.phy.taps import parse_taps
 
 __all__ = ["LinkProfile", "image_source", "jscc_encoder", "framer", "modulator", "burst_stream", "jscc_tx", "frame_sync",
            "equalizer", "jscc_decoder", "jscc_rx", "image_sink", "noise_voltage", "channel_taps", "parse_taps",
+           "digital_link",
            "require_usrp", "configure_usrp", "finish_when_done", "finish_when_sent", "finish_after",
            "finish_when_replayed"]
 
@@ -35,6 +37,13 @@ __all__ = ["LinkProfile", "image_source", "jscc_encoder", "framer", "modulator",
 def noise_voltage(profile: LinkProfile, snr_db: float, amplitude: float) -> float:
     """channel_model noise_voltage for Es/N0 ``snr_db`` at the receiver, bursts of RMS ``amplitude``."""
     return profile.noise_voltage(snr_db, amplitude)
+
+
+def digital_link(codec: str, mcs: str = "auto", ratio: str = "1/6", design_snr_db: float = 10.0) -> str:
+    """The model spec of the digital link (image codec + 5G LDPC + QAM) for the JSCC blocks: the Digital
+    Transmitter and Receiver blocks call this with their parameters; ``auto`` picks the MCS for the design SNR,
+    the same at both ends."""
+    return link_spec(codec, mcs, ratio, design_snr_db)
 
 
 def channel_taps(profile: LinkProfile, taps) -> list:

@@ -34,12 +34,14 @@ def wait_until_idle(tb, n_images: int, timeout_s: float, quiet_s: float = 1.0, o
 
 
 def _stop_receiver(tb) -> tuple:
-    """Stop a flowgraph with an image sink: (images it decoded, ', PSNR x dB' or '') for the summary line."""
+    """Stop a flowgraph with an image sink: (images it decoded, ', PSNR x dB[, n lost]' or '') for the summary
+    line."""
     tb.stop()
     tb.wait()
     summary = tb.sink.summary()
     psnr = f", PSNR {summary['psnr']:.2f} dB" if summary.get("psnr") is not None else ""
-    return summary.get("images_received", 0), psnr
+    lost = summary.get("images_lost", 0)  # the digital link's lost images arrive, as the mean image
+    return summary.get("images_received", 0) - lost, psnr + (f", {lost} lost" if lost else "")
 
 
 def finish_when_done(tb, timeout_s: float = 3600.0) -> None:

@@ -34,7 +34,7 @@ METRICS_PERIOD_S = 2.0
 
 def image_line(row: dict) -> str:
     """One decoded image in a line: what a headless run prints as it goes."""
-    parts = [f"image {row.get('image_id', '?')}"]
+    parts = [f"image {row.get('image_id', '?')}" + (f" LOST ({row['lost']})" if "lost" in row else "")]
     for key, label, unit, digits in (("psnr", "PSNR", " dB", 2), ("ssim", "SSIM", "", 3),
                                      ("snr_est_db", "SNR est", " dB", 1), ("k_over_n", "k/n", "", 4)):
         if row.get(key) is not None:

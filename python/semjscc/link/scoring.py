@@ -55,6 +55,7 @@ class ImageScorer:
         self.rows = [] if keep_rows else None
         self.unscored = []  # (row, reference, decoded) waiting for a batched SSIM
         self.received = 0
+        self.lost = 0  # digital link: delivered as the mean image, marked lost (scored as such)
         self.sums = collections.defaultdict(float)
         self.counts = collections.Counter()
 
@@ -82,6 +83,7 @@ class ImageScorer:
             if key in meta:
                 row[key] = meta[key]
         self.received += 1
+        self.lost += "lost" in row
         if reference is None:
             self._finish(row)
         else:
@@ -116,7 +118,7 @@ class ImageScorer:
         """Means over the received images: PSNR, SSIM, top-1 accuracy, SNR estimate and, for a rate-adaptive
         codec, the bandwidth ratio the images used (``mean_k_over_n``; each where known)."""
         self.score_pending()
-        summary = {"images_received": self.received}
+        summary = {"images_received": self.received, **({"images_lost": self.lost} if self.lost else {})}
         for key in ("psnr", "ssim", "accuracy", "snr_est_db", "k_over_n"):
             if self.counts[key]:
                 summary["mean_k_over_n" if key == "k_over_n" else key] = float(self.sums[key] / self.counts[key])
