@@ -46,3 +46,17 @@ def test_install_into_a_temporary_prefix(tmp_path, python_env):
                     "--snr", "20", "--out", str(tmp_path / "rx"), "--json", str(report), "--device", "cpu"],
                    env=bare, cwd=tmp_path, check=True, capture_output=True, text=True, timeout=300)
     assert json.loads(report.read_text())["images_decoded"] == 2
+
+
+def test_a_wheel_carries_the_models_flowgraphs_and_blocks(tmp_path):
+    import zipfile
+
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", str(REPO),
+                    "-w", str(tmp_path)], check=True, capture_output=True, timeout=600)
+    (wheel,) = tmp_path.glob("semjscc-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    data = [name.split(".data/data/", 1)[1] for name in names if ".data/data/" in name]
+    assert "share/gr-semjscc/models/index.json" in data and "share/gr-semjscc/examples/loopback_sim.py" in data
+    assert len([name for name in data if name.startswith("share/gnuradio/grc/blocks/")]) == len(
+        list((REPO / "grc").glob("*.block.yml")))
+    assert not [name for name in data if name.endswith(".state.pt")]  # training states never ship

@@ -506,3 +506,15 @@ def test_transmitter_and_receiver_in_two_processes_joined_by_zeromq_decode_every
     assert receiver.returncode == 0 and "5 images decoded" in output, output
     assert {row["image_id"] for row in read_rows(tmp_path)} == set(range(5))
     assert json.loads((tmp_path / "metrics.json").read_text())["psnr"] > 20
+
+
+def test_flowgraphs_load_where_only_the_python_package_is_installed(monkeypatch):
+    import gnuradio
+
+    import semjscc.gr
+    from semjscc.run.flowgraphs import load_flowgraph
+
+    monkeypatch.setitem(sys.modules, "gnuradio.semjscc", None)  # no CMake shim: `import gnuradio.semjscc` fails
+    monkeypatch.delattr(gnuradio, "semjscc", raising=False)
+    module = load_flowgraph("loopback_sim")
+    assert module.semjscc is semjscc.gr
