@@ -45,7 +45,7 @@ def test_modulator_stamps_each_burst_with_a_tx_time_pdu_to_stream_understands():
     from semjscc.gr.pdus import make_pdu
 
     tb = gr.top_block()
-    mod = modulator(amplitude=0.3, samp_rate=1e6, tx_time_lead=0.5)
+    mod = modulator(amplitude=0.3, samp_rate=1e4, tx_time_lead=0.5)  # a burst lasts 0.1 s: made well within it
     to_stream = pdu.pdu_to_stream_c(pdu.EARLY_BURST_APPEND, 64)
     sink = blocks.vector_sink_c()
     tb.msg_connect(mod, "pdus", to_stream, "pdus")
@@ -62,7 +62,7 @@ def test_modulator_stamps_each_burst_with_a_tx_time_pdu_to_stream_understands():
     stamps = [tag for tag in sink.tags() if pmt.symbol_to_string(tag.key) == "tx_time"]
     times = [pmt.to_uint64(pmt.tuple_ref(t.value, 0)) + pmt.to_double(pmt.tuple_ref(t.value, 1)) for t in stamps]
     assert len(times) == 2  # a timed PDU is its own burst: tx_sob, tx_time ... tx_eob
-    assert times[1] - times[0] == pytest.approx(mod.samples / 2 / 1e6, abs=1e-6)  # back to back at the rate
+    assert times[1] - times[0] == pytest.approx(mod.samples / 2 / 1e4, abs=1e-6)  # back to back at the rate
 
 
 class FakeUsrp:
@@ -71,6 +71,18 @@ class FakeUsrp:
 
     def __getattr__(self, name):
         return lambda *args: self.calls.append((name, args))
+
+
+class PpsUsrp(FakeUsrp):
+    """A radio whose last-PPS time changes after a few polls."""
+
+    def __init__(self, edge_after_polls: int):
+        super().__init__()
+        self.polls, self.edge_after = 0, edge_after_polls
+
+    def get_time_last_pps(self, mboard):
+        self.polls += 1
+        return 1 if self.polls > self.edge_after else 0
 
 
 def test_configure_usrp_sets_the_front_end_first_and_the_radio_clock_from_the_host():
@@ -88,10 +100,11 @@ def test_configure_usrp_sets_the_front_end_first_and_the_radio_clock_from_the_ho
     assert isinstance(tune, uhd.tune_request) and tune.target_freq == 2.45e9 and tune.rf_freq == 2.45e9 + 2e6
     assert usrp.calls[-1][1][0].get_real_secs() == pytest.approx(1000.25)
 
-    usrp, waited = FakeUsrp(), []
-    configure_usrp(usrp, 915e6, 10, time_source="gpsdo", wait=waited.append, now=lambda: 41.5)
+    usrp, waited = PpsUsrp(edge_after_polls=3), []
+    configure_usrp(usrp, 915e6, 10, time_source="gpsdo", wait=waited.append, now=lambda: 41.02)
     (_, (edge,)), = [call for call in usrp.calls if call[0] == "set_time_next_pps"]
-    assert edge.get_real_secs() == 43.0 and sum(waited) > 1.0  # the time lands on a PPS edge, then settles
+    assert edge.get_real_secs() == 42.0  # the second that starts at the next edge
+    assert waited[:3] == [0.01] * 3 and waited[3] > 1.0  # set just after an edge, then left to latch
     assert ("set_center_freq", (915e6, 0)) in usrp.calls  # no LO offset: a plain frequency
     with pytest.raises(SystemExit, match="unknown clock source 'ext'"):
         configure_usrp(FakeUsrp(), 915e6, 10, clock_source="ext")

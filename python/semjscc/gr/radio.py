@@ -54,8 +54,17 @@ def configure_usrp(usrp, freq: float, gain: float, antenna: str = "", lo_offset:
     if bandwidth:
         usrp.set_bandwidth(bandwidth, 0)
     if time_source in PPS_TIME_SOURCES:
-        wait(max(math.ceil(now()) - now(), 0.0))  # just after an edge: a whole second until the next one
-        usrp.set_time_next_pps(uhd.time_spec(float(math.ceil(now()) + 1)))
-        wait(1.1)
+        _after_pps_edge(usrp, wait)  # a whole second until the next edge: no race with it
+        usrp.set_time_next_pps(uhd.time_spec(float(math.floor(now()) + 1)))
+        wait(1.1)  # the edge has latched the time
     else:
         usrp.set_time_now(uhd.time_spec(now()))
+
+
+def _after_pps_edge(usrp, wait, poll_s: float = 0.01, limit_s: float = 1.5) -> None:
+    """Return just after the radio sees a PPS edge (its time of the last PPS changes), or after ``limit_s``."""
+    last = usrp.get_time_last_pps(0)
+    for _ in range(int(limit_s / poll_s)):
+        wait(poll_s)
+        if usrp.get_time_last_pps(0) != last:
+            return
