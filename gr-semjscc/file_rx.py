@@ -58,7 +58,7 @@ class file_rx(gr.top_block):
         ##################################################
 
         self.sink = semjscc.image_sink(out, reference, 'metrics.json', '', True, '', True)
-        self.rx = semjscc.jscc_rx(model, device, profile, threshold, 31, 8, 'oldest', task)
+        self.rx = semjscc.jscc_rx(model, device, profile, threshold, 31, 8, 'oldest', task, 16)
         self.recording = blocks.file_source(gr.sizeof_gr_complex*1, file, False, 0, 0)
         self.recording.set_begin_tag(pmt.PMT_NIL)
 
@@ -66,8 +66,8 @@ class file_rx(gr.top_block):
         ##################################################
         # Connections
         ##################################################
-        self.msg_connect((self.rx, 'pdus'), (self.sink, 'pdus'))
         self.msg_connect((self.rx, 'stats'), (self.sink, 'stats'))
+        self.msg_connect((self.rx, 'pdus'), (self.sink, 'pdus'))
         self.connect((self.recording, 0), (self.rx, 0))
 
 

@@ -81,8 +81,8 @@ class loopback_digital(gr.top_block):
         ##################################################
         # Connections
         ##################################################
-        self.msg_connect((self.rx, 'stats'), (self.sink, 'stats'))
         self.msg_connect((self.rx, 'pdus'), (self.sink, 'pdus'))
+        self.msg_connect((self.rx, 'stats'), (self.sink, 'stats'))
         self.msg_connect((self.source, 'pdus'), (self.tx, 'pdus'))
         self.connect((self.channel, 0), (self.rx, 0))
         self.connect((self.tx, 0), (self.channel, 0))

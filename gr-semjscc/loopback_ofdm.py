@@ -66,7 +66,7 @@ class loopback_ofdm(gr.top_block):
         self.tx = semjscc.jscc_tx(model, device, snr, profile, amplitude, 16, allocation=allocation, samp_rate=1e6, tx_time_lead=0)
         self.source = semjscc.image_source(data, 0, False, 0.2, data_root)
         self.sink = semjscc.image_sink(out, data, 'metrics.json', '', bool(save), data_root, True)
-        self.rx = semjscc.jscc_rx(model, device, profile, 0.3, 31, 1024, 'oldest', task)
+        self.rx = semjscc.jscc_rx(model, device, profile, 0.3, 31, 1024, 'oldest', task, 16)
         self.channel = channels.channel_model(
             noise_voltage=semjscc.noise_voltage(profile, snr, amplitude),
             frequency_offset=cfo,

@@ -68,7 +68,7 @@ class loopback_sim(gr.top_block):
         self.tx = semjscc.jscc_tx(model, device, snr, profile, amplitude, 16, allocation=allocation, samp_rate=1e6, tx_time_lead=0)
         self.source = semjscc.image_source(data, 0, False, 0.2, data_root)
         self.sink = semjscc.image_sink(out, data, 'metrics.json', '', bool(save), data_root, True)
-        self.rx = semjscc.jscc_rx(model, device, profile, 0.3, 31, 1024, 'oldest', task)
+        self.rx = semjscc.jscc_rx(model, device, profile, 0.3, 31, 1024, 'oldest', task, 16)
         self.channel = channels.channel_model(
             noise_voltage=semjscc.noise_voltage(profile, snr, amplitude),
             frequency_offset=cfo,
@@ -81,8 +81,8 @@ class loopback_sim(gr.top_block):
         ##################################################
         # Connections
         ##################################################
-        self.msg_connect((self.rx, 'pdus'), (self.sink, 'pdus'))
         self.msg_connect((self.rx, 'stats'), (self.sink, 'stats'))
+        self.msg_connect((self.rx, 'pdus'), (self.sink, 'pdus'))
         self.msg_connect((self.source, 'pdus'), (self.tx, 'pdus'))
         self.connect((self.channel, 0), (self.rx, 0))
         self.connect((self.tx, 0), (self.channel, 0))

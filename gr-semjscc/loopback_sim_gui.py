@@ -161,7 +161,7 @@ class loopback_sim_gui(gr.top_block, Qt.QWidget):
             self.top_grid_layout.setColumnStretch(c, 1)
         self.source = semjscc.image_source(data, 2, True, 0.5, '')
         self.sink = semjscc.image_sink(out, data, 'metrics.json', '', True, '', False)
-        self.rx = semjscc.jscc_rx(model, device, profile, 0.3, 31, 4, 'oldest', task)
+        self.rx = semjscc.jscc_rx(model, device, profile, 0.3, 31, 4, 'oldest', task, 16)
         self.display = semjscc.image_display(6, data, '')
         self._display_win = self.display.widget
         self.top_grid_layout.addWidget(self._display_win, 1, 0, 1, 1)

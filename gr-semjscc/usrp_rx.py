@@ -95,7 +95,7 @@ class usrp_rx(gr.top_block):
         self.usrp.set_antenna(antenna, 0)
         self.usrp.set_gain(gain, 0)
         self.sink = semjscc.image_sink(out, reference, 'metrics.json', zmq_pub, True, '', True)
-        self.rx = semjscc.jscc_rx(model, device, profile, threshold, 31, 8, 'oldest', task)
+        self.rx = semjscc.jscc_rx(model, device, profile, threshold, 31, 8, 'oldest', task, 16)
 
 
         ##################################################

@@ -178,7 +178,7 @@ class usrp_rx_gui(gr.top_block, Qt.QWidget):
         for c in range(1, 2):
             self.top_grid_layout.setColumnStretch(c, 1)
         self.sink = semjscc.image_sink(out, reference, 'metrics.json', '', True, '', False)
-        self.rx = semjscc.jscc_rx(model, device, profile, threshold, 31, 8, 'oldest', task)
+        self.rx = semjscc.jscc_rx(model, device, profile, threshold, 31, 8, 'oldest', task, 16)
         self.display = semjscc.image_display(6, reference, '')
         self._display_win = self.display.widget
         self.top_grid_layout.addWidget(self._display_win, 1, 0, 1, 1)

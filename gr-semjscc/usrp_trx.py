@@ -117,14 +117,14 @@ class usrp_trx(gr.top_block):
         self.tx = semjscc.jscc_tx(model, device, snr, profile, amplitude, 16, allocation='', samp_rate=samp_rate, tx_time_lead=tx_time_lead)
         self.source = semjscc.image_source(data, rate, False, 1.0, '')
         self.sink = semjscc.image_sink(out, data, 'metrics.json', '', True, '', True)
-        self.rx = semjscc.jscc_rx(model, device, profile, threshold, 31, 8, 'oldest', task)
+        self.rx = semjscc.jscc_rx(model, device, profile, threshold, 31, 8, 'oldest', task, 16)
 
 
         ##################################################
         # Connections
         ##################################################
-        self.msg_connect((self.rx, 'pdus'), (self.sink, 'pdus'))
         self.msg_connect((self.rx, 'stats'), (self.sink, 'stats'))
+        self.msg_connect((self.rx, 'pdus'), (self.sink, 'pdus'))
         self.msg_connect((self.source, 'pdus'), (self.tx, 'pdus'))
         self.connect((self.tx, 0), (self.usrp_tx, 0))
         self.connect((self.usrp_rx, 0), (self.rx, 0))

@@ -59,14 +59,14 @@ class zmq_rx(gr.top_block):
 
         self.zmq = zeromq.pull_source(gr.sizeof_gr_complex, 1, address, 100, False, (-1))
         self.sink = semjscc.image_sink(out, reference, 'metrics.json', '', True, data_root, True)
-        self.rx = semjscc.jscc_rx(model, device, profile, 0.3, 31, 1024, 'oldest', task)
+        self.rx = semjscc.jscc_rx(model, device, profile, 0.3, 31, 1024, 'oldest', task, 16)
 
 
         ##################################################
         # Connections
         ##################################################
-        self.msg_connect((self.rx, 'pdus'), (self.sink, 'pdus'))
         self.msg_connect((self.rx, 'stats'), (self.sink, 'stats'))
+        self.msg_connect((self.rx, 'pdus'), (self.sink, 'pdus'))
         self.connect((self.zmq, 0), (self.rx, 0))
 
 

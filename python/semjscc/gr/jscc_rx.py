@@ -18,7 +18,7 @@ class jscc_rx(gr.hier_block2):
     """
 
     def __init__(self, model="adaptive_awgn_kn1-6", device="auto", profile=LinkProfile(), threshold=0.3,
-                 smoothing=31, queue_size=32, drop_policy="oldest", task_model=""):
+                 smoothing=31, queue_size=32, drop_policy="oldest", task_model="", max_batch=16):
         gr.hier_block2.__init__(self, "semjscc_jscc_rx", gr.io_signature(1, 1, gr.sizeof_gr_complex),
                                 gr.io_signature(0, 0, 0))
         self.message_port_register_hier_out("pdus")
@@ -34,7 +34,8 @@ class jscc_rx(gr.hier_block2):
             self.matched.set_min_output_buffer(1 << 16)
             self.connect(self, self.matched, self.sync)
         self.equalizer = equalizer(profile, smoothing)
-        self.decoder = jscc_decoder(model, device, queue_size, drop_policy, task_model=task_model, profile=profile)
+        self.decoder = jscc_decoder(model, device, queue_size, drop_policy, task_model=task_model,
+                                    max_batch=max_batch, profile=profile)
         self.msg_connect(self.sync, "pdus", self.equalizer, "pdus")
         self.msg_connect(self.equalizer, "pdus", self.decoder, "pdus")
         self.msg_connect(self.decoder, "pdus", self, "pdus")
