@@ -12,6 +12,7 @@ from semjscc.codec.bandwidth import check_image_size, latent_channels, DOWNSAMPL
 from semjscc.codec.layers import GDN, ResidualBlock, SNRAttention
 from semjscc.codec.power import normalize_power
 from semjscc.codec.rate import check_depth, concept_grid, latent_mask, symbols_sent, uniform_depth
+from semjscc.codec.tiling import run_network
 from semjscc.store.checkpoint import check_bounds
 
 
@@ -52,7 +53,7 @@ class JSCCModel(nn.Module):
     def encode(self, images: torch.Tensor, snr_db=10.0) -> torch.Tensor:
         check_image_size(images.shape[-2], images.shape[-1])
         snr = _snr_tensor(snr_db, images.shape[0], images.device)
-        return normalize_power(latent_to_symbols(self.encoder_net(images, snr)))
+        return normalize_power(latent_to_symbols(run_network(self.encoder_net, images, snr, DOWNSAMPLE)))
 
     def decode(self, symbols: torch.Tensor, image_size, snr_db=10.0, reliability=None) -> torch.Tensor:
         height, width = image_size
@@ -62,7 +63,7 @@ class JSCCModel(nn.Module):
             gains = torch.ones(symbols.shape, device=symbols.device) if reliability is None else reliability
             gains = gains.to(latent.dtype).reshape(symbols.shape).repeat_interleave(2, dim=1)
             latent = torch.cat([latent, gains.reshape(latent.shape)], dim=1)
-        return self.decoder_net(latent, snr)
+        return run_network(self.decoder_net, latent, snr, 1)
 
     def decode_images(self, symbols: torch.Tensor, image_size, snr_db=10.0, reliability=None) -> tuple:
         """(images, the reason each one is lost or None): an analog decoder always makes an image."""
@@ -233,7 +234,7 @@ class RateAdaptiveJSCC(AdaptiveJSCC):
         depth = self.full_depth(images.shape[0], height, width, images.device) if depth is None else depth
         check_depth(depth, self.groups, concept_grid(height, width, self.region))
         snr = _snr_tensor(snr_db, images.shape[0], images.device)
-        return self.symbols_from_latent(self.encoder_net(images, snr), depth)
+        return self.symbols_from_latent(run_network(self.encoder_net, images, snr, DOWNSAMPLE), depth)
 
     def symbols_from_latent(self, latent: torch.Tensor, depth: torch.Tensor) -> torch.Tensor:
         """What ``encode`` sends for an encoder output: one encoder pass serves every allocation of an image."""
@@ -252,7 +253,7 @@ class RateAdaptiveJSCC(AdaptiveJSCC):
         fraction = (depth.to(latent.dtype) / self.groups)[:, None]
         fraction = fraction.repeat_interleave(self.region, dim=2).repeat_interleave(self.region, dim=3)
         snr = _snr_tensor(snr_db, symbols.shape[0], symbols.device)
-        return self.decoder_net(torch.cat([latent * mask, fraction], dim=1), snr)
+        return run_network(self.decoder_net, torch.cat([latent * mask, fraction], dim=1), snr, 1)
 
     def decode_images(self, symbols: torch.Tensor, image_size, snr_db=10.0, reliability=None, depth=None) -> tuple:
         return self.decode(symbols, image_size, snr_db, depth=depth), [None] * symbols.shape[0]
