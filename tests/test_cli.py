@@ -47,10 +47,12 @@ def test_bench_report_writes_the_summary_tables(tmp_path):
     shutil.copy(results / "radio" / "radio.json", tmp_path / "radio")
     (tmp_path / "cliff").mkdir()
     shutil.copy(results / "cliff" / "cliff.json", tmp_path / "cliff")
+    shutil.copytree(results / "profile", tmp_path / "profile")
     text = write_report(tmp_path)
     assert (tmp_path / "summary.md").read_text() == text
     assert "| adaptive_awgn_kn1-6 | awgn |" in text and "implementation loss" in text
     assert "k/n = 1/6, AWGN" in text and "| digital envelope, headers known |" in text
+    assert "| neural decoder (+ task network) |" in text and "| single-carrier |" in text and "| burst_stream |" in text
 
 
 

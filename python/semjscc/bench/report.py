@@ -99,6 +99,37 @@ def cliff_tables(report: dict) -> str:
     return "\n\n".join(parts)
 
 
+def speed_tables(folder: Path) -> list:
+    """Where the time goes (``bench profile``) and data-parallel scaling (``bench ddp``), where measured."""
+    parts = []
+    if (folder / "profile" / "profile.json").is_file():
+        results = json.loads((folder / "profile" / "profile.json").read_text())
+        stages = [row["stage"] for row in results[0]["stages"] if row["share_of_link"] is not None]
+        cells = {r["model"]: {row["stage"]: row for row in r["stages"]} for r in results}
+        parts.append("#### Where the time goes (offline twin, one thread, CPU µs per image and share of the link)\n\n"
+                     + _table(["stage"] + [r["model"] for r in results],
+                              [[stage] + [f"{cells[r['model']][stage]['us_per_image']:.0f} "
+                                          f"({100 * cells[r['model']][stage]['share_of_link']:.1f} %)" for r in results]
+                               for stage in stages]
+                              + [["images per CPU second"] + [str(r["images_per_cpu_s"]) for r in results]]))
+    if (folder / "profile" / "synchroniser.json").is_file():
+        sync = json.loads((folder / "profile" / "synchroniser.json").read_text())
+        parts.append("#### Synchroniser alone (million samples per CPU second)\n\n" + _table(
+            ["mode", "noise", "tone", "DC"], [[mode, r["noise"], r["tone"], r["dc"]] for mode, r in sync.items()]))
+    if (folder / "profile" / "tx_stream.json").is_file():
+        costs = json.loads((folder / "profile" / "tx_stream.json").read_text())
+        counts = sorted({int(n) for per in costs.values() for n in per})
+        parts.append("#### TX burst stream: CPU ms per 17k-sample burst by bursts queued\n\n" + _table(
+            ["block"] + [str(n) for n in counts],
+            [[block] + [per.get(str(n), "") for n in counts] for block, per in costs.items()]))
+    if (folder / "ddp" / "ddp.json").is_file():
+        ddp = json.loads((folder / "ddp" / "ddp.json").read_text())
+        parts.append(f"#### Data-parallel training ({ddp['images']} images, {ddp['device']})\n\n" + _table(
+            ["processes", "threads each", "epoch (s)", "images/s"],
+            [[r["processes"], r["threads_each"], r["wall_s"], r["images_per_s"]] for r in ddp["rows"]]))
+    return parts
+
+
 def write_report(results: Path) -> str:
     parts = []
     for name, title in (("quality_cifar10_test.json", "CIFAR-10, 1,000 lossless test images, PSNR (dB)"),
@@ -149,6 +180,7 @@ def write_report(results: Path) -> str:
     cliff = results / "cliff" / "cliff.json"
     if cliff.is_file():
         parts.append(cliff_tables(json.loads(cliff.read_text())))
+    parts += speed_tables(results)
     text = "\n\n".join(parts) + "\n"
     (results / "summary.md").write_text(text)
     return text
