@@ -7,18 +7,18 @@ from PyQt5 import QtCore, QtGui, QtWidgets
 
 from semjscc.data import load_dataset
 from semjscc.gr.pdus import parse_pdu
-from semjscc.link.scoring import ImageScorer
+from semjscc.link.scoring import ImageScorer, psnr
 
 
-def readout(meta: dict, row: dict, summary: dict) -> str:
+def readout(meta: dict, image_psnr, mean_psnr, scored: int) -> str:
     """The text under the image: this image's SNR estimate, PSNR and class; the run's mean PSNR so far."""
     parts = [f"image {meta.get('image_id')}", f"SNR est {meta.get('snr_est_db', float('nan')):.1f} dB"]
-    if row.get("psnr") is not None:
-        parts.append(f"PSNR {row['psnr']:.2f} dB")
+    if image_psnr is not None:
+        parts.append(f"PSNR {image_psnr:.2f} dB")
     if "predicted_class" in meta:
         parts.append(f"class {meta['predicted_class']}")
-    if summary.get("psnr") is not None:
-        parts.append(f"mean PSNR {summary['psnr']:.2f} dB over {summary['images_received']}")
+    if scored:
+        parts.append(f"mean PSNR {mean_psnr:.2f} dB over {scored}")
     return " | ".join(parts)
 
 
@@ -55,8 +55,10 @@ class image_display(gr.basic_block):
     def __init__(self, scale=4, reference="", data_root=""):
         gr.basic_block.__init__(self, name="semjscc_image_display", in_sig=None, out_sig=None)
         self.widget = _ImagePanel(int(scale))
+        # the scorer finds each image's reference; PSNR only (no SSIM on the GUI's path)
         self.scorer = ImageScorer(load_dataset(reference, data_root or None) if reference else None,
                                   keep_rows=False)
+        self.psnr_sum, self.scored = 0.0, 0
         self.shown = 0
         self.message_port_register_in(pmt.intern("pdus"))
         self.set_msg_handler(pmt.intern("pdus"), self._handle)
@@ -66,10 +68,14 @@ class image_display(gr.basic_block):
             meta, pixels = parse_pdu(msg)
             height, width = int(meta["height"]), int(meta["width"])
             rgb = np.ascontiguousarray(pixels.astype(np.uint8).reshape(height, width, 3))
-            row = self.scorer.add(meta, rgb)
+            reference, _ = self.scorer.reference(int(meta["image_id"]), rgb.shape)
         except (ValueError, KeyError) as err:
             self.logger.warn(f"dropped a malformed image PDU ({err})")
             return
         image = QtGui.QImage(rgb.data, width, height, 3 * width, QtGui.QImage.Format_RGB888).copy()
+        image_psnr = None if reference is None else psnr(reference, rgb)
+        if image_psnr is not None:
+            self.psnr_sum, self.scored = self.psnr_sum + image_psnr, self.scored + 1
         self.shown += 1
-        self.widget.show_image.emit(image, readout(meta, row, self.scorer.summary()))
+        self.widget.show_image.emit(image, readout(meta, image_psnr, self.psnr_sum / max(self.scored, 1),
+                                                   self.scored))
