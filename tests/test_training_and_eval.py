@@ -78,6 +78,9 @@ def test_eval_adds_accuracy_fields_with_task_networks(tmp_path, sample_root):
     assert 0.0 <= row["accuracy"] <= 1.0 and 0.0 <= row["accuracy_unseen"] <= 1.0
     # 20 images: accuracy is a multiple of 1/20
     assert abs(row["accuracy"] * 20 - round(row["accuracy"] * 20)) < 1e-6
+    for key in ("kid", "kid_unseen", "fd", "fd_unseen"):
+        assert key in row and row[key] == row[key]  # present and not NaN
+    assert row["fd"] >= 0 and row["fd_unseen"] >= 0
 
 
 def test_semantic_training_runs_with_a_task_network(tmp_path, sample_root):

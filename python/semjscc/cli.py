@@ -240,6 +240,54 @@ def cmd_train_policy(args) -> int:
     return 0
 
 
+def cmd_train_gan(args) -> int:
+    from semjscc.train.gan import GanConfig, GanTrainer
+
+    config = apply_overrides(GanConfig(), args)
+    trainer = GanTrainer(config, Path(args.out), data_root=args.data_root, device=args.device)
+    if args.resume and trainer.resume():
+        print(f"resumed {args.out} at epoch {trainer.epoch}/{config.epochs}", flush=True)
+    trainer.run()
+    print(f"saved {args.out}")
+    return 0
+
+
+def add_train_gan_parser(sub) -> None:
+    p = sub.add_parser("train-gan", help="train a generative (GAN) decoder for a shipped codec's frozen encoder")
+    p.add_argument("--out", required=True, help="generative codec checkpoint to write (.pt)")
+    p.add_argument("--encoder", help="the main codec (file or shipped name) whose encoder is kept "
+                                     "(default adaptive_awgn_kn1-12)")
+    p.add_argument("--init", help="a generative decoder of that encoder to continue from (e.g. a pretrained one)")
+    p.add_argument("--task-model", dest="task_model", help="the receiver's classifier of the semantic term "
+                                                           "(default task_resnet)")
+    p.add_argument("--unseen-model", dest="unseen_model", help="the classifier whose feature space the validation "
+                                                               "KID uses (default task_vgg_unseen)")
+    p.add_argument("--adversarial-weight", dest="adversarial_weight", type=float,
+                   help="lambda of the adversarial term (default 0.003; 0 with --feature-matching-weight 0 "
+                        "trains on the distortion terms alone)")
+    p.add_argument("--feature-matching-weight", dest="feature_matching_weight", type=float,
+                   help="weight of discriminator feature matching (default 0.01)")
+    p.add_argument("--ms-ssim-weight", dest="ms_ssim_weight", type=float, help="weight of 1 - MS-SSIM (default 0.01)")
+    p.add_argument("--semantic-weight", dest="semantic_weight", type=float,
+                   help="weight of the receiver classifier's cross-entropy (default 0.001)")
+    p.add_argument("--lr-discriminator", dest="lr_discriminator", type=float, help="discriminator's peak rate (2e-4)")
+    p.add_argument("--grid", type=int, help="global-context tokens per side (default 4)")
+    p.add_argument("--max-images", dest="max_images", type=int, help="images per epoch (0: all)")
+    p.add_argument("--snr-min", dest="snr_min", type=snr_value, help="lowest training SNR (dB)")
+    p.add_argument("--snr-max", dest="snr_max", type=snr_value, help="highest training SNR (dB)")
+    for flag, what in (("--epochs", "passes over the training images"), ("--batch-size", "images per step")):
+        p.add_argument(flag, dest=flag[2:].replace("-", "_"), type=int, help=what)
+    p.add_argument("--lr", type=float, help="generator's peak learning rate (cosine decay)")
+    p.add_argument("--seed", type=int, help="seed of shuffling and channel noise")
+    p.add_argument("--data", help="training images (default cifar10:train)")
+    p.add_argument("--val-data", dest="val_data", help="validation images after each epoch")
+    p.add_argument("--threads", type=int, help="torch CPU threads (default: all cores)")
+    p.add_argument("--resume", action="store_true", help="continue from <out>.state.pt if present")
+    p.add_argument("--device", type=torch_device, default="cpu", help=DEVICE_HELP)
+    p.add_argument("--data-root", help=DATA_ROOT_HELP)
+    p.set_defaults(func=cmd_train_gan)
+
+
 def add_train_policy_parser(sub) -> None:
     p = sub.add_parser("train-policy", help="train the RL-ASC allocation agent on a rate-adaptive codec")
     p.add_argument("--out", required=True, help="policy checkpoint to write (.pt)")
@@ -591,6 +639,11 @@ def cmd_bench(args) -> int:
 
         run_gpu_bench(str(out / "gpu"), args.models.split(",") if args.models else ["adaptive_awgn_kn1-6"],
                       args.device, args.data)
+    elif args.what == "gan":
+        from semjscc.bench.gan import run_gan_bench
+
+        run_gan_bench(str(out / "gan"), list(filter(None, args.models.split(","))), args.data, snrs or STANDARD_SNRS,
+                      args.curve_dir, args.kodak)
     elif args.what == "rtf":
         from semjscc.bench.radio import run_rtf_bench
 
@@ -605,7 +658,7 @@ def cmd_bench(args) -> int:
 def add_bench_parser(sub) -> None:
     p = sub.add_parser("bench", help="benchmarks: codec quality, throughput, radio link (JSON + plots)")
     p.add_argument("what", choices=["codec", "baseline", "throughput", "radio", "ofdm", "rtf", "robustness",
-                                      "semantic", "importance", "cliff", "rate", "profile", "gpu", "ddp", "report"],
+                                      "semantic", "importance", "cliff", "rate", "profile", "gpu", "ddp", "gan", "report"],
                    help="which benchmark")
     p.add_argument("--out", default="bench/results", help="results folder (JSON + PNG)")
     p.add_argument("--data", default="cifar10:test", help="codec: dataset; radio: images for the loss table")
@@ -618,7 +671,10 @@ def add_bench_parser(sub) -> None:
     p.add_argument("--detect-data", default="cifar10:test-jpeg:4000", help="radio: images for the 0 dB detection count")
     p.add_argument("--noise-samples", type=int, default=10_000_000,
                    help="radio: noise-only samples for the false-detection count")
-    p.add_argument("--models", default="", help="semantic, rtf, profile, gpu: comma-separated models")
+    p.add_argument("--models", default="", help="semantic, rtf, profile, gpu, gan: comma-separated models")
+    p.add_argument("--curve-dir", default="", help="gan: decoders trained at several adversarial weights (the "
+                                                   "distortion-perception curve)")
+    p.add_argument("--kodak", default="kodak", help="gan: the Kodak images of the gallery's crops")
     p.add_argument("--device", type=torch_device, default="cpu", help="profile, gpu, ddp: " + DEVICE_HELP)
     p.add_argument("--processes", type=int, default=2, help="ddp: data-parallel processes against one")
     p.add_argument("--threads", type=int, default=2, help="ddp: CPU threads in all, shared out among the processes")
@@ -649,7 +705,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="semjscc", description=__doc__)
     parser.add_argument("--version", action="version", version=f"semjscc {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (add_train_parser, add_train_task_parser, add_train_policy_parser, add_eval_parser, add_eval_task_parser, add_loopback_parser,
+    for add in (add_train_parser, add_train_task_parser, add_train_policy_parser, add_train_gan_parser, add_eval_parser, add_eval_task_parser, add_loopback_parser,
                 add_demo_parser, add_bench_parser, add_info_parser, add_index_parser, add_promote_parser,
                 add_data_parser):
         add(sub)

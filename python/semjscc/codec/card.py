@@ -69,6 +69,8 @@ def write_card(model_path, evaluations=(), notes: str = "") -> dict:
         "training": training,
         "measured": list(measured.values()),
     })
+    if meta.get("encoder_uid"):  # a decoder for another codec's encoder: the header carries that one's uid
+        card.update(encoder=meta.get("encoder"), encoder_uid=meta["encoder_uid"])
     if notes:
         card["notes"] = notes
     path.write_text(json.dumps(card, indent=2) + "\n")

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from semjscc.codec.layers import GDN, ResidualBlock, SNRAttention
-from semjscc.codec.models import AdaptiveJSCC, RateAdaptiveJSCC
+from semjscc.codec.models import AdaptiveJSCC, GenerativeJSCC, RateAdaptiveJSCC
 
 
 def grow_model(old: AdaptiveJSCC, width: int, blocks: int, seed: int = 0, csi: bool = False) -> AdaptiveJSCC:
@@ -98,4 +98,18 @@ def rate_adaptive_from(old: AdaptiveJSCC, groups: int, region: int) -> RateAdapt
     head = state["decoder_net.head.0.weight"]
     state["decoder_net.head.0.weight"] = torch.cat([head, torch.zeros_like(head[:, :1])], dim=1)
     new.load_state_dict(state)
+    return new
+
+
+def generative_from(old: AdaptiveJSCC, grid: int = 4, heads: int = 4) -> GenerativeJSCC:
+    """A generative-decoder codec holding ``old``'s encoder and, to start from, its decoder.
+
+    The global-context modules begin as the identity (zero output projection), so the new codec
+    computes what ``old`` computes until its decoder is trained."""
+    if type(old) is not AdaptiveJSCC:
+        raise ValueError(f"a generative decoder is trained for a main (adaptive) codec, not {old.config()}")
+    new = GenerativeJSCC(old.k_over_n, width=old.width, blocks=old.blocks, csi=old.csi, grid=grid, heads=heads)
+    missing, unexpected = new.load_state_dict(old.state_dict(), strict=False)
+    if unexpected or any(".context" not in name for name in missing):
+        raise ValueError(f"cannot carry {old.config()} into a generative decoder: {unexpected or missing}")
     return new

@@ -64,3 +64,39 @@ class SNRAttention(nn.Module):
         snr = (snr_db.view(-1, 1).to(x.dtype) / 20.0).expand(x.shape[0], 1)
         scale = self.mlp(torch.cat([pooled, snr], dim=1))
         return x * scale[:, :, None, None]
+
+
+class GlobalContext(nn.Module):
+    """Local features fused with a global view of the image through an attention gate.
+
+    The feature map is pooled to a ``grid`` x ``grid`` set of region tokens that attend to each other
+    (self-attention: which regions belong together), then every position attends to those tokens
+    (cross-attention: what the rest of the image says about this spot); a sigmoid gate computed from
+    the local and the global feature decides, per position and channel, how much of the global one to
+    add.  Attending to pooled tokens rather than to every position keeps the cost linear in the image
+    size.  The output projection starts at zero, so a decoder grown from a trained one is unchanged
+    until training moves it.
+    """
+
+    def __init__(self, channels: int, grid: int = 4, heads: int = 4):
+        super().__init__()
+        self.grid = grid
+        self.position = nn.Parameter(0.02 * torch.randn(1, channels, grid, grid))
+        self.norm = nn.GroupNorm(1, channels)
+        self.regions = nn.MultiheadAttention(channels, heads, batch_first=True)
+        self.lookup = nn.MultiheadAttention(channels, heads, batch_first=True)
+        self.gate = nn.Sequential(nn.Conv2d(2 * channels, channels, 1), nn.Sigmoid())
+        self.project = nn.Conv2d(channels, channels, 1)
+        nn.init.zeros_(self.project.weight)
+        nn.init.zeros_(self.project.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        batch, channels, height, width = x.shape
+        local = self.norm(x)
+        tokens = (F.adaptive_avg_pool2d(local, self.grid) + self.position).flatten(2).transpose(1, 2)
+        tokens = tokens + self.regions(tokens, tokens, tokens, need_weights=False)[0]
+        where = F.interpolate(self.position, size=(height, width), mode="bilinear", align_corners=False)
+        queries = (local + where).flatten(2).transpose(1, 2)
+        context = self.lookup(queries, tokens, tokens, need_weights=False)[0]
+        context = context.transpose(1, 2).reshape(batch, channels, height, width)
+        return x + self.project(self.gate(torch.cat([local, context], dim=1)) * context)

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from semjscc.codec.bandwidth import check_image_size, latent_channels, DOWNSAMPLE
-from semjscc.codec.layers import GDN, ResidualBlock, SNRAttention
+from semjscc.codec.layers import GDN, GlobalContext, ResidualBlock, SNRAttention
 from semjscc.codec.power import normalize_power
 from semjscc.codec.rate import check_depth, concept_grid, latent_mask, symbols_sent, uniform_depth
 from semjscc.codec.tiling import run_network
@@ -268,10 +268,48 @@ class RateAdaptiveJSCC(AdaptiveJSCC):
         return {**super().config(), "groups": self.groups, "region": self.region}
 
 
-ARCHITECTURES = {"baseline": BaselineJSCC, "adaptive": AdaptiveJSCC, "rate-adaptive": RateAdaptiveJSCC}
+class _GenerativeDecoder(_AdaptiveDecoder):
+    """The main decoder with a global-context attention module after each stage."""
+
+    def __init__(self, width: int, inputs: int, blocks: int, grid: int, heads: int):
+        super().__init__(width, inputs, blocks)
+        self.context2 = GlobalContext(width, grid, heads)
+        self.context1 = GlobalContext(width, grid, heads)
+
+    def forward(self, z, snr):
+        x = self.context2(self.att2(self.stage2(self.head(z)), snr))
+        x = self.context1(self.att1(self.stage1(self.up(x)), snr))
+        return self.out(x)
 
 
-CONFIG_BOUNDS = {"width": (1, 1024), "blocks": (0, 16), "groups": (1, 64), "region": (1, 64)}
+class GenerativeJSCC(AdaptiveJSCC):
+    """A main codec whose decoder was trained as a GAN generator (``train.gan``) for perceptual quality.
+
+    The encoder is a frozen copy of a shipped main codec's, so every transmitter of that codec can
+    be received with this decoder; the decoder adds attention modules that fuse local features with
+    the image's global context (``layers.GlobalContext``).
+    """
+
+    arch = "adaptive-gan"
+
+    def __init__(self, k_over_n: float, width: int = 64, blocks: int = 1, csi: bool = False, grid: int = 4,
+                 heads: int = 4):
+        super().__init__(k_over_n, width=width, blocks=blocks, csi=csi)
+        if width % heads:
+            raise ValueError(f"{heads} attention heads do not divide width {width}")
+        self.grid, self.heads = grid, heads
+        self.decoder_net = _GenerativeDecoder(width, self.decoder_inputs(), blocks, grid, heads)
+
+    def config(self) -> dict:
+        return {**super().config(), "grid": self.grid, "heads": self.heads}
+
+
+ARCHITECTURES = {"baseline": BaselineJSCC, "adaptive": AdaptiveJSCC, "rate-adaptive": RateAdaptiveJSCC,
+                 "adaptive-gan": GenerativeJSCC}
+
+
+CONFIG_BOUNDS = {"width": (1, 1024), "blocks": (0, 16), "groups": (1, 64), "region": (1, 64), "grid": (1, 32),
+                 "heads": (1, 64)}
 
 
 def build_model(config: dict) -> JSCCModel:

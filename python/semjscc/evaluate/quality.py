@@ -11,6 +11,7 @@ from semjscc.codec.power import papr_db
 from semjscc.data import ImageSet
 from semjscc.data.metrics import image_metrics, psnr_per_image, quantize
 from semjscc.codec.precision import check_precision, mixed_precision
+from semjscc.semantic.feature_distance import classifier_features, frechet_distance, kernel_distance
 
 
 def batches(dataset: ImageSet, batch_size: int):
@@ -38,7 +39,9 @@ def evaluate(model, dataset: ImageSet, channel: str = "awgn", snrs=(0, 5, 10, 15
     """The eval JSON of the command-line interface (see README: "semjscc eval").
 
     With labelled data, ``task`` (the receiver's classifier) and ``unseen`` (one
-    the codec never trained against) add top-1 ``accuracy`` / ``accuracy_unseen``.
+    the codec never trained against) add top-1 ``accuracy`` / ``accuracy_unseen`` and the distance of the
+    decoded images from the originals in that classifier's feature space: ``kid`` / ``kid_unseen`` and
+    ``fd`` / ``fd_unseen`` (``semantic.feature_distance``).
     ``precision`` ``bf16`` runs the networks in bfloat16 (about 3x faster here, for large accuracy
     sweeps); ``image_quality`` False skips SSIM and MS-SSIM.  ``allocator`` (rate-adaptive codecs,
     ``semantic.allocation``) chooses each image's depth map; each row then has the ``mean_k_over_n`` sent.
@@ -50,13 +53,15 @@ def evaluate(model, dataset: ImageSet, channel: str = "awgn", snrs=(0, 5, 10, 15
     classifiers = {name: net.to(device).eval() for name, net in (("accuracy", task), ("accuracy_unseen", unseen))
                    if net is not None and dataset.labels is not None and dataset.uniform}
     labels = torch.as_tensor(dataset.labels) if classifiers else None
+    real_features = {name: [] for name in classifiers}
     results = []
     quality = ("psnr", "ssim", "ms_ssim") if image_quality else ("psnr",)
     bar = tqdm(total=len(snrs) * len(dataset), desc=f"eval {dataset.name}", unit="image", leave=False,
                disable=None)  # shown on a terminal only
-    for snr in snrs:
+    for pass_index, snr in enumerate(snrs):
         per_image = {**{key: [] for key in quality}, **{name: [] for name in classifiers}}
         paprs, ratios = [], []
+        decoded_features = {name: [] for name in classifiers}
         offset = 0
         for images in batches(dataset, batch_size):
             bar.update(images.shape[0])
@@ -83,12 +88,20 @@ def evaluate(model, dataset: ImageSet, channel: str = "awgn", snrs=(0, 5, 10, 15
             for name, net in classifiers.items():
                 truth = labels[offset:offset + len(images)].to(device)
                 with mixed_precision(precision, device):
-                    predicted = net(quantize(decoded)).argmax(dim=1)
-                per_image[name].append((predicted == truth).float().cpu())
+                    outputs = net.features(quantize(decoded))
+                    if pass_index == 0:  # the originals' features, once
+                        real_features[name].append(classifier_features(net, images).cpu())
+                per_image[name].append((outputs["logits"].argmax(dim=1) == truth).float().cpu())
+                decoded_features[name].append(outputs[net.layers[-1]].float().mean(dim=(2, 3)).cpu())
             offset += len(images)
         row = {"snr_db": float(snr)}
         for key, values in per_image.items():
             row[key] = round(torch.cat(values).mean().item(), 4)
+        for name in classifiers:  # distances of the decoded images' distribution from the originals'
+            real, fake = torch.cat(real_features[name]), torch.cat(decoded_features.pop(name))
+            suffix = name[len("accuracy"):]
+            row["kid" + suffix] = round(kernel_distance(real, fake), 6)
+            row["fd" + suffix] = round(frechet_distance(real, fake), 4)
         row["psnr_std"] = round(torch.cat(per_image["psnr"]).std().item(), 4) if len(dataset) > 1 else 0.0
         row["papr_db"] = round(torch.cat(paprs).mean().item(), 3)
         if ratios:

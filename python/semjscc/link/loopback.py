@@ -76,11 +76,12 @@ def exponential_fading(taps: int = 10, rms_delay: float = 4.0):
 
 def simulate_link(model: LinkCodec, images: ImageSet, snr_db: float, cfo: float = 0.0, epsilon: float = 1.0,
                   taps=(1.0,), seed: int = 0, profile: LinkProfile = LinkProfile(), amplitude: float = 0.3,
-                  task=None, max_batch: int = 16, fading=None, allocator=None) -> dict:
+                  task=None, max_batch: int = 16, fading=None, allocator=None, decoder: LinkCodec = None) -> dict:
     """Send ``images`` over the simulated radio channel at Es/N0 ``snr_db`` at the receiver (``taps`` scaled to
     unit in-band gain); the link report of the run.  ``fading`` (e.g. :func:`exponential_fading`) draws a new
     channel for every burst, on top of ``taps``: then ``snr_db`` is the average SNR.  ``allocator``: the rate
-    allocation of a rate-adaptive codec (``semjscc.semantic.allocation``)."""
+    allocation of a rate-adaptive codec (``semjscc.semantic.allocation``).  ``decoder``: the receiver's codec
+    when it is another decoder of the transmitter's encoder (a GAN decoder)."""
     transmitter = Transmitter(Encoder(model, snr_db, allocator), profile, amplitude, max_batch)
     bursts = transmitter.transmit(list(images.images))
     gap = np.zeros(1000, dtype=np.complex64)
@@ -92,7 +93,7 @@ def simulate_link(model: LinkCodec, images: ImageSet, snr_db: float, cfo: float 
     received = simulate_channel(signal, profile.noise_voltage(snr_db, amplitude), cfo, taps, epsilon=epsilon,
                                 seed=seed)
     demodulator = Demodulator(profile)
-    receiver = Receiver(model, task, profile=profile)
+    receiver = Receiver(decoder or model, task, profile=profile)
     scorer = ImageScorer(images)
     queue = collections.deque()
     taps = profile.air.receive_taps

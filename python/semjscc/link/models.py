@@ -61,5 +61,8 @@ def load_link_codec(model, device: str = "auto") -> LinkCodec:
         return LinkCodec(codec, dev, f"{codec.wire_id:04x}", codec.spec)  # the uid is its wire id
     path = resolve_model(model)
     codec, payload = load_model(path, device=dev)
-    trained = payload.get("meta", {}).get("snr_range_db")
-    return LinkCodec(codec, dev, weights_id(payload), path.stem, tuple(trained) if trained else None)
+    meta = payload.get("meta", {})
+    trained = meta.get("snr_range_db")
+    # a decoder trained for another codec's frozen encoder (a GAN decoder) speaks that encoder's identity
+    uid = meta.get("encoder_uid") or weights_id(payload)
+    return LinkCodec(codec, dev, uid, path.stem, tuple(trained) if trained else None)

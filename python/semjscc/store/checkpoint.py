@@ -85,16 +85,21 @@ def weights_id(payload: dict) -> str:
     return digest.hexdigest()[:16]
 
 
-def save_training_state(path, model, optimizer, epoch: int, wall_s: float, history: list, average=None) -> None:
-    """What resuming needs: weights, optimizer moments, the moving average if any, RNG, progress (atomic write)."""
+def save_training_state(path, model, optimizer, epoch: int, wall_s: float, history: list, average=None,
+                        extras=None) -> None:
+    """What resuming needs: weights, optimizer moments, the moving average if any, RNG, progress (atomic write).
+
+    ``extras`` names further modules or optimizers a run trains (a GAN's discriminator and its optimizer)."""
     state = {"state_dict": model.state_dict(), "optimizer": optimizer.state_dict(), "rng": torch.get_rng_state(),
              "epoch": epoch, "wall_s": wall_s, "history": history}
     if average is not None:
         state["average"] = average.state_dict()
+    for name, part in (extras or {}).items():
+        state["extra:" + name] = part.state_dict()
     _atomic_save(state, Path(path))
 
 
-def load_training_state(path, model, optimizer, average=None):
+def load_training_state(path, model, optimizer, average=None, extras=None):
     """Restore what :func:`save_training_state` wrote; returns (epoch, wall_s, history).
 
     A run that keeps a moving average but resumes a state without one starts the average at the
@@ -105,7 +110,9 @@ def load_training_state(path, model, optimizer, average=None):
         optimizer.load_state_dict(state["optimizer"])
         if average is not None and "average" in state:
             average.load_state_dict(state["average"])
-    except (RuntimeError, ValueError) as err:
+        for name, part in (extras or {}).items():
+            part.load_state_dict(state["extra:" + name])
+    except (RuntimeError, ValueError, KeyError) as err:
         raise CheckpointError(f"{path} was saved by a run of another model ({str(err).splitlines()[0]}); "
                               "train to another --out, or remove it to start afresh") from None
     torch.set_rng_state(state["rng"])
