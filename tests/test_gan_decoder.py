@@ -164,3 +164,41 @@ def test_a_receiver_with_the_gan_decoder_takes_the_mse_codecs_frames(tmp_path, s
     save_checkpoint(other, generative_from(AdaptiveJSCC(1 / 6, width=8), grid=2, heads=2), {})
     report = simulate_link(transmitter, images, 15.0, decoder=load_link_codec(str(other), "cpu"))
     assert report["images_decoded"] == 0 and report["frames_dropped"].get("model_mismatch", 0) > 0
+
+
+def test_target_checks_read_the_issue_targets_off_constructed_rows():
+    from semjscc.bench.gan import target_checks
+
+    mse = [{"snr_db": 0.0, "kid_unseen": 0.004, "ms_ssim": 0.85, "accuracy": 0.40, "accuracy_unseen": 0.30,
+            "psnr": 21.8}, {"snr_db": 10.0, "kid_unseen": 0.001, "ms_ssim": 0.96, "accuracy": 0.8,
+                            "accuracy_unseen": 0.7, "psnr": 27.8}]
+    good = [{**mse[0], "kid_unseen": 0.0027, "ms_ssim": 0.842, "accuracy": 0.45, "psnr": 21.5}, mse[1]]
+    checks = target_checks(good, mse, {1: 1.4, 64: 1.9})
+    assert set(checks) == {"0dB", "speed_met"}  # only the low SNRs are targets
+    assert checks["0dB"]["kid_met"] and checks["0dB"]["ms_ssim_met"] and checks["0dB"]["accuracy_met"]
+    assert checks["0dB"]["kid_unseen_reduction"] == pytest.approx(0.325) and checks["speed_met"]
+    assert checks["0dB"]["psnr_cost_db"] == pytest.approx(0.3)
+    bad = [{**good[0], "kid_unseen": 0.003, "ms_ssim": 0.83, "accuracy_unseen": 0.29}, mse[1]]
+    checks = target_checks(bad, mse, {1: 1.4, 64: 2.1})
+    assert not (checks["0dB"]["kid_met"] or checks["0dB"]["ms_ssim_met"] or checks["0dB"]["accuracy_met"]
+                or checks["speed_met"])
+
+
+def test_gan_bench_writes_its_json_curve_and_gallery(tmp_path, sample_root):
+    from semjscc.bench.gan import run_gan_bench
+
+    small_codec(tmp_path)
+    curve_dir = tmp_path / "curve"
+    for weight in (0.0, 0.01):
+        GanTrainer(small_config(tmp_path, adversarial_weight=weight), curve_dir / f"lambda_{weight}.pt",
+                   data_root=sample_root).run()
+    result = run_gan_bench(str(tmp_path / "out"), [str(curve_dir / "lambda_0.01.pt")], "sample:cifar10:test:16",
+                           [0.0, 5.0], str(curve_dir), "sample:kodak:1", str(tmp_path / "task.pt"),
+                           str(tmp_path / "unseen.pt"))
+    comparison = result["comparisons"][0]
+    assert [row["snr_db"] for row in comparison["gan"]] == [0.0, 5.0]
+    assert {"kid_unseen", "fd_unseen", "accuracy", "ms_ssim"} <= set(comparison["gan"][0])
+    assert set(comparison["targets"]) == {"0dB", "5dB", "speed_met"}
+    assert [point["adversarial_weight"] for point in result["curve"]] == [0.0, 0.01]
+    for name in ("gan.json", "gan.png", "gallery.png"):
+        assert (tmp_path / "out" / name).stat().st_size > 1000

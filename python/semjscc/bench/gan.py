@@ -119,7 +119,7 @@ def gallery(path: Path, pairs: list, cifar, kodak, snrs=(0.0, 5.0, 10.0), crop: 
     for i, image in enumerate(kodak.images[:2]):
         height, width = image.shape[:2]
         top, left = height // 2 - crop // 2, width // 3
-        rows.append((f"Kodak {i + 1} (crop)", to_tensor(np.asarray(image)[None]), (top, left)))
+        rows.append((f"Kodak {i + 1} (crop)", to_tensor(np.array(image)[None]), (top, left)))
     columns = 1 + 2 * len(snrs)
     with figure(path, len(rows), columns, figsize=(1.3 * columns, 1.35 * len(rows)), squeeze=False) as (fig, axes):
         for r, (label, image, corner) in enumerate(rows):
