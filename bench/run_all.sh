@@ -33,5 +33,8 @@ CLASSIFIERS=(--task-model task_resnet --unseen-model task_vgg_unseen)
 "$SEMJSCC" bench semantic --data cifar10:test-jpeg --precision bf16 --models "$SEMANTIC_12,$SEMANTIC_6" \
     "${CLASSIFIERS[@]}" --snr=0,5 --out "$OUT/semantic_jpeg10k"
 "$SEMJSCC" bench importance --task-model task_resnet --data cifar10:test:8 --out "$OUT/semantic"
+# GAN decoders against the MSE decoders of their encoders (the distortion-perception curve stays as measured
+# unless --curve-dir runs/gan_curve_kn1-12 is given after `scripts/train_models.sh gan-curve`)
+"$SEMJSCC" bench gan --data cifar10:test --out "$OUT"
 "$SEMJSCC" index
 "$SEMJSCC" bench report --out "$OUT"  # bench/results/summary.md

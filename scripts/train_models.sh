@@ -4,7 +4,7 @@
 # The two lanes run side by side, one CPU thread each (THREADS=N for one run alone); every run checkpoints per epoch and resumes where
 # it stopped, so this script can be re-run after an interruption (or with more epochs) at any time.
 #   usage: scripts/train_models.sh [lane-a|lane-b|all | baseline-longer NAME EPOCHS [LR] | adaptive-longer RATIO EPOCHS [LR]
-#                                   | adaptive-grow RATIO WIDTH BLOCKS EPOCHS [LR]]
+#                                   | adaptive-grow RATIO WIDTH BLOCKS EPOCHS [LR] | gan RATIO [EPOCHS] | gan-curve]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SEMJSCC=${SEMJSCC:-.venv/bin/semjscc}
@@ -59,6 +59,29 @@ adaptive_grow() {
         --init "models/adaptive_awgn_kn1-${1}.pt"
 }
 
+# The generative (GAN) decoder of the main AWGN codec of ratio 1/RATIO: a distortion-only stage that trains the new
+# attention modules, then the adversarial stage from it (lambda 0.01; EPOCHS, default 2); the result ships as
+# models/gan_awgn_kn1-RATIO.pt once evaluated (copy it into models/, then `semjscc index`).
+gan() {
+  local encoder="adaptive_awgn_kn1-$1"
+  gan_train --encoder "$encoder" --out "runs/gan_awgn_kn1-$1_pixel.pt" --adversarial-weight 0 \
+            --feature-matching-weight 0 --epochs 1
+  gan_train --encoder "$encoder" --init "runs/gan_awgn_kn1-$1_pixel.pt" --adversarial-weight 0.01 \
+            --epochs "${2:-2}" --out "runs/gan_awgn_kn1-$1.pt"
+}
+gan_train() { "$SEMJSCC" train-gan --resume --threads "${THREADS:-2}" "$@"; }
+
+# The distortion-perception curve of the 1/12 GAN decoder: half an epoch from the distortion-only stage at each
+# adversarial weight (that stage is the lambda = 0 point); `semjscc bench gan --curve-dir runs/gan_curve_kn1-12`.
+gan_curve() {
+  mkdir -p runs/gan_curve_kn1-12
+  cp runs/gan_awgn_kn1-12_pixel.pt runs/gan_curve_kn1-12/lambda_0.pt
+  for weight in 0.001 0.003 0.01 0.03 0.1; do
+    gan_train --encoder adaptive_awgn_kn1-12 --init runs/gan_awgn_kn1-12_pixel.pt --adversarial-weight "$weight" \
+              --epochs 1 --max-images 22528 --out "runs/gan_curve_kn1-12/lambda_$weight.pt"
+  done
+}
+
 case "${1:-all}" in
   lane-a) lane_a ;;
   lane-b) lane_b ;;
@@ -66,6 +89,8 @@ case "${1:-all}" in
   baseline-longer) baseline_longer "$2" "$3" "${4:-}" ;;
   adaptive-longer) adaptive_longer "$2" "$3" "${4:-}" ;;
   adaptive-grow) adaptive_grow "$2" "$3" "$4" "$5" "${6:-}" ;;
-  *) echo "usage: $0 [lane-a|lane-b|all|baseline-longer NAME EPOCHS [LR]|adaptive-longer RATIO EPOCHS [LR]|adaptive-grow RATIO WIDTH BLOCKS EPOCHS [LR]]" >&2
+  gan) gan "$2" "${3:-}" ;;
+  gan-curve) gan_curve ;;
+  *) echo "usage: $0 [lane-a|lane-b|all|baseline-longer NAME EPOCHS [LR]|adaptive-longer RATIO EPOCHS [LR]|adaptive-grow RATIO WIDTH BLOCKS EPOCHS [LR]|gan RATIO [EPOCHS]|gan-curve]" >&2
      exit 2 ;;
 esac

@@ -186,19 +186,28 @@ def test_target_checks_read_the_issue_targets_off_constructed_rows():
 
 def test_gan_bench_writes_its_json_curve_and_gallery(tmp_path, sample_root):
     from semjscc.bench.gan import run_gan_bench
+    from semjscc.bench.report import write_report
 
     small_codec(tmp_path)
     curve_dir = tmp_path / "curve"
     for weight in (0.0, 0.01):
         GanTrainer(small_config(tmp_path, adversarial_weight=weight), curve_dir / f"lambda_{weight}.pt",
                    data_root=sample_root).run()
-    result = run_gan_bench(str(tmp_path / "out"), [str(curve_dir / "lambda_0.01.pt")], "sample:cifar10:test:16",
+    out = tmp_path / "results" / "gan"
+    result = run_gan_bench(str(out), [str(curve_dir / "lambda_0.01.pt")], "sample:cifar10:test:16",
                            [0.0, 5.0], str(curve_dir), "sample:kodak:1", str(tmp_path / "task.pt"),
                            str(tmp_path / "unseen.pt"))
     comparison = result["comparisons"][0]
     assert [row["snr_db"] for row in comparison["gan"]] == [0.0, 5.0]
     assert {"kid_unseen", "fd_unseen", "accuracy", "ms_ssim"} <= set(comparison["gan"][0])
     assert set(comparison["targets"]) == {"0dB", "5dB", "speed_met"}
-    assert [point["adversarial_weight"] for point in result["curve"]] == [0.0, 0.01]
+    curve_file = out / "gan_curve.json"
+    assert [point["adversarial_weight"] for point in json.loads(curve_file.read_text())["points"]] == [0.0, 0.01]
     for name in ("gan.json", "gan.png", "gallery.png"):
-        assert (tmp_path / "out" / name).stat().st_size > 1000
+        assert (out / name).stat().st_size > 1000
+    before = curve_file.read_text()  # a run without the sweep's decoders keeps the measured curve
+    run_gan_bench(str(out), [str(curve_dir / "lambda_0.01.pt")], "sample:cifar10:test:8", [0.0], "",
+                  "sample:kodak:1", str(tmp_path / "task.pt"), str(tmp_path / "unseen.pt"))
+    assert curve_file.read_text() == before
+    summary = write_report(tmp_path / "results")
+    assert "MSE decoder → GAN decoder" in summary and "distortion-perception over the adversarial weight" in summary

@@ -4,9 +4,10 @@ For each shipped decoder of family ``gan-decoder`` and the codec whose encoder i
 images, channel noise and SNRs: PSNR, MS-SSIM, the receiver's and the unseen classifier's top-1, and
 the distance of the decoded images from the originals in each classifier's feature space (KID, the
 headline, and the Frechet distance; ``semantic.feature_distance`` says why not Inception's); decoder
-speed at batch 1 and 64; the issue's targets checked at the low SNRs.  ``--curve-dir`` adds the
-distortion-perception curve from decoders trained at several adversarial weights (``train-gan``
-runs, see the README).  Writes ``gan.json``, ``gan.png`` (curve + metrics) and ``gallery.png``.
+speed at batch 1 and 64; the issue's targets checked at the low SNRs.  ``--curve-dir`` measures the
+distortion-perception curve of decoders trained at several adversarial weights (``scripts/train_models.sh
+gan-curve``; they do not ship, so the curve is kept in ``gan_curve.json`` for later runs).  Writes
+``gan.json``, ``gan_curve.json``, ``gan.png`` (metrics + curve) and ``gallery.png``.
 """
 
 import json
@@ -176,12 +177,17 @@ def run_gan_bench(out: str, models: list, data: str, snrs, curve_dir: str = "", 
     if not models:
         raise ValueError("no generative decoder to measure: none is shipped and none was named")
     comparisons = [compare(name, dataset, snrs, task, unseen) for name in models]
-    points = curve(Path(curve_dir), dataset, TARGET_SNRS, task, unseen) if curve_dir else []
+    curve_path = out / "gan_curve.json"  # kept between runs: the sweep's decoders do not ship
+    if curve_dir:
+        points = curve(Path(curve_dir), dataset, TARGET_SNRS, task, unseen)
+        curve_path.write_text(json.dumps({"data": dataset.name, "n_images": len(dataset), "points": points},
+                                         indent=2) + "\n")
+    points = json.loads(curve_path.read_text())["points"] if curve_path.is_file() else []
     result = {"data": dataset.name, "n_images": len(dataset), "channel": "awgn", "snrs": list(snrs),
               "feature_space": {"kid_unseen": f"{unseen_model}: last stage, averaged over positions (never trained "
                                               "against)", "kid": f"{task_model}: the receiver's classifier, "
                                                                   "which the GAN decoder trained against"},
-              "comparisons": comparisons, "curve": points, "threads": torch.get_num_threads()}
+              "comparisons": comparisons, "threads": torch.get_num_threads()}
     (out / "gan.json").write_text(json.dumps(result, indent=2) + "\n")
     plot(out / "gan.png", comparisons, points)
     gallery(out / "gallery.png", models, dataset, load_dataset(kodak))

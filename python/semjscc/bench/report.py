@@ -130,6 +130,35 @@ def speed_tables(folder: Path) -> list:
     return parts
 
 
+def gan_tables(report: dict, curve: dict = None) -> str:
+    """GAN decoder against the MSE decoder of the same encoder, per SNR; then the curve over lambda."""
+    parts = []
+    for comparison in report["comparisons"]:
+        rows = []
+        for mse, gan in zip(comparison["mse"], comparison["gan"]):
+            rows.append([f"{gan['snr_db']:g}"] + [f"{mse[key]:{spec}} → {gan[key]:{spec}}" for key, spec in (
+                ("psnr", ".2f"), ("ms_ssim", ".4f"), ("accuracy", ".3f"), ("accuracy_unseen", ".3f"))]
+                + [f"{1e3 * mse[key]:.2f} → {1e3 * gan[key]:.2f}" for key in ("kid_unseen", "kid")])
+        speed = comparison["decoder_images_per_s"]
+        parts.append(f"#### {comparison['model']}: MSE decoder → GAN decoder of {comparison['encoder']} "
+                     f"({report['data']}, {report['n_images']} images, AWGN; KID ×1000)\n\n" + _table(
+                         ["SNR dB", "PSNR", "MS-SSIM", "top-1 receiver", "top-1 unseen", "KID unseen", "KID receiver"],
+                         rows) + f"\n\nDecoder images/s, batch 1 / 64: MSE {speed['mse']['1']} / {speed['mse']['64']}, "
+                                 f"GAN {speed['gan']['1']} / {speed['gan']['64']}.")
+    if curve and curve["points"]:
+        rows = []
+        for point in curve["points"]:
+            cells = [f"{point['adversarial_weight']:g}"]
+            for row in point["results"]:
+                cells += [f"{row['psnr']:.2f}", f"{row['ms_ssim']:.4f}", f"{1e3 * row['kid_unseen']:.2f}"]
+            rows.append(cells)
+        snrs = [f"{row['snr_db']:g} dB" for row in curve["points"][0]["results"]]
+        header = ["λ"] + [f"{label} {snr}" for snr in snrs for label in ("PSNR", "MS-SSIM", "KID unseen")]
+        parts.append(f"#### GAN decoder, distortion-perception over the adversarial weight ({curve['data']})\n\n"
+                     + _table(header, rows))
+    return "\n\n".join(parts)
+
+
 def write_report(results: Path) -> str:
     parts = []
     for name, title in (("quality_cifar10_test.json", "CIFAR-10, 1,000 lossless test images, PSNR (dB)"),
@@ -180,6 +209,10 @@ def write_report(results: Path) -> str:
     cliff = results / "cliff" / "cliff.json"
     if cliff.is_file():
         parts.append(cliff_tables(json.loads(cliff.read_text())))
+    gan = results / "gan" / "gan.json"
+    if gan.is_file():
+        curve = results / "gan" / "gan_curve.json"
+        parts.append(gan_tables(json.loads(gan.read_text()), json.loads(curve.read_text()) if curve.is_file() else None))
     parts += speed_tables(results)
     text = "\n\n".join(parts) + "\n"
     (results / "summary.md").write_text(text)
