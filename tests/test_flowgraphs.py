@@ -88,7 +88,7 @@ def load(name):
     return load_flowgraph(name)
 
 
-def run_usrp_tx(monkeypatch, spec, images, **options):
+def run_usrp_tx(monkeypatch, spec, images, model=str(SHIPPED_BASELINE), **options):
     """The shipped usrp_tx flowgraph, its USRP sink replaced by a stand-in: (flowgraph, stand-in)."""
     from gnuradio import blocks, uhd
 
@@ -96,7 +96,7 @@ def run_usrp_tx(monkeypatch, spec, images, **options):
     monkeypatch.setattr(uhd, "find", lambda args: [args])  # a radio answers
     monkeypatch.setattr(uhd, "usrp_sink", lambda *args, **kwargs: captured)
     module = load("usrp_tx")
-    tb = module.usrp_tx(args="type=b200", freq=915e6, gain=50, samp_rate=1e6, model=str(SHIPPED_BASELINE),
+    tb = module.usrp_tx(args="type=b200", freq=915e6, gain=50, samp_rate=1e6, model=model,
                         data=spec, rate=0, repeat=0, device="cpu", **options)
     tb.start()
     deadline = time.time() + 30
@@ -192,37 +192,53 @@ def test_full_duplex_flowgraph_drives_both_ends_of_one_radio(monkeypatch, tmp_pa
         assert calls["set_center_freq"][0].rf_freq == 916e6 and "set_time_now" in calls
 
 
-@pytest.mark.slow
-def test_usrp_rx_decodes_what_usrp_tx_sent_through_a_stand_in_source(monkeypatch, tmp_path, sample_root):
+def run_usrp_rx_on(monkeypatch, tmp_path, captured, model, count, started=None):
+    """The shipped usrp_rx flowgraph on what a stand-in sink captured, sent through a 20 dB channel by a
+    stand-in source (tagged as UHD does when ``started`` is the radio's clock): (summary, rows by image id,
+    samples captured)."""
     from gnuradio import blocks, uhd
 
     from semjscc.phy.channel_sim import simulate_channel
     from semjscc.phy.levels import noise_voltage
 
-    monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
-    _, captured = run_usrp_tx(monkeypatch, "sample:cifar10:test:3", 3)
     signal = np.concatenate([np.zeros(3000, np.complex64), np.asarray(captured.block.data(), np.complex64)])
     noisy = simulate_channel(signal, noise_voltage(20.0, 0.3, 4), 0.0005, seed=1)
     padded = np.concatenate([noisy, np.zeros(20000, np.complex64)])
-    started = 1_700_000_000.5  # the radio's clock when it started streaming, as UHD tags it
-    source = StandIn(blocks.vector_source_c(padded.tolist(), True, 1, time_tags(started, 1e6)))  # streams on
+    tags = time_tags(started, 1e6) if started is not None else []
+    source = StandIn(blocks.vector_source_c(padded.tolist(), True, 1, tags))  # streams on
     monkeypatch.setattr(uhd, "find", lambda args: [args])  # a radio answers
     monkeypatch.setattr(uhd, "usrp_source", lambda *args, **kwargs: source)
     module = load("usrp_rx")
-    tb = module.usrp_rx(args="", freq=915e6, gain=30, samp_rate=1e6, model=str(SHIPPED_BASELINE),
-                        out=str(tmp_path), reference="sample:cifar10:test:3", device="cpu")
+    tb = module.usrp_rx(args="", freq=915e6, gain=30, samp_rate=1e6, model=model, out=str(tmp_path),
+                        reference=f"sample:cifar10:test:{count}", device="cpu")
     tb.start()
     deadline = time.time() + 60
-    while time.time() < deadline and tb.sink.received < 3:
+    while time.time() < deadline and tb.sink.received < count:
         time.sleep(0.05)
     tb.stop()
     tb.wait()
-    summary = tb.sink.summary()
-    rows = sorted(read_rows(tmp_path), key=lambda row: row["image_id"])
+    return tb.sink.summary(), sorted(read_rows(tmp_path), key=lambda row: row["image_id"]), len(signal)
+
+
+@pytest.mark.slow
+def test_usrp_rx_decodes_what_usrp_tx_sent_through_a_stand_in_source(monkeypatch, tmp_path, sample_root):
+    monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
+    _, captured = run_usrp_tx(monkeypatch, "sample:cifar10:test:3", 3)
+    started = 1_700_000_000.5  # the radio's clock when it started streaming, as UHD tags it
+    summary, rows, length = run_usrp_rx_on(monkeypatch, tmp_path, captured, str(SHIPPED_BASELINE), 3, started)
     assert [row["image_id"] for row in rows] == [0, 1, 2]
     assert summary["psnr"] > 20
     arrivals = [row["rx_time"] - started for row in rows]  # each image's frame, on the radio's clock
-    assert 3000 / 1e6 <= arrivals[0] <= arrivals[-1] <= len(signal) / 1e6
+    assert 3000 / 1e6 <= arrivals[0] <= arrivals[-1] <= length / 1e6
+
+
+@pytest.mark.slow
+def test_a_gan_decoder_receives_what_a_transmitter_of_its_encoder_sent(monkeypatch, tmp_path, sample_root):
+    monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
+    _, captured = run_usrp_tx(monkeypatch, "sample:cifar10:test:3", 3, model="adaptive_awgn_kn1-12")
+    summary, rows, _ = run_usrp_rx_on(monkeypatch, tmp_path, captured, "gan_awgn_kn1-12", 3)
+    assert [row["image_id"] for row in rows] == [0, 1, 2]
+    assert summary["psnr"] > 22
 
 
 def time_tags(seconds: float, rate: float) -> list:

@@ -197,6 +197,8 @@ def test_gan_bench_writes_its_json_curve_and_gallery(tmp_path, sample_root):
     result = run_gan_bench(str(out), [str(curve_dir / "lambda_0.01.pt")], "sample:cifar10:test:16",
                            [0.0, 5.0], str(curve_dir), "sample:kodak:1", str(tmp_path / "task.pt"),
                            str(tmp_path / "unseen.pt"))
+    card = json.loads((curve_dir / "lambda_0.01.json").read_text())
+    assert card["family"] == "gan-decoder" and card["encoder_uid"] and "kid_unseen" in card["measured"][0]["results"][0]
     comparison = result["comparisons"][0]
     assert [row["snr_db"] for row in comparison["gan"]] == [0.0, 5.0]
     assert {"kid_unseen", "fd_unseen", "accuracy", "ms_ssim"} <= set(comparison["gan"][0])

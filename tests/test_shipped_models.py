@@ -101,3 +101,25 @@ def test_codec_benchmarks_skip_the_task_networks(tmp_path):
     rows = bench_throughput(tmp_path, batch_sizes=(1,), repeats=1)
     assert {row["model"] for row in rows} == {entry["name"] for entry in CODECS}
     assert all(row["encode_symbols_per_s"] > 0 for row in rows)
+
+
+GANS = [entry for entry in INDEX if entry["family"] == "gan-decoder"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("entry", GANS, ids=[e["name"] for e in GANS])
+def test_shipped_gan_decoder_beats_its_mse_decoder_on_the_distribution_distance_on_the_sample(entry, sample_root):
+    from semjscc.semantic.task_models import load_task_model
+
+    card = json.loads((MODELS / entry["card"]).read_text())
+    task, unseen = (load_task_model(MODELS / f"{name}.pt") for name in ("task_resnet", "task_vgg_unseen"))
+    sample = load_dataset("sample:cifar10:test:256", sample_root)
+
+    def at_0db(path):
+        model, _ = load_model(path)
+        return evaluate(model, sample, "awgn", [0.0], seed=0, task=task, unseen=unseen)["results"][0]
+
+    gan, mse = at_0db(MODELS / entry["file"]), at_0db(MODELS / f"{card['encoder']}.pt")
+    assert gan["kid_unseen"] < 0.85 * mse["kid_unseen"]
+    assert gan["ms_ssim"] > mse["ms_ssim"] - 0.01
+    assert gan["accuracy"] > mse["accuracy"] - 0.02  # 256 images: one or two either way is noise

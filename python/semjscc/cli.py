@@ -643,7 +643,7 @@ def cmd_bench(args) -> int:
         from semjscc.bench.gan import run_gan_bench
 
         run_gan_bench(str(out / "gan"), list(filter(None, args.models.split(","))), args.data, snrs or STANDARD_SNRS,
-                      args.curve_dir, args.kodak)
+                      args.curve_dir, args.kodak, update_cards=not args.no_cards)
     elif args.what == "rtf":
         from semjscc.bench.radio import run_rtf_bench
 
@@ -665,7 +665,7 @@ def add_bench_parser(sub) -> None:
     p.add_argument("--snr", type=parse_snr_list, default=None,
                    help="SNRs (dB); default 0,5,10,15,20 (cliff: -5 to 25 in 2.5 dB steps)")
     p.add_argument("--filter", default="", help="codec: only models whose name contains this")
-    p.add_argument("--no-cards", action="store_true", help="codec, semantic: leave the model cards alone")
+    p.add_argument("--no-cards", action="store_true", help="codec, semantic, gan: leave the model cards alone")
     p.add_argument("--model", default="baseline_awgn_kn1-6_snr10",
                    help="radio: the model for the link tests; ofdm: the OFDM model")
     p.add_argument("--detect-data", default="cifar10:test-jpeg:4000", help="radio: images for the 0 dB detection count")

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from semjscc.codec.bandwidth import ratio_label
+from semjscc.codec.card import write_card
 from semjscc.codec.checkpoint import load_model
 from semjscc.data import load_dataset
 from semjscc.evaluate.plots import figure, label_axes
@@ -72,14 +73,18 @@ def target_checks(gan_rows: list, mse_rows: list, speed_ratio: dict) -> dict:
     return checks
 
 
-def compare(gan_name: str, dataset, snrs, task, unseen) -> dict:
-    """One GAN decoder against the MSE decoder of its encoder."""
-    gan, payload = load_model(resolve_model(gan_name))
+def compare(gan_name: str, dataset, snrs, task, unseen, update_card: bool = True) -> dict:
+    """One GAN decoder against the MSE decoder of its encoder (its measured table goes into its card)."""
+    path = resolve_model(gan_name)
+    gan, payload = load_model(path)
     encoder = payload["meta"]["encoder"]
     mse, _ = load_model(resolve_model(encoder))
     reports = {}
     for label, model in (("mse", mse), ("gan", gan)):
-        reports[label] = evaluate(model, dataset, "awgn", snrs, seed=0, task=task, unseen=unseen)["results"]
+        report = evaluate(model, dataset, "awgn", snrs, seed=0, task=task, unseen=unseen)
+        if label == "gan" and update_card:
+            write_card(path, [report])
+        reports[label] = report["results"]
     speed = {label: {batch: round(decoder_speed(model, batch), 1) for batch in (1, 64)}
              for label, model in (("mse", mse), ("gan", gan))}
     ratio = {batch: round(speed["mse"][batch] / speed["gan"][batch], 3) for batch in (1, 64)}
@@ -167,7 +172,8 @@ def plot(path: Path, comparisons: list, points: list) -> None:
 
 
 def run_gan_bench(out: str, models: list, data: str, snrs, curve_dir: str = "", kodak: str = "kodak",
-                  task_model: str = "task_resnet", unseen_model: str = "task_vgg_unseen") -> dict:
+                  task_model: str = "task_resnet", unseen_model: str = "task_vgg_unseen",
+                  update_cards: bool = True) -> dict:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     dataset = load_dataset(data)
@@ -176,7 +182,7 @@ def run_gan_bench(out: str, models: list, data: str, snrs, curve_dir: str = "", 
     models = models or gan_decoders()
     if not models:
         raise ValueError("no generative decoder to measure: none is shipped and none was named")
-    comparisons = [compare(name, dataset, snrs, task, unseen) for name in models]
+    comparisons = [compare(name, dataset, snrs, task, unseen, update_cards) for name in models]
     curve_path = out / "gan_curve.json"  # kept between runs: the sweep's decoders do not ship
     if curve_dir:
         points = curve(Path(curve_dir), dataset, TARGET_SNRS, task, unseen)
