@@ -212,7 +212,8 @@ def write_report(results: Path) -> str:
     gan = results / "gan" / "gan.json"
     if gan.is_file():
         curve = results / "gan" / "gan_curve.json"
-        parts.append(gan_tables(json.loads(gan.read_text()), json.loads(curve.read_text()) if curve.is_file() else None))
+        curve = json.loads(curve.read_text()) if curve.is_file() else None
+        parts.append(gan_tables(json.loads(gan.read_text()), curve))
     parts += speed_tables(results)
     text = "\n\n".join(parts) + "\n"
     (results / "summary.md").write_text(text)
