@@ -146,8 +146,9 @@ def gallery(path: Path, pairs: list, cifar, kodak, snrs=(0.0, 5.0, 10.0), crop: 
 
 
 def plot(path: Path, comparisons: list, points: list) -> None:
-    panels = 3 if points else 2
-    with figure(path, 1, panels, figsize=(5.2 * panels, 3.8)) as (fig, axes):
+    """KID and MS-SSIM against SNR per decoder; with a curve, PSNR and KID against the adversarial weight."""
+    panels = 4 if points else 2
+    with figure(path, 1, panels, figsize=(4.6 * panels, 3.8)) as (fig, axes):
         for comparison in comparisons:
             label = ratio_label(comparison["k_over_n"])
             for kind, style in (("mse", "--"), ("gan", "-")):
@@ -157,18 +158,19 @@ def plot(path: Path, comparisons: list, points: list) -> None:
                              label=f"{label} {kind.upper()} decoder")
                 axes[1].plot(snr, [row["ms_ssim"] for row in rows], style, marker="o",
                              label=f"{label} {kind.upper()} decoder")
-        label_axes(axes[0], "SNR (dB)", "KID, unseen classifier's features")
+        label_axes(axes[0], "SNR (dB)", "KID, unseen classifier's features\n(values ≤ 0 not drawn)")
         axes[0].set_yscale("log")
         label_axes(axes[1], "SNR (dB)", "MS-SSIM")
         if points:
-            for snr in sorted({row["snr_db"] for row in points[0]["results"]}):
-                xs = [next(r for r in p["results"] if r["snr_db"] == snr)["psnr"] for p in points]
-                ys = [next(r for r in p["results"] if r["snr_db"] == snr)["kid_unseen"] for p in points]
-                axes[2].plot(xs, ys, marker="o", label=f"{snr:g} dB")
-                for x, y, p in zip(xs, ys, points):
-                    axes[2].annotate(f"λ={p['adversarial_weight']:g}", (x, y), fontsize=6)
-            label_axes(axes[2], "PSNR (dB): distortion", "KID (unseen features): perception")
-            axes[2].set_title("distortion-perception over the adversarial weight", fontsize=9)
+            weights = [point["adversarial_weight"] for point in points]
+            for snr in [row["snr_db"] for row in points[0]["results"]]:
+                rows = [next(r for r in point["results"] if r["snr_db"] == snr) for point in points]
+                axes[2].plot(weights, [row["psnr"] - rows[0]["psnr"] for row in rows], marker="o", label=f"{snr:g} dB")
+                axes[3].plot(weights, [row["kid_unseen"] for row in rows], marker="o", label=f"{snr:g} dB")
+            for ax, what in ((axes[2], "PSNR change from the first λ (dB)"), (axes[3], "KID, unseen features: perception")):
+                ax.set_xscale("symlog", linthresh=1e-3)
+                label_axes(ax, "adversarial weight λ (0: distortion terms only)", what)
+            axes[2].set_title("distortion-perception over λ (1/12)", fontsize=9)
 
 
 def run_gan_bench(out: str, models: list, data: str, snrs, curve_dir: str = "", kodak: str = "kodak",

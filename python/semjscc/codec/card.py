@@ -24,7 +24,7 @@ def training_stages(meta: dict) -> list:
 def _stage_summary(stage: dict) -> dict:
     """One training stage in a line of the card: how long, how fast, at what learning rate and precision."""
     keys = ("epochs_done", "wall_time_s", "width", "blocks", "grow", "lr", "lr_min", "batch_size", "precision", "loss",
-            "snr_min", "snr_max", "channel", "init", "threads", "ema")
+            "snr_min", "snr_max", "channel", "init", "threads", "ema", "adversarial_weight", "max_images")
     return {key: stage.get(key) for key in keys if key in stage}
 
 
