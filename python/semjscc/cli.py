@@ -217,39 +217,33 @@ def add_train_parser(sub) -> None:
     p.set_defaults(func=cmd_train)
 
 
-def cmd_train_task(args) -> int:
-    from semjscc.train.task_trainer import TaskTrainConfig, TaskTrainer
-
-    config = apply_overrides(TaskTrainConfig(), args)
-    trainer = TaskTrainer(config, Path(args.out), data_root=args.data_root, device=args.device)
+def run_trainer(config_class, trainer_class, args) -> int:
+    """Build a trainer from the command line's options, resume it when asked, and run it to the end."""
+    config = apply_overrides(config_class(), args)
+    trainer = trainer_class(config, Path(args.out), data_root=args.data_root, device=args.device)
     if args.resume and trainer.resume():
         print(f"resumed {args.out} at epoch {trainer.epoch}/{config.epochs}", flush=True)
     trainer.run()
+    print(f"saved {args.out}")
     return 0
+
+
+def cmd_train_task(args) -> int:
+    from semjscc.train.task_trainer import TaskTrainConfig, TaskTrainer
+
+    return run_trainer(TaskTrainConfig, TaskTrainer, args)
 
 
 def cmd_train_policy(args) -> int:
     from semjscc.train.policy import PolicyConfig, PolicyTrainer
 
-    config = apply_overrides(PolicyConfig(), args)
-    trainer = PolicyTrainer(config, Path(args.out), data_root=args.data_root, device=args.device)
-    if args.resume and trainer.resume():
-        print(f"resumed {args.out} at epoch {trainer.epoch}/{config.epochs}", flush=True)
-    trainer.run()
-    print(f"saved {args.out}")
-    return 0
+    return run_trainer(PolicyConfig, PolicyTrainer, args)
 
 
 def cmd_train_gan(args) -> int:
     from semjscc.train.gan import GanConfig, GanTrainer
 
-    config = apply_overrides(GanConfig(), args)
-    trainer = GanTrainer(config, Path(args.out), data_root=args.data_root, device=args.device)
-    if args.resume and trainer.resume():
-        print(f"resumed {args.out} at epoch {trainer.epoch}/{config.epochs}", flush=True)
-    trainer.run()
-    print(f"saved {args.out}")
-    return 0
+    return run_trainer(GanConfig, GanTrainer, args)
 
 
 def add_train_gan_parser(sub) -> None:
