@@ -290,6 +290,7 @@ def test_qt_gui_loopback_shows_decoded_images_offscreen(monkeypatch, tmp_path, s
     assert shown >= 2
     assert width == 32 * 6
     assert "SNR est" in caption and " PSNR " in caption and "mean PSNR" in caption  # readouts under the image
+    assert SHIPPED_BASELINE.stem in caption  # and which decoder made it
     assert encoder_snr == 5.0 and noise_after == pytest.approx(noise_before * 10 ** ((snr_before - 5) / 20))
 
 

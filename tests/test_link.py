@@ -138,6 +138,7 @@ def test_the_decoder_is_told_an_snr_inside_the_models_training_range(model):
     decoded = receiver.decode(take_same_size(collections.deque(ready), 16))
     assert [image["decoder_snr_db"] for image, _ in decoded] == [20.0, 20.0]
     assert [image["snr_est_db"] for image, _ in decoded] == [40.0, 40.0]
+    assert {image["decoder"] for image, _ in decoded} == {model.name}  # the sink's rows and the display say it
 
 
 def test_frames_pack_small_images_as_the_frame_plan_says(model):

@@ -11,8 +11,11 @@ from semjscc.link.scoring import ImageScorer, psnr
 
 
 def readout(meta: dict, image_psnr, mean_psnr, scored: int) -> str:
-    """The text under the image: this image's SNR estimate, PSNR and class; the run's mean PSNR so far."""
+    """The text under the image: the decoder that made it, this image's SNR estimate, PSNR and class; the run's
+    mean PSNR so far."""
     parts = [f"image {meta.get('image_id')}", f"SNR est {meta.get('snr_est_db', float('nan')):.1f} dB"]
+    if "decoder" in meta:
+        parts.insert(1, str(meta["decoder"]))
     if image_psnr is not None:
         parts.append(f"PSNR {image_psnr:.2f} dB")
     if "predicted_class" in meta:

@@ -258,7 +258,7 @@ class Receiver:
         pixels = pixels.permute(0, 2, 3, 1).cpu().numpy()[:, :height, :width]
         decoded = []
         for index, (meta, _, _) in enumerate(batch):
-            meta = dict(meta, decoder_snr_db=snrs[index])
+            meta = dict(meta, decoder_snr_db=snrs[index], decoder=self.model.name)
             if losses[index]:
                 meta["lost"] = losses[index]
                 self.lost[losses[index]] += 1

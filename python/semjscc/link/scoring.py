@@ -15,8 +15,8 @@ from semjscc.data.metrics import MIN_SIDE, ssim_per_image
 from semjscc.link.meta import IMAGE_ID_BITS
 
 SSIM_BATCH = 64
-ROW_KEYS = ("image_id", "height", "width", "chunk_count", "snr_est_db", "decoder_snr_db", "lost", "k_over_n",
-            "allocation", "rx_time")
+ROW_KEYS = ("image_id", "height", "width", "chunk_count", "snr_est_db", "decoder_snr_db", "decoder", "lost",
+            "k_over_n", "allocation", "rx_time")
 
 
 def psnr(reference: np.ndarray, decoded: np.ndarray) -> float:
