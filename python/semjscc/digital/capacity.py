@@ -15,6 +15,8 @@ import math
 import numpy as np
 from PIL import Image
 
+from semjscc.digital.source import decode_image, encode_image
+
 CODECS = ("webp", "jpeg2000")
 
 
@@ -23,13 +25,11 @@ def capacity_bytes(height: int, width: int, k_over_n: float, snr_db: float) -> i
     return int(bits_per_pixel * height * width // 8)
 
 
-def _encode(image: Image.Image, codec: str, level: float) -> bytes:
+def _jpeg2000(image: Image.Image, ratio: float) -> bytes:
+    """A raw J2K codestream (no JP2 box overhead) at compression ``ratio``."""
     buffer = io.BytesIO()
-    if codec == "webp":
-        image.save(buffer, format="WEBP", quality=int(level), method=6)
-    else:  # level = compression ratio; raw J2K codestream, no JP2 box overhead
-        image.save(buffer, format="JPEG2000", quality_mode="rates", quality_layers=[level], irreversible=True,
-                   no_jp2=True, num_resolutions=3)
+    image.save(buffer, format="JPEG2000", quality_mode="rates", quality_layers=[ratio], irreversible=True,
+               no_jp2=True, num_resolutions=3)
     return buffer.getvalue()
 
 
@@ -42,27 +42,27 @@ def compress_to_budgets(image: np.ndarray, budgets: list, codec: str = "webp") -
     """``compress_to_budget`` for several budgets (one per SNR), sharing WebP's quality ladder between them."""
     if codec not in CODECS:
         raise ValueError(f"codec must be one of {CODECS}, not {codec!r}")
-    picture = Image.fromarray(image)
     decoded = [None] * len(budgets)
-    if codec == "webp":
-        smallest = len(_encode(picture, codec, 0))  # WebP's files shrink with the quality: none fits below this
+    if codec == "webp":  # the digital link's WebP coder, on a coarser quality ladder shared by the budgets
+        smallest = len(encode_image(image, codec, 0))  # WebP's files shrink with the quality: none fits below this
         open_budgets = {i for i, budget in enumerate(budgets) if budget >= smallest}
         for level in range(100, -1, -5):
             if not open_budgets:
                 break
-            data = _encode(picture, codec, level)
+            data = encode_image(image, codec, level)
             fitting = {i for i in open_budgets if len(data) <= budgets[i]}
             if fitting:
-                image_out = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+                image_out = decode_image(data, codec, image.shape[:2])
                 for i in fitting:
                     decoded[i] = image_out
                 open_budgets -= fitting
         return decoded
+    picture = Image.fromarray(image)
     for i, budget in enumerate(budgets):  # compression ratios from the budget's upwards
         if budget <= 0:
             continue
         for level in np.geomspace(image.size / budget, image.size / budget * 30, 40):
-            data = _encode(picture, codec, level)
+            data = _jpeg2000(picture, level)
             if len(data) <= budget:
                 decoded[i] = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
                 break
