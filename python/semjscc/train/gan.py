@@ -9,7 +9,6 @@ stage); a run with ``init`` continues from such a decoder.  Files as in ``train.
 ``<out>.state.pt`` (never shipped: it also holds the discriminator), ``<out>.log.jsonl``.
 """
 
-import json
 import math
 import time
 from dataclasses import asdict, dataclass, field
@@ -33,7 +32,7 @@ from semjscc.semantic.feature_distance import classifier_features, kernel_distan
 from semjscc.semantic.task_models import load_task_model
 from semjscc.store.checkpoint import CheckpointError, load_training_state, save_training_state, weights_id
 from semjscc.store.paths import resolve_model
-from semjscc.train.trainer import to_tensor
+from semjscc.train.trainer import log_epoch, run_files, seed_run, to_tensor
 
 
 @dataclass
@@ -94,12 +93,9 @@ def initial_generator(config: GanConfig) -> tuple:
 
 class GanTrainer:
     def __init__(self, config: GanConfig, out: Path, data_root=None, device="cpu"):
-        self.config, self.out, self.device = config, Path(out), torch.device(device)
-        self.state_path = self.out.with_suffix(".state.pt")
-        self.log_path = self.out.with_suffix(".log.jsonl")
-        if config.threads:
-            torch.set_num_threads(config.threads)
-        torch.manual_seed(config.seed)
+        self.config, self.device = config, torch.device(device)
+        self.out, self.state_path, self.log_path = run_files(out)
+        seed_run(config.seed, config.threads)
         train = load_dataset(config.data, data_root)
         if config.max_images:
             train = train.subset(config.max_images)
@@ -272,8 +268,6 @@ class GanTrainer:
             row = {"epoch": self.epoch, **row, "wall_s": round(self.wall_s, 1), **self.validate()}
             self.history.append(row)
             self.save()
-            with open(self.log_path, "a") as log:
-                log.write(json.dumps(row) + "\n")
-            print(json.dumps(row), flush=True)
+            log_epoch(self.log_path, row)
         return self.meta()
 

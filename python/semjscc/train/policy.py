@@ -9,10 +9,8 @@ baseline.  ``mu``, the price of a channel use, follows dual ascent so the mean k
 ``target_k_over_n``.  The noise of an episode is drawn once, so rewards differ by actions alone.
 """
 
-import json
 import time
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -27,6 +25,7 @@ from semjscc.semantic.agent import AllocationPolicy, PolicyAllocator, concept_st
 from semjscc.semantic.task_models import load_task_model
 from semjscc.store.checkpoint import load_training_state, save_network, save_training_state, weights_id
 from semjscc.store.paths import resolve_model
+from semjscc.train.trainer import log_epoch, run_files, seed_run
 
 
 @dataclass
@@ -55,12 +54,9 @@ class PolicyConfig:
 
 class PolicyTrainer:
     def __init__(self, config: PolicyConfig, out, data_root=None, device="cpu"):
-        self.config, self.out, self.device = config, Path(out), torch.device(device)
-        self.state_path = self.out.with_suffix(".state.pt")
-        self.log_path = self.out.with_suffix(".log.jsonl")
-        if config.threads:
-            torch.set_num_threads(config.threads)
-        torch.manual_seed(config.seed)
+        self.config, self.device = config, torch.device(device)
+        self.out, self.state_path, self.log_path = run_files(out)
+        seed_run(config.seed, config.threads)
         self.codec, payload = load_model(resolve_model(config.codec), device=self.device)
         if not getattr(self.codec, "allocates", False):
             raise ValueError(f"{config.codec} is not a rate-adaptive codec: there is nothing to allocate")
@@ -188,7 +184,5 @@ class PolicyTrainer:
             self.history.append(row)
             save_network(self.out, self.policy.config(), self.policy.state_dict(), self.meta())
             save_training_state(self.state_path, self.policy, self.optimizer, self.epoch, self.wall_s, self.history)
-            with open(self.log_path, "a") as log:
-                log.write(json.dumps(row) + "\n")
-            print(json.dumps(row), flush=True)
+            log_epoch(self.log_path, row)
         return self.meta()

@@ -92,6 +92,26 @@ class TrainConfig:
         return cls(**values)
 
 
+def run_files(out) -> tuple:
+    """(checkpoint, training state, JSON-lines log) of a run writing ``out``."""
+    out = Path(out)
+    return out, out.with_suffix(".state.pt"), out.with_suffix(".log.jsonl")
+
+
+def seed_run(seed: int, threads: int) -> None:
+    """The run's CPU threads (0: torch's default) and its seed."""
+    if threads:
+        torch.set_num_threads(threads)
+    torch.manual_seed(seed)
+
+
+def log_epoch(log_path: Path, row: dict) -> None:
+    """One epoch's row, appended to the run's JSON-lines log and printed."""
+    with open(log_path, "a") as log:
+        log.write(json.dumps(row) + "\n")
+    print(json.dumps(row), flush=True)
+
+
 def to_tensor(images: np.ndarray) -> torch.Tensor:
     """uint8 (N, H, W, 3) -> float (N, 3, H, W) in [0, 1]."""
     return torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float().div_(255.0)
@@ -314,6 +334,4 @@ class Trainer:
         row.update(self.validate())
         self.history.append(row)
         self.save()
-        with open(self.log_path, "a") as log:
-            log.write(json.dumps(row) + "\n")
-        print(json.dumps(row), flush=True)
+        log_epoch(self.log_path, row)
