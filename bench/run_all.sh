@@ -18,8 +18,12 @@ OUT=${OUT:-bench/results}
 "$SEMJSCC" bench radio --model adaptive_awgn_kn1-6 --data cifar10:test:200 --out "$OUT/radio"
 "$SEMJSCC" bench robustness --out "$OUT/robustness"
 "$SEMJSCC" bench ofdm --model adaptive_ofdm_kn1-6 --data cifar10:test:400 --out "$OUT/ofdm"
-"$SEMJSCC" bench cliff --data cifar10:test:200 --out "$OUT"  # digital link vs analog; refreshes the MCS table below
-cp "$OUT/cliff/bler_awgn.json" python/semjscc/digital/bler_awgn.json
+"$SEMJSCC" bench cliff --data cifar10:test:200 --out "$OUT"  # digital link vs analog, simulated and through the flowgraph
+"$SEMJSCC" bench cliff --data kodak --ratios 1/6,1/16 --snr=-5,0,5,10,15,20,25 --no-flowgraph --out "$OUT"
+# the MCS tables of both block sizes are what --mcs auto reads
+.venv/bin/python -c 'import json, sys; tables = {}; [tables.update(json.load(open(p))) for p in sys.argv[2:]]
+open(sys.argv[1], "w").write(json.dumps(tables, indent=1) + "\n")' python/semjscc/digital/bler_awgn.json \
+  "$OUT/cliff/bler_awgn.json" "$OUT/cliff_kodak/bler_awgn.json"
 "$SEMJSCC" bench rtf --models baseline_awgn_kn1-6_snr10,baseline_awgn_kn1-12_snr13,adaptive_awgn_kn1-6,adaptive_awgn_kn1-6_w64,adaptive_awgn_kn1-12,adaptive_fading_kn1-6 --out "$OUT/radio"
 # Semantic: plain deep JSCC, the equal-budget MSE controls, semantic-importance, TOSC-SR and WebP at capacity;
 # extra lambdas (models/training/) only for the trade-off curve.  Then the 10,000 JPEG-derived test images for

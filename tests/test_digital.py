@@ -56,9 +56,16 @@ def test_block_plan_keeps_codewords_within_ldpc_limits():
     for mcs in MCS_TABLE:
         for symbols in (256, 512, 73728):
             plan = plan_block(symbols, mcs)
-            assert plan.info_bits <= 8448 and plan.codewords * plan.symbols_per_codeword <= symbols
+            assert plan.info_bits <= (3840 if mcs.rate <= 0.25 else 8448)  # base graph 2 below rate 1/4
+            assert plan.codewords * plan.symbols_per_codeword <= symbols
             assert plan.capacity_bytes * 8 + LENGTH_BITS <= plan.codewords * (plan.info_bits - CRC_BITS)
             assert plan.info_bits / plan.coded_bits == pytest.approx(float(mcs.rate), abs=0.01)
+
+
+def test_a_photographs_block_at_the_lowest_rate_encodes():
+    plan = plan_block(73728, parse_mcs("qpsk-1/5"))  # a Kodak image at k/n = 1/16
+    assert plan.codewords > 1
+    assert encode_files([b"photograph"], plan).shape == (1, 73728)
 
 
 def test_qpsk_soft_demapping_matches_the_closed_form():
@@ -169,6 +176,27 @@ def test_auto_mcs_is_the_most_efficient_within_the_shipped_bler_target():
     assert DigitalCodec.from_spec(link_spec("webp", "auto", "1/6", 25.0)).mcs.efficiency > chosen.efficiency
 
 
+def test_a_photographs_blocks_are_lost_with_any_of_their_codewords(images):
+    from semjscc.bench.cliff import SourceScores, block_loss, digital_curves
+
+    mcs = parse_mcs("16qam-1/2")
+    symbols = 10000  # three codewords
+    assert plan_block(symbols, mcs).codewords == 3
+    rng = np.random.default_rng(0)
+    assert block_loss(symbols, mcs, 12.0, 4, rng) == (0.0, 0.0)
+    assert block_loss(symbols, mcs, 0.0, 4, rng) == (1.0, 1.0)
+    scores = SourceScores(np.asarray(images.images[:3]), images.labels[:3], task=None)
+    table = {m.name: {"0": 1.0, "30": 1.0} for m in MCS_TABLE}
+    table[mcs.name] = {"0": 0.1, "10": 0.25, "30": 0.0}  # chosen for a 0 dB design, lost a quarter of the time at 10
+    curve = digital_curves(scores, symbols, ("webp",), [10.0], table, [0.0], seed=0)[0]
+    assert curve["mcs"] == mcs.name and curve["outcomes"] == "expected" and curve["codewords"] == 3
+    quality, fits = scores.at_budget("webp", plan_block(symbols, mcs).capacity_bytes, False)
+    assert fits.all()
+    row = curve["results"][0]
+    assert row["delivered"] == pytest.approx(0.75) and row["bler"] == pytest.approx(0.25)
+    assert row["psnr"] == pytest.approx(float((0.75 * quality + 0.25 * scores.lost)[:, 0].mean()), abs=1e-4)
+
+
 @pytest.mark.slow
 def test_cli_digital_loopback_with_auto_mcs(tmp_path, sample_root, monkeypatch):
     import json
@@ -213,3 +241,20 @@ def test_cli_loopback_fails_when_images_are_lost_unless_allowed(tmp_path, sample
     assert main(argv) == 1
     assert "images lost" in capsys.readouterr().err
     assert main(argv + ["--allow-loss", "4"]) == 0
+
+
+@pytest.mark.slow
+def test_the_cliff_through_the_flowgraph_scores_every_image_sent(sample_root, monkeypatch):
+    from semjscc.bench.cliff import first_images, flowgraph_curves
+
+    monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
+    assert first_images("cifar10:test:200", 100) == "cifar10:test:100"
+    assert first_images("sample:kodak", 3) == "sample:kodak:3"
+    table = {mcs.name: {"0": 1.0, "30": 1.0} for mcs in MCS_TABLE}
+    table["16qam-1/2"] = {"0": 1.0, "10": 0.0, "30": 0.0}
+    curves = flowgraph_curves("sample:cifar10:test", "1/6", table, snrs=(20.0, -15.0), images=3, design_snrs=(15.0,))
+    assert [curve["spec"] for curve in curves] == ["adaptive_awgn_kn1-6", "digital:webp:16qam-1/2:1/6"]
+    for curve in curves:
+        high, low = curve["results"]
+        assert high["delivered"] == 1.0 and high["accounted"] and high["psnr"] > low["psnr"] + 8
+        assert low["delivered"] == 0.0 and low["psnr"] < 16  # nothing arrives: every image scores as the mean image

@@ -5,7 +5,7 @@ from semjscc.channel import build_channel
 from semjscc.cli import main
 from semjscc.codec.checkpoint import save_checkpoint
 from semjscc.store.checkpoint import CheckpointError, read_checkpoint
-from semjscc.codec.grow import grow_model
+from semjscc.codec.grow import grow_model, with_bandwidth
 from semjscc.codec.models import AdaptiveJSCC, BaselineJSCC
 from semjscc.train.promotion import promote
 from semjscc.train.trainer import TrainConfig, Trainer
@@ -69,6 +69,26 @@ def test_shrinking_or_growing_a_baseline_is_refused():
         grow_model(old, 32, 1)
     with pytest.raises(ValueError, match="only the adaptive codec"):
         grow_model(BaselineJSCC(1 / 6), 32, 1)
+
+
+def test_a_codec_at_another_bandwidth_sends_the_first_latent_channels_of_its_init(tmp_path, sample_root):
+    old = trained_like(AdaptiveJSCC(1 / 12, width=8, blocks=1))  # 8 latent channels
+    images = torch.rand(2, 3, 32, 32)
+    with torch.no_grad():
+        latent = old.encoder_net(images, torch.full((2,), 10.0))
+        narrow = with_bandwidth(old, 1 / 16)  # 6 channels
+        assert narrow.k_over_n == 1 / 16 and narrow.latent_channels == 6
+        torch.testing.assert_close(narrow.encoder_net(images, torch.full((2,), 10.0)), latent[:, :6])
+        wide = with_bandwidth(old, 1 / 6)  # 16 channels: the new ones are read through zeros
+        received = torch.randn(2, 16, 8, 8)
+        torch.testing.assert_close(wide.decoder_net(received, torch.full((2,), 10.0)),
+                                   old.decoder_net(received[:, :8], torch.full((2,), 10.0)))
+    shipped = tmp_path / "model.pt"
+    save_checkpoint(shipped, old, {"training": {"epochs_done": 1}})
+    trainer = adaptive_run(tmp_path / "narrow.pt", sample_root, k_over_n=1 / 16, init=str(shipped))
+    assert trainer.model.k_over_n == 1 / 16
+    with pytest.raises(ValueError, match="only the main"):
+        with_bandwidth(BaselineJSCC(1 / 6), 1 / 12)
 
 
 def adaptive_run(out, sample_root, **overrides):

@@ -607,12 +607,12 @@ def cmd_bench(args) -> int:
         result = run_robustness_bench(str(out), args.data_root)
         return 0 if result["passed"] else 1
     elif args.what == "cliff":
-        from semjscc.bench.cliff import SNRS, add_flowgraph_check, run_cliff
+        from semjscc.bench.cliff import SNRS, add_flowgraph_results, cliff_folder, run_cliff
 
         if args.flowgraph_only:
-            add_flowgraph_check(out / "cliff")
+            add_flowgraph_results(out / cliff_folder(args.data))
         else:
-            run_cliff(out / "cliff", args.data, tuple(args.ratios.split(",")), tuple(args.codecs.split(",")),
+            run_cliff(out / cliff_folder(args.data), args.data, tuple(args.ratios.split(",")), tuple(args.codecs.split(",")),
                       snrs=snrs or SNRS, task_model=args.task_model or "task_resnet",
                       flowgraph=not args.no_flowgraph)
     elif args.what == "ofdm":
@@ -686,9 +686,9 @@ def add_bench_parser(sub) -> None:
     p.add_argument("--codec", default="rate_adaptive_awgn_kn1-6", help="rate: the rate-adaptive codec")
     p.add_argument("--policies", default="", help="rate: comma-separated trained allocation policies (any mode)")
     p.add_argument("--codecs", default="hevc,avif,webp,jpeg", help="cliff: image codecs of the digital link")
-    p.add_argument("--no-flowgraph", action="store_true", help="cliff: skip the flowgraph BLER check")
+    p.add_argument("--no-flowgraph", action="store_true", help="cliff: skip the flowgraph runs (BLER check and cliff curves)")
     p.add_argument("--flowgraph-only", action="store_true",
-                   help="cliff: only the flowgraph BLER check, on the tables of the last run")
+                   help="cliff: only the flowgraph runs, on the tables of the last run")
     p.add_argument("--data-root", help="robustness: data folder (default: $SEMJSCC_DATA, ../shared/data, sample)")
     p.set_defaults(func=cmd_bench)
 

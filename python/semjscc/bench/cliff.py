@@ -13,12 +13,14 @@
 4. the envelope: at each SNR the best codec x MCS by expected PSNR (the BLER
    table times the per-image quality);
 5. the analog models over the same images and SNRs, and the capacity-rate reference;
-6. the flowgraph check: the design-10-dB MCS through the loopback flowgraph at
-   three SNRs on its waterfall, its block loss against the simulation's.
+6. through the loopback flowgraph (CFO, clock offset): the design-10-dB MCS at
+   three SNRs on its waterfall, its block loss against the simulation's; and
+   the cliff itself, the main model and WebP over each design's MCS, -5..25 dB.
 """
 
 import json
 import math
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +28,7 @@ import torch
 
 from semjscc.codec.bandwidth import symbol_count
 from semjscc.codec.checkpoint import load_model
-from semjscc.data import load_dataset
+from semjscc.data import ImageSet, load_dataset
 from semjscc.data.metrics import image_metrics
 from semjscc.digital.capacity import capacity_bytes, compress_to_budgets
 from semjscc.digital.channel_code import decode_files, encode_files, plan_block
@@ -57,20 +59,45 @@ def block_outcomes(symbols: int, mcs, snr_db: float, count: int, rng) -> np.ndar
     return np.array([out == sent for out, sent in zip(decoded, files)])
 
 
-def bler_table(symbols: int, blocks: int = 100, seed: int = 0) -> dict:
-    """{MCS name: {SNR: BLER}} at 1 dB steps from 1 dB below each MCS's Shannon limit to 7 dB above it."""
+def block_loss(symbols: int, mcs, snr_db: float, samples: int, rng) -> tuple:
+    """(share of transport blocks of ``symbols`` channel uses lost at ``snr_db``, codeword error rate).
+
+    A block of one codeword is simulated whole, ``samples`` times.  A block of ``C`` codewords (a
+    photograph's) is measured on ``samples`` codewords of its size and composed: on AWGN each codeword
+    sees its own noise, and the block is lost when any is, so the loss is 1 - (1 - codeword error rate)^C."""
+    plan = plan_block(symbols, mcs)
+    failed = 1 - block_outcomes(plan.symbols_per_codeword, mcs, snr_db, samples, rng).mean()
+    return 1 - (1 - failed) ** plan.codewords, failed
+
+
+def bler_table(symbols: int, blocks: int = 100, codewords: int = 16, seed: int = 0) -> dict:
+    """{MCS name: {SNR: BLER}} of a transport block of ``symbols`` channel uses, over each MCS's waterfall:
+    from 1 dB below its Shannon limit in 1 dB steps with ``blocks`` blocks per SNR for one-codeword blocks;
+    for longer ones (whose codewords all fail below the limit) from the limit in 0.5 dB steps, since long
+    codes fall off steeply, with ``codewords`` codewords per SNR."""
     rng = np.random.default_rng(seed)
     table = {}
     for mcs in MCS_TABLE:
+        several = plan_block(symbols, mcs).codewords > 1
         limit = 10 * math.log10(2 ** mcs.efficiency - 1)
         curve = {}
-        for snr in np.arange(math.floor(limit) - 1, math.floor(limit) + 8):
-            curve[f"{snr:g}"] = round(1 - block_outcomes(symbols, mcs, float(snr), blocks, rng).mean(), 4)
-            print(f"  {mcs.name:<12} {snr:5.1f} dB: BLER {curve[f'{snr:g}']:.3f}", flush=True)
-            if curve[f"{snr:g}"] == 0 and len(curve) > 2 and list(curve.values())[-2] == 0:
+        start = math.floor(limit) if several else math.floor(limit) - 1
+        for snr in np.arange(start, math.floor(limit) + 8, 0.5 if several else 1.0):
+            loss, failed = block_loss(symbols, mcs, float(snr), codewords if several else blocks, rng)
+            curve[f"{snr:g}"] = round(loss, 4)
+            print(f"  {mcs.name:<12} {snr:5.1f} dB: BLER {loss:.3f}" + (f" (codewords {failed:.3f})" if several else ""),
+                  flush=True)
+            if loss == 0 and len(curve) > 2 and list(curve.values())[-2] == 0:
                 break
         table[mcs.name] = curve
     return table
+
+
+def table_bler(bler: dict, mcs, snr_db: float) -> float:
+    """The table's BLER of ``mcs`` at ``snr_db``, interpolated (1 where the MCS was not measured)."""
+    curve = bler.get(mcs.name, {})
+    keys = sorted(curve, key=float)
+    return float(np.interp(snr_db, [float(k) for k in keys], [curve[k] for k in keys])) if keys else 1.0
 
 
 class SourceScores:
@@ -127,23 +154,36 @@ def _summary(scores: np.ndarray, delivered: np.ndarray) -> dict:
 
 
 def digital_curves(scores: SourceScores, symbols: int, codecs, snrs, bler: dict, design_snrs, seed: int) -> list:
-    """Each codec (headers counted / known) at each design SNR's MCS over every channel SNR."""
+    """Each codec (headers counted / known) at each design SNR's MCS over every channel SNR.
+
+    One-codeword blocks are LDPC-decoded for real, one per image; a photograph's block (many codewords,
+    seconds of belief propagation each) takes its loss probability from the table, as an expectation."""
     rng = np.random.default_rng(seed)
     curves = []
     for design in design_snrs:
         mcs = choose_mcs(design, bler)
         plan = plan_block(symbols, mcs)
-        outcomes = {snr: block_outcomes(symbols, mcs, snr, len(scores.images), rng) for snr in snrs}
+        simulated = plan.codewords == 1
+        if simulated:
+            outcomes = {snr: block_outcomes(symbols, mcs, snr, len(scores.images), rng) for snr in snrs}
         for codec in codecs:
             for known in (False, True):
                 quality, fits = scores.at_budget(codec, plan.capacity_bytes, known)
                 rows = []
                 for snr in snrs:
-                    ok = outcomes[snr] & fits
-                    rows.append({"snr_db": float(snr), "bler": float(1 - outcomes[snr].mean()),
-                                 **_summary(np.where(ok[:, None], quality, scores.lost), ok)})
+                    if simulated:
+                        ok = outcomes[snr] & fits
+                        rows.append({"snr_db": float(snr), "bler": float(1 - outcomes[snr].mean()),
+                                     **_summary(np.where(ok[:, None], quality, scores.lost), ok)})
+                    else:
+                        failure = table_bler(bler, mcs, snr)
+                        delivered = (1 - failure) * fits
+                        rows.append({"snr_db": float(snr), "bler": failure, **_summary(
+                            delivered[:, None] * quality + (1 - delivered[:, None]) * scores.lost, delivered)})
                 curves.append({"codec": codec, "headers_known": known, "design_snr_db": design, "mcs": mcs.name,
-                               "budget_bytes": plan.capacity_bytes, "fits": float(fits.mean()), "results": rows})
+                               "budget_bytes": plan.capacity_bytes, "codewords": plan.codewords,
+                               "outcomes": "simulated" if simulated else "expected", "fits": float(fits.mean()),
+                               "results": rows})
                 print(f"  {codec:<5} {'known' if known else 'counted':<7} design {design:4.1f} dB {mcs.name:<11} "
                       + " ".join(f"{r['snr_db']:g}:{r['psnr']:.1f}" for r in rows), flush=True)
     return curves
@@ -159,9 +199,7 @@ def envelope(scores: SourceScores, symbols: int, codecs, snrs, bler: dict) -> di
         for snr in snrs:
             best = None
             for mcs in MCS_TABLE:
-                curve = bler.get(mcs.name, {})
-                keys = sorted(curve, key=float)
-                failure = float(np.interp(snr, [float(k) for k in keys], [curve[k] for k in keys])) if keys else 1.0
+                failure = table_bler(bler, mcs, snr)
                 for codec in codecs:
                     expected = (1 - failure) * qualities[(mcs.name, codec)] + failure * scores.lost
                     psnr = float(expected[:, 0].mean())
@@ -202,6 +240,16 @@ def analog_curves(models, dataset, snrs, task) -> list:
     return curves
 
 
+def first_images(data: str, count: int) -> str:
+    """The spec of the first ``count`` images of ``data`` (``cifar10:test:200`` -> ``cifar10:test:100``)."""
+    parts = data.split(":")
+    return ":".join((parts[:-1] if parts[-1].isdigit() else parts) + [str(count)])
+
+
+FLOWGRAPH_SNRS = (-5.0, 0.0, 5.0, 10.0, 15.0, 20.0, 25.0)
+FLOWGRAPH_IMPAIRMENTS = {"cfo": 0.001, "epsilon": 1.00002}  # the radio benchmark's: CFO 1e-3, 20 ppm clock
+
+
 def flowgraph_check(data: str, bler: dict, symbols: int, design_snr: float = 10.0, codec: str = "webp",
                     k_over_n: float = 1 / 6, images: int = 100) -> dict:
     """The design MCS on its waterfall (0.5 dB either side of where the table's BLER falls below 0.5), through
@@ -215,9 +263,9 @@ def flowgraph_check(data: str, bler: dict, symbols: int, design_snr: float = 10.
     curve = {float(snr): value for snr, value in bler[mcs.name].items()}
     middle = min(snr for snr, value in curve.items() if value < 0.5)
     spec = DigitalCodec(codec, mcs, k_over_n).spec
-    test_spec = f"{data.split(':')[0]}:test:{images}"
+    test_spec = first_images(data, images)
     dataset = load_dataset(test_spec)
-    impairments = {"cfo": 0.001, "epsilon": 1.00002}
+    impairments = FLOWGRAPH_IMPAIRMENTS
     rows = []
     for snr in (middle - 0.5, middle, middle + 0.5):
         seed = int(snr * 10)
@@ -239,17 +287,32 @@ def flowgraph_check(data: str, bler: dict, symbols: int, design_snr: float = 10.
     return {"mcs": mcs.name, "codec": codec, "k_over_n": k_over_n, "impairments": impairments, "rows": rows}
 
 
+def cliff_folder(data: str) -> str:
+    """``cliff`` for CIFAR-10 (the headline), ``cliff_<set>`` for another set (``cliff_kodak``)."""
+    name = data.split(":")[0]
+    return "cliff" if name == "cifar10" else f"cliff_{name}"
+
+
+def landscape(dataset: ImageSet) -> ImageSet:
+    """The set as one array, portrait images turned a quarter (Kodak mixes both; every image then has the
+    same symbols, and the codecs see the same pixels)."""
+    if dataset.uniform:
+        return dataset
+    wide = max(max(image.shape[:2]) for image in dataset.images)
+    turned = [image if image.shape[1] == wide else np.rot90(image) for image in dataset.images]
+    return ImageSet(dataset.name, np.ascontiguousarray(np.stack(turned)), dataset.labels, dataset.class_names,
+                    dataset.names)
+
+
 def run_cliff(out: Path, data: str = "cifar10:test:200", ratios=("1/12", "1/6"), codecs=("hevc", "avif", "webp",
               "jpeg"), snrs=SNRS, design_snrs=DESIGN_SNRS, task_model: str = "task_resnet", flowgraph: bool = True,
               seed: int = 0) -> dict:
     out.mkdir(parents=True, exist_ok=True)
-    dataset = load_dataset(data)
-    images = np.asarray(dataset.images)
+    dataset = landscape(load_dataset(data))
+    images = dataset.images
     task = load_task_model(resolve_model(task_model)) if task_model and dataset.labels is not None else None
     scores = SourceScores(images, dataset.labels, task)
-    analog = {"1/6": ["adaptive_awgn_kn1-6", "semimp_awgn_kn1-6"], "1/12": ["adaptive_awgn_kn1-12",
-                                                                             "semimp_awgn_kn1-12"]}
-    report = {"data": data, "images": len(images), "snrs": [float(s) for s in snrs], "ratios": {}}
+    report = {"data": data, "dataset": dataset.name, "images": len(images), "snrs": [float(s) for s in snrs], "ratios": {}}
     for ratio in ratios:
         k_over_n = parse_ratio(ratio)
         symbols = symbol_count(images.shape[1], images.shape[2], k_over_n)
@@ -259,24 +322,73 @@ def run_cliff(out: Path, data: str = "cifar10:test:200", ratios=("1/12", "1/6"),
         entry["digital"] = digital_curves(scores, symbols, codecs, snrs, bler, design_snrs, seed)
         entry["envelope"] = envelope(scores, symbols, codecs, snrs, bler)
         entry["capacity_webp"] = capacity_reference(images, k_over_n, snrs, scores)
-        entry["analog"] = analog_curves([m for m in analog.get(ratio, []) if (models_dir() / f"{m}.pt").is_file()],
-                                        dataset, snrs, task)
+        label = ratio.replace("/", "-")
+        models = [f"adaptive_awgn_kn{label}"] + ([f"semimp_awgn_kn{label}"] if task is not None else [])
+        entry["analog"] = analog_curves([m for m in models if (models_dir() / f"{m}.pt").is_file()], dataset, snrs,
+                                        task)
         report["ratios"][ratio] = entry
         (out / "cliff.json").write_text(json.dumps(report, indent=1) + "\n")
     (out / "cliff.json").write_text(json.dumps(report, indent=1) + "\n")
     write_bler_tables(report, out / "bler_awgn.json")
     plot_cliff(report, out / "cliff.png")
     if flowgraph:
-        report = add_flowgraph_check(out)
+        report = add_flowgraph_results(out)
     return report
 
 
-def add_flowgraph_check(out: Path) -> dict:
-    """Step 6 on the tables of an earlier run (``cliff.json`` in ``out``), added to it."""
+def flowgraph_curves(data: str, ratio: str, bler: dict, snrs=FLOWGRAPH_SNRS, images: int = 100,
+                     design_snrs=DESIGN_SNRS) -> list:
+    """The cliff through the loopback flowgraph, with the usual impairments: the main analog model and WebP
+    with its files counted whole (what the radio carries: an HEVC file's headers do not fit a CIFAR-10 block)
+    over each design SNR's MCS, at every SNR.  PSNR is over the images sent: one the receiver never
+    delivers (frame missed, codeword failed) counts as the mean image, as in the simulated curves."""
+    from semjscc.gr.image_sink import ROWS_FILE
+    from semjscc.run.loopback import run_loopback
+
+    test_spec = first_images(data, images)
+    dataset = load_dataset(test_spec)
+    references = np.asarray(dataset.images)
+    lost = SourceScores(references, None, None).lost[:, 0]
+    k_over_n = parse_ratio(ratio)
+    configs = [(f"adaptive_awgn_kn{ratio.replace('/', '-')}", None)]
+    for design in design_snrs:
+        spec = DigitalCodec("webp", choose_mcs(design, bler), k_over_n).spec
+        if spec not in [name for name, _ in configs]:
+            configs.append((spec, design))
+    curves = []
+    for spec, design in configs:
+        rows = []
+        for snr in snrs:
+            with tempfile.TemporaryDirectory() as out:
+                report = run_loopback(spec, test_spec, snr, seed=int(snr * 10) + 500, out=out, device="cpu",
+                                      timeout_s=600, save_images=False, **FLOWGRAPH_IMPAIRMENTS)
+                rows_path = Path(out) / ROWS_FILE
+                delivered = {row["image_id"]: row for row in map(json.loads, rows_path.open()) if "psnr" in row
+                             } if rows_path.is_file() else {}
+            psnr = [delivered[i]["psnr"] if i in delivered and "lost" not in delivered[i] else lost[i]
+                    for i in range(len(references))]
+            rows.append({"snr_db": snr, "psnr": float(np.mean(psnr)),
+                         "delivered": sum("lost" not in row for row in delivered.values()) / len(references),
+                         "snr_est_db": report["snr_est_db"], "accounted": report["accounted"],
+                         "sim_psnr": report.get("sim_psnr")})
+            print(f"  flowgraph {spec:<28} {snr:5.1f} dB: PSNR {rows[-1]['psnr']:.2f} dB, "
+                  f"{rows[-1]['delivered']:.0%} delivered", flush=True)
+        curves.append({"spec": spec, "design_snr_db": design, "images": len(references), "results": rows})
+    return curves
+
+
+def add_flowgraph_results(out: Path) -> dict:
+    """Step 6 on the tables of an earlier run (``cliff.json`` in ``out``), added to it: the BLER check at
+    1/6 and each ratio's cliff through the flowgraph."""
     report = json.loads((out / "cliff.json").read_text())
     entry = report["ratios"]["1/6"]
     report["flowgraph"] = flowgraph_check(report["data"], entry["bler"], entry["symbols_per_image"])
     (out / "cliff.json").write_text(json.dumps(report, indent=1) + "\n")
+    for ratio, entry in report["ratios"].items():
+        entry["flowgraph"] = {"impairments": FLOWGRAPH_IMPAIRMENTS,
+                              "curves": flowgraph_curves(report["data"], ratio, entry["bler"])}
+        (out / "cliff.json").write_text(json.dumps(report, indent=1) + "\n")
+    plot_cliff(report, out / "cliff.png")
     return report
 
 
@@ -307,10 +419,16 @@ def plot_cliff(report: dict, path: Path) -> None:
             rows = entry["envelope"][key]
             axis.plot([r["snr_db"] for r in rows], [r["psnr"] for r in rows], style, lw=1.5,
                       label=f"digital envelope (headers {key})")
+        for curve in entry.get("flowgraph", {}).get("curves", []):
+            analog = curve["design_snr_db"] is None
+            axis.plot([r["snr_db"] for r in curve["results"]], [r["psnr"] for r in curve["results"]],
+                      "s-" if analog else "^--", ms=5 if analog else 4, lw=1, mfc="none",
+                      color="tab:blue" if analog else "tab:red", alpha=1.0 if analog else 0.6,
+                      label=f"{curve['spec']} through the flowgraph")
         rows = entry["capacity_webp"]
         axis.plot([r["snr_db"] for r in rows], [r["psnr"] for r in rows], "x-", color="0.5", lw=1,
                   label="WebP at capacity (headers counted)")
-        axis.set_title(f"CIFAR-10, k/n = {ratio}, AWGN")
+        axis.set_title(f"{report.get('dataset', 'CIFAR-10')}, k/n = {ratio}, AWGN")
         axis.set_xlabel("Es/N0 (dB)")
         axis.set_ylabel("PSNR (dB)")
         axis.grid(alpha=0.3)

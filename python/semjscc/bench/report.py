@@ -96,6 +96,15 @@ def cliff_tables(report: dict) -> str:
         parts.append(f"#### Analog JSCC vs the digital link, k/n = {ratio}, AWGN ({report['data']}; PSNR dB)\n\n" +
                      _table(["link"] + [f"{s:g} dB" for s in snrs],
                             [[name] + [f"{row['psnr']:.2f}" for row in rows] for name, rows in curves]))
+        flowgraph = entry.get("flowgraph", {}).get("curves", [])
+        if flowgraph:
+            snrs = [row["snr_db"] for row in flowgraph[0]["results"]]
+            parts.append(f"#### The same through the loopback flowgraph, k/n = {ratio} (CFO 1e-3, 20 ppm clock; "
+                         f"{flowgraph[0]['images']} images; PSNR dB, images never delivered as the mean image)\n\n" +
+                         _table(["link"] + [f"{s:g} dB" for s in snrs],
+                                [[curve["spec"] + ("" if curve["design_snr_db"] is None else
+                                                   f" (design {curve['design_snr_db']:g} dB)")]
+                                 + [f"{row['psnr']:.2f}" for row in curve["results"]] for curve in flowgraph]))
     return "\n\n".join(parts)
 
 
@@ -206,9 +215,10 @@ def write_report(results: Path) -> str:
             [[p["loss"], f"{p['lambda']:g}", f"{p['snr_db']:g} dB", f"{p['psnr']:.2f}",
               f"{100 * p['accuracy']:.1f}", f"{100 * p.get('accuracy_unseen', float('nan')):.1f}"]
              for p in points if p["snr_db"] in (0.0, 5.0, 10.0)]))
-    cliff = results / "cliff" / "cliff.json"
-    if cliff.is_file():
-        parts.append(cliff_tables(json.loads(cliff.read_text())))
+    for folder in ("cliff", "cliff_kodak"):
+        cliff = results / folder / "cliff.json"
+        if cliff.is_file():
+            parts.append(cliff_tables(json.loads(cliff.read_text())))
     gan = results / "gan" / "gan.json"
     if gan.is_file():
         curve = results / "gan" / "gan_curve.json"

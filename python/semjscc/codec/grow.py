@@ -85,6 +85,30 @@ def _make_identity(block: ResidualBlock) -> None:
     block.act.weight.fill_(1.0)
 
 
+def with_bandwidth(old: AdaptiveJSCC, k_over_n: float, seed: int = 0) -> AdaptiveJSCC:
+    """A copy of ``old`` at another bandwidth ratio: it sends the first latent channels of ``old``.
+
+    Fewer channels start as ``old`` with its last channels unsent (an erasure the decoder then
+    learns to fill); more channels start from fresh encoder weights that the decoder reads through
+    zeros, so the sent part of the latent means what it meant before."""
+    if type(old) is not AdaptiveJSCC:
+        raise ValueError(f"only the main (adaptive) codec changes bandwidth, not {old.config()}")
+    torch.manual_seed(seed)
+    new = AdaptiveJSCC(k_over_n, width=old.width, blocks=old.blocks, csi=old.csi)
+    state = dict(old.state_dict())
+    kept = min(new.encoder_net.head.out_channels, old.encoder_net.head.out_channels)
+    fresh = new.state_dict()
+    for name in ("encoder_net.head.weight", "encoder_net.head.bias"):
+        fresh[name][:kept] = state[name][:kept]
+        state[name] = fresh[name]
+    head = fresh["decoder_net.head.0.weight"]
+    head.zero_()
+    head[:, :kept] = state["decoder_net.head.0.weight"][:, :kept]
+    state["decoder_net.head.0.weight"] = head
+    new.load_state_dict(state)
+    return new
+
+
 def rate_adaptive_from(old: AdaptiveJSCC, groups: int, region: int) -> RateAdaptiveJSCC:
     """A rate-adaptive codec that starts from a trained main codec's weights.
 

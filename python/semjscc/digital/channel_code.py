@@ -3,7 +3,8 @@
 One image's file fills a transport block of exactly the symbols the image is
 given (equal channel uses with the analog codec): a 32-bit length, the file,
 zero padding.  The block is split into ``C`` equal codewords (``C`` the fewest
-that keep each under LDPC base graph 1's 8448 information bits), each with its
+that keep each within its base graph's largest code block: 8448 information bits
+for graph 1, 3840 for graph 2, which 38.212 takes at rates up to 1/4), each with its
 own CRC-24A, rate-matched to its share of the symbols with the QAM bit
 interleaving of 38.212, and scrambled by a fixed pseudo-random sequence (the
 zero padding would otherwise send one constellation point over and over).  The receiver demaps with each symbol's noise variance
@@ -15,6 +16,7 @@ import functools
 import math
 import struct
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 import torch
@@ -24,6 +26,7 @@ from semjscc.digital.mcs import Mcs
 CRC_BITS = 24
 LENGTH_BITS = 32
 MAX_INFO_BITS = 8448  # LDPC base graph 1
+MAX_INFO_BITS_LOW_RATE = 3840  # base graph 2, the one for code rates up to 1/4
 LDPC_ITERATIONS = 20
 SCRAMBLER_SEED = 0x5E3  # both ends derive the same sequence from it
 
@@ -51,7 +54,8 @@ class BlockPlan:
 def plan_block(symbols: int, mcs: Mcs) -> BlockPlan:
     """The codeword layout for ``symbols`` channel uses; ValueError when they cannot hold a codeword."""
     total_info = symbols * mcs.efficiency
-    codewords = max(1, math.ceil(total_info / MAX_INFO_BITS))
+    largest = MAX_INFO_BITS_LOW_RATE if mcs.rate <= Fraction(1, 4) else MAX_INFO_BITS
+    codewords = max(1, math.ceil(total_info / largest))
     per_codeword = symbols // codewords
     info_bits = math.ceil(per_codeword * mcs.bits_per_symbol * mcs.rate)
     if info_bits <= CRC_BITS + LENGTH_BITS:

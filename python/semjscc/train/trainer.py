@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from semjscc.channel import build_channel
 from semjscc.codec.checkpoint import load_model, save_checkpoint
-from semjscc.codec.grow import grow_model, rate_adaptive_from
+from semjscc.codec.grow import grow_model, rate_adaptive_from, with_bandwidth
 from semjscc.codec.models import RateAdaptiveJSCC, build_model
 from semjscc.codec.rate import budget_label, concept_grid, uniform_depth
 from semjscc.codec.precision import check_precision, mixed_precision
@@ -129,6 +129,9 @@ def initial_model(config: TrainConfig):
     if config.arch == "rate-adaptive" and payload["model"].get("arch") == "adaptive":
         old, _ = load_model(config.init)
         return rate_adaptive_from(old, config.groups, config.region)
+    if payload["model"] == {**model.config(), "k_over_n": payload["model"].get("k_over_n")}:
+        old, _ = load_model(config.init)
+        return with_bandwidth(old, config.k_over_n, seed=config.seed)
     if payload["model"] != model.config():
         hint = "; pass --grow to widen, deepen or add CSI to it" if payload["model"].get("arch") == config.arch == "adaptive" else ""
         raise CheckpointError(f"--init {config.init} holds {payload['model']}, this run trains {model.config()}{hint}")
