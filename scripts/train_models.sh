@@ -4,7 +4,8 @@
 # The two lanes run side by side, one CPU thread each (THREADS=N for one run alone); every run checkpoints per epoch and resumes where
 # it stopped, so this script can be re-run after an interruption (or with more epochs) at any time.
 #   usage: scripts/train_models.sh [lane-a|lane-b|all | baseline-longer NAME EPOCHS [LR] | adaptive-longer RATIO EPOCHS [LR]
-#                                   | adaptive-grow RATIO WIDTH BLOCKS EPOCHS [LR] | gan RATIO [EPOCHS] | gan-curve]
+#                                   | adaptive-grow RATIO WIDTH BLOCKS EPOCHS [LR] | adaptive-bandwidth RATIO FROM [EPOCHS]
+#                                   | gan RATIO [EPOCHS] | gan-curve]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SEMJSCC=${SEMJSCC:-.venv/bin/semjscc}
@@ -59,6 +60,14 @@ adaptive_grow() {
         --init "models/adaptive_awgn_kn1-${1}.pt"
 }
 
+# The main AWGN model of ratio 1/RATIO started from the one of ratio 1/FROM: it keeps that codec's first latent channels
+# (semjscc.codec.grow.with_bandwidth), so a few epochs (EPOCHS, default 12) from lr 3e-4 suffice; 1/16 came from 1/12.
+# Trained under runs/ and shipped once evaluated (copy it and its log into models/, then `semjscc index`).
+adaptive_bandwidth() {
+  THREADS=${THREADS:-2} train --out "runs/adaptive_awgn_kn1-$1.pt" --arch adaptive --k-over-n "1/$1" --snr-min 0 \
+        --snr-max 20 --epochs "${3:-12}" --lr 3e-4 --ema 0.999 --init "models/adaptive_awgn_kn1-$2.pt"
+}
+
 # The generative (GAN) decoder of the main AWGN codec of ratio 1/RATIO: a distortion-only stage that trains the new
 # attention modules, then the adversarial stage from it (lambda 0.01; EPOCHS, default 2); the result ships as
 # models/gan_awgn_kn1-RATIO.pt once evaluated (copy it into models/, then `semjscc index`).
@@ -89,8 +98,9 @@ case "${1:-all}" in
   baseline-longer) baseline_longer "$2" "$3" "${4:-}" ;;
   adaptive-longer) adaptive_longer "$2" "$3" "${4:-}" ;;
   adaptive-grow) adaptive_grow "$2" "$3" "$4" "$5" "${6:-}" ;;
+  adaptive-bandwidth) adaptive_bandwidth "$2" "$3" "${4:-}" ;;
   gan) gan "$2" "${3:-}" ;;
   gan-curve) gan_curve ;;
-  *) echo "usage: $0 [lane-a|lane-b|all|baseline-longer NAME EPOCHS [LR]|adaptive-longer RATIO EPOCHS [LR]|adaptive-grow RATIO WIDTH BLOCKS EPOCHS [LR]|gan RATIO [EPOCHS]|gan-curve]" >&2
+  *) echo "usage: $0 [lane-a|lane-b|all|baseline-longer NAME EPOCHS [LR]|adaptive-longer RATIO EPOCHS [LR]|adaptive-grow RATIO WIDTH BLOCKS EPOCHS [LR]|adaptive-bandwidth RATIO FROM [EPOCHS]|gan RATIO [EPOCHS]|gan-curve]" >&2
      exit 2 ;;
 esac
