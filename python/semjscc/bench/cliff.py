@@ -250,11 +250,11 @@ FLOWGRAPH_SNRS = (-5.0, 0.0, 5.0, 10.0, 15.0, 20.0, 25.0)
 FLOWGRAPH_IMPAIRMENTS = {"cfo": 0.001, "epsilon": 1.00002}  # the radio benchmark's: CFO 1e-3, 20 ppm clock
 
 
-def flowgraph_check(data: str, bler: dict, symbols: int, design_snr: float = 10.0, codec: str = "webp",
-                    k_over_n: float = 1 / 6, images: int = 100) -> dict:
+def flowgraph_check(data: str, bler: dict, design_snr: float = 10.0, codec: str = "webp", k_over_n: float = 1 / 6,
+                    images: int = 300, impairments: dict = FLOWGRAPH_IMPAIRMENTS) -> dict:
     """The design MCS on its waterfall (0.5 dB either side of where the table's BLER falls below 0.5), through
-    the loopback flowgraph and its offline twin with the same impairments (CFO 1e-3, 20 ppm clock): the share
-    of images lost to a failed codeword in each, and the AWGN table's BLER at that SNR."""
+    the loopback flowgraph and its offline twin with the same ``impairments``: the share of images lost to a
+    failed codeword in each, and the AWGN table's BLER at that SNR."""
     from semjscc.link import load_link_codec
     from semjscc.link.loopback import simulate_link
     from semjscc.run.loopback import run_loopback
@@ -265,13 +265,12 @@ def flowgraph_check(data: str, bler: dict, symbols: int, design_snr: float = 10.
     spec = DigitalCodec(codec, mcs, k_over_n).spec
     test_spec = first_images(data, images)
     dataset = load_dataset(test_spec)
-    impairments = FLOWGRAPH_IMPAIRMENTS
     rows = []
     for snr in (middle - 0.5, middle, middle + 0.5):
         seed = int(snr * 10)
-        flowgraph = run_loopback(spec, test_spec, snr, seed=seed,
-                                 out="out/cliff_flowgraph", device="cpu", timeout_s=600, save_images=False,
-                                 **impairments)
+        with tempfile.TemporaryDirectory() as out:
+            flowgraph = run_loopback(spec, test_spec, snr, seed=seed, out=out, device="cpu", timeout_s=600,
+                                     save_images=False, **impairments)
         offline = simulate_link(load_link_codec(spec, "cpu"), dataset, snr, seed=seed + 1, **impairments)
         losses = [report.get("images_lost", {}).get("codeword", 0) / report["images_sent"]
                   for report in (flowgraph, offline)]
@@ -281,7 +280,7 @@ def flowgraph_check(data: str, bler: dict, symbols: int, design_snr: float = 10.
                      "bler_awgn_table": table, "two_sigma": spread,
                      "within_two_sigma": abs(losses[0] - losses[1]) <= spread,
                      "accounted": flowgraph["accounted"] and offline["accounted"],
-                     "snr_est_db": flowgraph["snr_est_db"]})
+                     "snr_est_db": flowgraph["snr_est_db"], "snr_est_db_offline": offline["snr_est_db"]})
         print(f"  {mcs.name} at {snr:g} dB: block loss flowgraph {losses[0]:.3f}, offline {losses[1]:.3f} "
               f"(2 sigma {spread:.3f}); AWGN table {table:.3f}", flush=True)
     return {"mcs": mcs.name, "codec": codec, "k_over_n": k_over_n, "impairments": impairments, "rows": rows}
@@ -379,10 +378,11 @@ def flowgraph_curves(data: str, ratio: str, bler: dict, snrs=FLOWGRAPH_SNRS, ima
 
 def add_flowgraph_results(out: Path) -> dict:
     """Step 6 on the tables of an earlier run (``cliff.json`` in ``out``), added to it: the BLER check at
-    1/6 and each ratio's cliff through the flowgraph."""
+    1/6 (with the CFO alone, then with the clock offset as well) and each ratio's cliff through the flowgraph."""
     report = json.loads((out / "cliff.json").read_text())
-    entry = report["ratios"]["1/6"]
-    report["flowgraph"] = flowgraph_check(report["data"], entry["bler"], entry["symbols_per_image"])
+    bler = report["ratios"]["1/6"]["bler"]
+    report["flowgraph"] = [flowgraph_check(report["data"], bler, impairments={"cfo": FLOWGRAPH_IMPAIRMENTS["cfo"]}),
+                           flowgraph_check(report["data"], bler)]
     (out / "cliff.json").write_text(json.dumps(report, indent=1) + "\n")
     for ratio, entry in report["ratios"].items():
         entry["flowgraph"] = {"impairments": FLOWGRAPH_IMPAIRMENTS,
