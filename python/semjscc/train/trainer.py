@@ -129,7 +129,7 @@ def initial_model(config: TrainConfig):
     if config.arch == "rate-adaptive" and payload["model"].get("arch") == "adaptive":
         old, _ = load_model(config.init)
         return rate_adaptive_from(old, config.groups, config.region)
-    if payload["model"] == {**model.config(), "k_over_n": payload["model"].get("k_over_n")}:
+    if payload["model"] != model.config() == {**payload["model"], "k_over_n": config.k_over_n}:
         old, _ = load_model(config.init)
         return with_bandwidth(old, config.k_over_n, seed=config.seed)
     if payload["model"] != model.config():
