@@ -41,6 +41,7 @@ from semjscc.store.paths import models_dir, resolve_model
 
 SNRS = tuple(np.arange(-5.0, 25.1, 2.5))
 DESIGN_SNRS = (0.0, 5.0, 10.0, 15.0, 20.0)
+DATASET_TITLES = {"cifar10": "CIFAR-10", "kodak": "Kodak"}
 
 
 def _awgn(symbols: np.ndarray, snr_db: float, rng) -> tuple:
@@ -428,7 +429,8 @@ def plot_cliff(report: dict, path: Path) -> None:
         rows = entry["capacity_webp"]
         axis.plot([r["snr_db"] for r in rows], [r["psnr"] for r in rows], "x-", color="0.5", lw=1,
                   label="WebP at capacity (headers counted)")
-        axis.set_title(f"{report.get('dataset', 'CIFAR-10')}, k/n = {ratio}, AWGN")
+        name = report.get("dataset", "cifar10")
+        axis.set_title(f"{DATASET_TITLES.get(name, name)}, k/n = {ratio}, AWGN")
         axis.set_xlabel("Es/N0 (dB)")
         axis.set_ylabel("PSNR (dB)")
         axis.grid(alpha=0.3)
