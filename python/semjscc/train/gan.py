@@ -10,7 +10,6 @@ stage); a run with ``init`` continues from such a decoder.  Files as in ``train.
 """
 
 import math
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -32,7 +31,7 @@ from semjscc.semantic.feature_distance import classifier_features, kernel_distan
 from semjscc.semantic.task_models import load_task_model
 from semjscc.store.checkpoint import CheckpointError, load_training_state, save_training_state, weights_id
 from semjscc.store.paths import resolve_model
-from semjscc.train.trainer import log_epoch, run_files, seed_run, to_tensor
+from semjscc.train.trainer import log_epoch, run_files, seed_run, timed_epoch, to_tensor
 
 
 @dataclass
@@ -261,10 +260,7 @@ class GanTrainer:
 
     def run(self) -> dict:
         while self.epoch < self.config.epochs:
-            started = time.time()
-            row = self.train_epoch()
-            self.epoch += 1
-            self.wall_s += time.time() - started
+            row = timed_epoch(self)
             row = {"epoch": self.epoch, **row, "wall_s": round(self.wall_s, 1), **self.validate()}
             self.history.append(row)
             self.save()

@@ -9,7 +9,6 @@ baseline.  ``mu``, the price of a channel use, follows dual ascent so the mean k
 ``target_k_over_n``.  The noise of an episode is drawn once, so rewards differ by actions alone.
 """
 
-import time
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -25,7 +24,7 @@ from semjscc.semantic.agent import AllocationPolicy, PolicyAllocator, concept_st
 from semjscc.semantic.task_models import load_task_model
 from semjscc.store.checkpoint import load_training_state, save_network, save_training_state, weights_id
 from semjscc.store.paths import resolve_model
-from semjscc.train.trainer import log_epoch, run_files, seed_run
+from semjscc.train.trainer import log_epoch, run_files, seed_run, timed_epoch
 
 
 @dataclass
@@ -175,10 +174,7 @@ class PolicyTrainer:
 
     def run(self) -> dict:
         while self.epoch < self.config.epochs:
-            started = time.time()
-            row = self.train_epoch()
-            self.epoch += 1
-            self.wall_s += time.time() - started
+            row = timed_epoch(self)
             row = {"epoch": self.epoch, **{k: round(v, 5) for k, v in row.items()}, "mu": round(self.mu, 4),
                    "wall_s": round(self.wall_s, 1), **self.validate()}
             self.history.append(row)

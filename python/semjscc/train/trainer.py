@@ -105,6 +105,15 @@ def seed_run(seed: int, threads: int) -> None:
     torch.manual_seed(seed)
 
 
+def timed_epoch(trainer):
+    """``trainer.train_epoch()``, counted in the trainer's ``epoch`` and ``wall_s``; returns what it returned."""
+    started = time.time()
+    result = trainer.train_epoch()
+    trainer.epoch += 1
+    trainer.wall_s += time.time() - started
+    return result
+
+
 def log_epoch(log_path: Path, row: dict) -> None:
     """One epoch's row, appended to the run's JSON-lines log and printed."""
     with open(log_path, "a") as log:
@@ -317,10 +326,7 @@ class Trainer:
     def run(self) -> dict:
         try:
             while self.epoch < self.config.epochs:
-                started = time.time()
-                train_mse = self.train_epoch()
-                self.epoch += 1
-                self.wall_s += time.time() - started
+                train_mse = timed_epoch(self)
                 check_replicas_agree(self.model, self.ranks)
                 row = {"epoch": self.epoch, "train_mse": round(train_mse, 6),
                        "lr": self.optimizer.param_groups[0]["lr"], "wall_s": round(self.wall_s, 1)}
