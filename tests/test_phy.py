@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from semjscc.phy import FrameConfig, Header, HeaderError
-from semjscc.phy.channel_sim import simulate_channel
+from semjscc.phy.channel_sim import resample, simulate_channel
 from semjscc.phy.equalizers import PilotEqualizer, equalize_pilots
 from semjscc.phy.fec import conv_encode, viterbi_decode
 from semjscc.phy.frame import burst, frame_symbols, plan_frames
@@ -185,3 +185,16 @@ def test_channel_taps_are_scaled_to_unit_in_band_power_gain(taps):
     assert in_band_gain(taps) == pytest.approx(measured, rel=0.01)  # the energy sum is not: [1, 1] gains 3.8
     scaled = np.convolve(samples, channel_taps(taps))
     assert np.mean(np.abs(scaled) ** 2) / np.mean(np.abs(samples) ** 2) == pytest.approx(1.0, abs=0.01)
+
+
+@pytest.mark.parametrize("epsilon", [1.00002, 0.9999])
+def test_the_simulated_sample_clock_keeps_the_power_of_a_wideband_signal(epsilon):
+    rng = np.random.default_rng(0)
+    spectrum = np.fft.fft(rng.standard_normal(1 << 16) + 1j * rng.standard_normal(1 << 16))
+    spectrum[np.abs(np.fft.fftfreq(len(spectrum))) > 0.34] = 0  # as wide as the shaped stream at 2 samples a symbol
+    signal = np.fft.ifft(spectrum)
+    resampled = resample(signal, epsilon)
+    assert len(resampled) == int(len(signal) / epsilon)
+    middle = slice(500, -500)
+    loss_db = 10 * np.log10(np.mean(np.abs(signal[middle]) ** 2) / np.mean(np.abs(resampled[middle]) ** 2))
+    assert abs(loss_db) < 0.01

@@ -18,11 +18,14 @@ def fractional_delay(samples: np.ndarray, delay: float, half_length: int = 16) -
     return np.concatenate([np.zeros(whole, dtype=out.dtype), out])[: len(samples) + whole]
 
 
-def resample(samples: np.ndarray, epsilon: float, half_length: int = 8) -> np.ndarray:
+def resample(samples: np.ndarray, epsilon: float, half_length: int = 32) -> np.ndarray:
     """``samples`` read at times n * ``epsilon`` (a sample-clock ratio) with a Hann-windowed sinc interpolator.
 
     Linear interpolation would do for a narrow signal, but it distorts the
     upper subcarriers of OFDM (which fills 81 % of the band) by several dB.
+    The window's passband droop falls with its length: 8 taps a side took
+    0.09 dB from a signal filling 68 % of the band (a systematic SNR loss that
+    GNU Radio's resampler does not have), 32 take less than 0.01 dB.
     """
     times = np.arange(int(len(samples) / epsilon)) * epsilon
     base, frac = np.floor(times).astype(int), times - np.floor(times)
