@@ -54,10 +54,10 @@ torch.set_num_threads(2)
 if sys.argv[1] == "whole":
     tiling.TILED_ABOVE_PIXELS = 1 << 40
 model, _ = load_model(resolve_model("adaptive_awgn_kn1-6_w64"))
-x = torch.rand(1, 3, 2048, 3072)
+x = torch.rand(1, 3, 3072, 4096)
 with torch.inference_mode():
-    y = model.decode(model.encode(x, 10.0), (2048, 3072), 10.0)
-assert y.shape == (1, 3, 2048, 3072)
+    y = model.decode(model.encode(x, 10.0), (3072, 4096), 10.0)
+assert y.shape == (1, 3, 3072, 4096)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 """
 
@@ -70,4 +70,5 @@ def test_a_large_image_is_coded_in_bounded_memory(python_env):
                               text=True, timeout=600)
         assert done.returncode == 0, done.stderr[-2000:]
         peaks[mode] = int(done.stdout.split()[-1])  # MB
-    assert peaks["tiled"] < 0.7 * peaks["whole"], peaks  # 6.3 megapixels: whole ~1.7 GB, tiles ~0.6-0.9 GB
+    # 12.6 megapixels: whole ~2.9 GB, tiles ~0.5-0.8 GB (peak RSS varies by up to 1.7x between identical runs)
+    assert peaks["tiled"] < 0.5 * peaks["whole"], peaks
