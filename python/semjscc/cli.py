@@ -612,8 +612,8 @@ def cmd_bench(args) -> int:
         if args.flowgraph_only:
             add_flowgraph_results(out / cliff_folder(args.data))
         else:
-            run_cliff(out / cliff_folder(args.data), args.data, tuple(args.ratios.split(",")), tuple(args.codecs.split(",")),
-                      snrs=snrs or SNRS, task_model=args.task_model or "task_resnet",
+            run_cliff(out / cliff_folder(args.data), args.data, tuple(args.ratios.split(",")),
+                      tuple(args.codecs.split(",")), snrs=snrs or SNRS, task_model=args.task_model or "task_resnet",
                       flowgraph=not args.no_flowgraph)
     elif args.what == "ofdm":
         from semjscc.bench.ofdm import run_ofdm_bench
@@ -686,7 +686,8 @@ def add_bench_parser(sub) -> None:
     p.add_argument("--codec", default="rate_adaptive_awgn_kn1-6", help="rate: the rate-adaptive codec")
     p.add_argument("--policies", default="", help="rate: comma-separated trained allocation policies (any mode)")
     p.add_argument("--codecs", default="hevc,avif,webp,jpeg", help="cliff: image codecs of the digital link")
-    p.add_argument("--no-flowgraph", action="store_true", help="cliff: skip the flowgraph runs (BLER check and cliff curves)")
+    p.add_argument("--no-flowgraph", action="store_true",
+                   help="cliff: skip the flowgraph runs (BLER check and cliff curves)")
     p.add_argument("--flowgraph-only", action="store_true",
                    help="cliff: only the flowgraph runs, on the tables of the last run")
     p.add_argument("--data-root", help="robustness: data folder (default: $SEMJSCC_DATA, ../shared/data, sample)")

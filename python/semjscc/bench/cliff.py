@@ -86,8 +86,8 @@ def bler_table(symbols: int, blocks: int = 100, codewords: int = 16, seed: int =
         for snr in np.arange(start, math.floor(limit) + 8, 0.5 if several else 1.0):
             loss, failed = block_loss(symbols, mcs, float(snr), codewords if several else blocks, rng)
             curve[f"{snr:g}"] = round(loss, 4)
-            print(f"  {mcs.name:<12} {snr:5.1f} dB: BLER {loss:.3f}" + (f" (codewords {failed:.3f})" if several else ""),
-                  flush=True)
+            detail = f" (codewords {failed:.3f})" if several else ""
+            print(f"  {mcs.name:<12} {snr:5.1f} dB: BLER {loss:.3f}{detail}", flush=True)
             if loss == 0 and len(curve) > 2 and list(curve.values())[-2] == 0:
                 break
         table[mcs.name] = curve
@@ -312,7 +312,8 @@ def run_cliff(out: Path, data: str = "cifar10:test:200", ratios=("1/12", "1/6"),
     images = dataset.images
     task = load_task_model(resolve_model(task_model)) if task_model and dataset.labels is not None else None
     scores = SourceScores(images, dataset.labels, task)
-    report = {"data": data, "dataset": dataset.name, "images": len(images), "snrs": [float(s) for s in snrs], "ratios": {}}
+    report = {"data": data, "dataset": dataset.name, "images": len(images), "snrs": [float(s) for s in snrs],
+              "ratios": {}}
     for ratio in ratios:
         k_over_n = parse_ratio(ratio)
         symbols = symbol_count(images.shape[1], images.shape[2], k_over_n)
