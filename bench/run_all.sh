@@ -24,7 +24,7 @@ OUT=${OUT:-bench/results}
 .venv/bin/python -c 'import json, sys; tables = {}; [tables.update(json.load(open(p))) for p in sys.argv[2:]]
 open(sys.argv[1], "w").write(json.dumps(tables, indent=1) + "\n")' python/semjscc/digital/bler_awgn.json \
   "$OUT/cliff/bler_awgn.json" "$OUT/cliff_kodak/bler_awgn.json"
-"$SEMJSCC" bench rtf --models baseline_awgn_kn1-6_snr10,baseline_awgn_kn1-12_snr13,adaptive_awgn_kn1-6,adaptive_awgn_kn1-6_w64,adaptive_awgn_kn1-12,adaptive_fading_kn1-6 --out "$OUT/radio"
+"$SEMJSCC" bench rtf --models baseline_awgn_kn1-6_snr10,baseline_awgn_kn1-12_snr13,adaptive_awgn_kn1-6,adaptive_awgn_kn1-6_w64,adaptive_awgn_kn1-12,adaptive_fading_kn1-6 --devices cpu,openvino --out "$OUT/radio"
 # Semantic: plain deep JSCC, the equal-budget MSE controls, semantic-importance, TOSC-SR and WebP at capacity;
 # extra lambdas (models/training/) only for the trade-off curve.  Then the 10,000 JPEG-derived test images for
 # tighter accuracy figures at low SNR, where the targets are (bfloat16, accuracy only).

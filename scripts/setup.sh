@@ -36,7 +36,7 @@ if ! "$PY" -c "import torch" 2>/dev/null; then
   echo "setup: installing torch 2.13.0 (CPU)"
   "$PY" -m pip install -q -c "$constraints" torch==2.13.0
 fi
-if ! "$PY" -c "import semjscc, pytorch_msssim, tqdm, pytest, hypothesis" 2>/dev/null \
+if ! "$PY" -c "import semjscc, pytorch_msssim, tqdm, pytest, hypothesis, openvino" 2>/dev/null \
    || [ pyproject.toml -nt "$VENV/.semjscc-installed" ] || [ scripts/constraints.txt -nt "$VENV/.semjscc-installed" ]; then
   echo "setup: installing gr-semjscc (pip install -e .)"
   "$PY" -m pip install -q -c "$constraints" --no-build-isolation -e ".[test]"

@@ -12,6 +12,8 @@ from pathlib import Path
 CHANNEL_NAMES = ("awgn", "fading", "identity", "ofdm")
 STANDARD_SNRS = [0.0, 5.0, 10.0, 15.0, 20.0]
 DEVICE_HELP = "torch device: auto (CUDA when there is one), cpu, cuda or cuda:N"
+LINK_DEVICE_HELP = ("where the codecs run: auto (CUDA when there is one, else OpenVINO on the CPU when installed, "
+                    "else PyTorch), cpu (PyTorch), openvino, cuda or cuda:N")
 DATA_ROOT_HELP = ("data folder (default: $SEMJSCC_DATA, ../shared/data, the fetched data); "
                   "sample:<spec> names the sample shipped with the package")
 
@@ -90,6 +92,15 @@ def torch_device(text: str) -> str:
     if re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", text):
         return text
     raise argparse.ArgumentTypeError(f"device must be auto, cpu, mps, cuda or cuda:N, not {text!r}")
+
+
+def link_device(text: str) -> str:
+    """A link end's codec device: a torch device, or ``openvino`` (inference only)."""
+    return text if text == "openvino" else torch_device(text)
+
+
+def link_devices(text: str) -> list:
+    return [link_device(device) for device in text.split(",")]
 
 
 def channel_taps(text: str) -> str:
@@ -538,7 +549,7 @@ def add_loopback_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the channel noise and impairments")
     p.add_argument("--out", default="out/loopback", help="folder for decoded PNGs and metrics.json")
     p.add_argument("--json", help="write the link report here")
-    p.add_argument("--device", type=torch_device, default="auto", help=DEVICE_HELP)
+    p.add_argument("--device", type=link_device, default="auto", help=LINK_DEVICE_HELP)
     p.add_argument("--samp-rate", type=positive("sample rate"), default=1e6, help="sample rate the RTF refers to")
     p.add_argument("--timeout", type=positive("timeout (s)"), default=600.0, help="give up after this many seconds")
     p.add_argument("--task-model", default="", help="classifier at the receiver: adds 'accuracy'")
@@ -563,7 +574,7 @@ def add_demo_parser(sub) -> None:
     p.add_argument("--kodak", default="sample:kodak:1", help="a large image to send as well ('' for none)")
     p.add_argument("--task-model", default=None,
                    help="classifier at the receiver for the labelled images (default: task_resnet; '' for none)")
-    p.add_argument("--device", default="auto", help=DEVICE_HELP)
+    p.add_argument("--device", type=link_device, default="auto", help=LINK_DEVICE_HELP)
     p.set_defaults(func=cmd_demo)
 
 
@@ -596,7 +607,7 @@ def cmd_bench(args) -> int:
     elif args.what == "throughput":
         from semjscc.bench.codec import bench_throughput
 
-        bench_throughput(out)
+        bench_throughput(out, filter_text=args.filter)
     elif args.what == "report":
         from semjscc.bench.report import write_report
 
@@ -627,6 +638,8 @@ def cmd_bench(args) -> int:
     elif args.what == "ddp":
         from semjscc.bench.ddp import run_ddp_bench
 
+        if args.device == "openvino":
+            raise ValueError("bench ddp trains, and OpenVINO only runs inference: use --device cpu or cuda")
         run_ddp_bench(str(out / "ddp"), args.processes, args.threads, args.images, args.train_data, args.device)
     elif args.what == "gpu":
         from semjscc.bench.gpu import run_gpu_bench
@@ -641,7 +654,8 @@ def cmd_bench(args) -> int:
     elif args.what == "rtf":
         from semjscc.bench.radio import run_rtf_bench
 
-        run_rtf_bench(str(out), args.models.split(",") if args.models else [args.model])
+        run_rtf_bench(str(out), args.models.split(",") if args.models else [args.model],
+                      devices=args.devices)
     else:
         from semjscc.bench.radio import run_radio_bench
 
@@ -658,7 +672,7 @@ def add_bench_parser(sub) -> None:
     p.add_argument("--data", default="cifar10:test", help="codec: dataset; radio: images for the loss table")
     p.add_argument("--snr", type=parse_snr_list, default=None,
                    help="SNRs (dB); default 0,5,10,15,20 (cliff: -5 to 25 in 2.5 dB steps)")
-    p.add_argument("--filter", default="", help="codec: only models whose name contains this")
+    p.add_argument("--filter", default="", help="codec, throughput: only models whose name contains this")
     p.add_argument("--no-cards", action="store_true", help="codec, semantic, gan: leave the model cards alone")
     p.add_argument("--model", default="baseline_awgn_kn1-6_snr10",
                    help="radio: the model for the link tests; ofdm: the OFDM model")
@@ -669,7 +683,10 @@ def add_bench_parser(sub) -> None:
     p.add_argument("--curve-dir", default="", help="gan: decoders trained at several adversarial weights (the "
                                                    "distortion-perception curve)")
     p.add_argument("--kodak", default="kodak", help="gan: the Kodak images of the gallery's crops")
-    p.add_argument("--device", type=torch_device, default="cpu", help="profile, gpu, ddp: " + DEVICE_HELP)
+    p.add_argument("--device", type=link_device, default="cpu",
+                   help="profile, gpu: " + LINK_DEVICE_HELP + "; ddp: a torch device")
+    p.add_argument("--devices", type=link_devices, default="auto",
+                   help="rtf: codec devices timed in turn, comma-separated (cpu,openvino)")
     p.add_argument("--processes", type=int, default=2, help="ddp: data-parallel processes against one")
     p.add_argument("--threads", type=int, default=2, help="ddp: CPU threads in all, shared out among the processes")
     p.add_argument("--images", type=int, default=4096, help="ddp: training images in the timed epoch")

@@ -8,10 +8,12 @@ import json
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from semjscc.codec.card import write_card
 from semjscc.codec.checkpoint import load_model
+from semjscc.codec.cpu_runtime import compile_codec, openvino_available
 from semjscc.data import load_dataset
 from semjscc.evaluate.quality import evaluate, plot_results
 from semjscc.store.paths import models_dir, shipped_index
@@ -52,33 +54,54 @@ def bench_quality(out: Path, data: str, snrs: list, filter_text: str = "", updat
     return reports
 
 
-def bench_throughput(out: Path, batch_sizes=(1, 64), repeats: int = 5) -> list:
-    """Encode and decode speed per model on this machine's CPU: images/s and complex symbols/s."""
+def bench_throughput(out: Path, batch_sizes=(1, 64), repeats: int = 5, runtimes=None, filter_text: str = "") -> list:
+    """Encode and decode speed per model and runtime on this machine's CPU: images/s and complex symbols/s.
+
+    ``runtimes``: PyTorch, and OpenVINO when it is installed (default).  The runtimes take turns within
+    each repetition, so both see the same machine, and each figure is the median of ``repeats``.
+    """
+    runtimes = runtimes or (("torch", "openvino") if openvino_available() else ("torch",))
     out.mkdir(parents=True, exist_ok=True)
     rows = []
-    for entry in shipped_models():
-        model, _ = load_model(models_dir() / entry["file"])
+    for entry in shipped_models(filter_text):
+        codecs = {runtime: _on_runtime(models_dir() / entry["file"], runtime) for runtime in runtimes}
         for batch in batch_sizes:
-            images = torch.rand(batch, 3, 32, 32)
-            with torch.no_grad():
-                symbols = model.encode(images, 10.0)
-                timings = {}
-                for name, fn in (("encode", lambda: model.encode(images, 10.0)),
-                                 ("decode", lambda: model.decode(symbols, (32, 32), 10.0))):
-                    fn()
-                    started = time.perf_counter()
-                    for _ in range(repeats):
-                        fn()
-                    timings[name] = (time.perf_counter() - started) / repeats
-            per_image = symbols.shape[1]
-            rows.append({"model": entry["name"], "batch": batch, "threads": torch.get_num_threads(),
-                         "encode_images_per_s": batch / timings["encode"],
-                         "decode_images_per_s": batch / timings["decode"],
-                         "encode_symbols_per_s": batch * per_image / timings["encode"],
-                         "decode_symbols_per_s": batch * per_image / timings["decode"]})
-            print(f"{entry['name']:<34} batch {batch:>3}: encode {rows[-1]['encode_images_per_s']:8.1f} img/s, "
-                  f"decode {rows[-1]['decode_images_per_s']:8.1f} img/s", flush=True)
+            rows += _time_codecs(entry["name"], codecs, batch, repeats)
     (out / "throughput.json").write_text(json.dumps(rows, indent=2) + "\n")
+    return rows
+
+
+def _on_runtime(path, runtime: str):
+    model, _ = load_model(path)
+    return compile_codec(model) if runtime == "openvino" else model
+
+
+def _time_codecs(name: str, codecs: dict, batch: int, repeats: int) -> list:
+    images = torch.rand(batch, 3, 32, 32)
+    calls = max(1, 64 // batch)  # each timing spans at least 64 images
+    with torch.inference_mode():
+        symbols = next(iter(codecs.values())).encode(images, 10.0)
+        work = {(runtime, step): fn for runtime, codec in codecs.items()
+                for step, fn in (("encode", lambda codec=codec: codec.encode(images, 10.0)),
+                                 ("decode", lambda codec=codec: codec.decode(symbols, (32, 32), 10.0)))}
+        seconds = {key: [] for key in work}
+        for key, fn in work.items():
+            fn()
+        for _ in range(repeats):
+            for key, fn in work.items():
+                started = time.perf_counter()
+                for _ in range(calls):
+                    fn()
+                seconds[key].append((time.perf_counter() - started) / calls)
+    rows = []
+    for runtime in codecs:
+        encode, decode = (float(np.median(seconds[runtime, step])) for step in ("encode", "decode"))
+        rows.append({"model": name, "runtime": runtime, "batch": batch, "threads": torch.get_num_threads(),
+                     "encode_images_per_s": batch / encode, "decode_images_per_s": batch / decode,
+                     "encode_symbols_per_s": batch * symbols.shape[1] / encode,
+                     "decode_symbols_per_s": batch * symbols.shape[1] / decode})
+        print(f"{name:<34} {runtime:<8} batch {batch:>3}: encode {rows[-1]['encode_images_per_s']:8.1f} img/s, "
+              f"decode {rows[-1]['decode_images_per_s']:8.1f} img/s", flush=True)
     return rows
 
 

@@ -92,31 +92,45 @@ def run_radio_bench(out: str, model: str, data: str = "cifar10:test:200",
     return results
 
 
-def run_rtf_bench(out: str, models: list, small_images: str = "cifar10:test", large_images: str = "kodak:8",
-                  repeats: int = 3) -> list:
-    """Real-time factor of the whole loopback (TX + channel + RX in one process) per model.
+def run_rtf_bench(out: str, models: list, data=("cifar10:test", "kodak:8"), repeats: int = 3,
+                  devices=("auto",)) -> list:
+    """Real-time factor of the whole loopback (TX + channel + RX in one process) per model and codec device.
 
-    Small images (1,000 CIFAR-10 images, packed 8 to a frame) and large ones
+    ``data``: small images (1,000 CIFAR-10 images, packed 8 to a frame) and large ones
     (Kodak, 48 frames each); ``repeats`` runs each, the median reported with
-    the range.  The sink keeps its metrics (PSNR, SSIM) but writes no PNGs:
-    the figure is the radio's, not the disk's.  Run it on an otherwise idle
-    machine: it measures wall time.
+    the range.  ``devices`` (``semjscc.link.load_link_codec``'s, e.g. ``cpu``
+    and ``openvino``) take turns within each repetition, so a drift of the
+    machine's speed touches them alike.  The sink keeps its metrics (PSNR,
+    SSIM) but writes no PNGs: the figure is the radio's, not the disk's.  Run
+    it on an otherwise idle machine: it measures wall time.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     rows = []
-    for name, spec in [(m, small_images) for m in models] + [(m, large_images) for m in models]:
-        reports = [run_loopback(name, spec, 15.0, out=str(out / "decoded" / "rtf"), seed=9, save_images=False)
-                   for _ in range(repeats)]
+    for spec in data:
+        rows += [row for name in models for row in _rtf_rows(out, name, spec, repeats, devices)]
+    (out / "rtf.json").write_text(json.dumps(rows, indent=2) + "\n")
+    return rows
+
+
+def _rtf_rows(out: Path, name: str, spec: str, repeats: int, devices) -> list:
+    """One row per device for ``name`` on ``spec``; the devices take turns within each repetition."""
+    runs = {device: [] for device in devices}
+    for _ in range(repeats):
+        for device in devices:
+            runs[device].append(run_loopback(name, spec, 15.0, out=str(out / "decoded" / "rtf"), seed=9,
+                                             save_images=False, device=device))
+    rows = []
+    for device, reports in runs.items():
         rtfs = sorted(r["rtf"] for r in reports)
         report = reports[0]
-        rows.append({"model": name, "data": spec, "rtf": float(np.median(rtfs)), "rtf_min": rtfs[0],
-                     "rtf_max": rtfs[-1], "runs": repeats, "save_images": False, "samples": report["samples"],
-                     "images": report["images_decoded"], "overhead": report["overhead"],
-                     "k_over_n_air": report["k_over_n_air"], "samp_rate": report["samp_rate"]})
-        print(f"RTF {name} on {spec}: {rows[-1]['rtf']:.2f} ({rtfs[0]:.2f}-{rtfs[-1]:.2f}, "
+        rows.append({"model": name, "device": device, "data": spec, "rtf": float(np.median(rtfs)),
+                     "rtf_min": rtfs[0], "rtf_max": rtfs[-1], "runs": repeats, "save_images": False,
+                     "samples": report["samples"], "images": report["images_decoded"],
+                     "overhead": report["overhead"], "k_over_n_air": report["k_over_n_air"],
+                     "samp_rate": report["samp_rate"]})
+        print(f"RTF {name} on {spec}, {device}: {rows[-1]['rtf']:.2f} ({rtfs[0]:.2f}-{rtfs[-1]:.2f}, "
               f"{report['images_decoded']} images)", flush=True)
-    (out / "rtf.json").write_text(json.dumps(rows, indent=2) + "\n")
     return rows
 
 

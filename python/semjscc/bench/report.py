@@ -36,9 +36,9 @@ def radio_tables(radio: dict) -> str:
 
 
 def rtf_table(rows: list) -> str:
-    return _table(["model", "images", "real-time factor at 1 Msps (median, range)", "overhead (air time)",
-                   "total k/n on air"],
-                  [[r["model"], f"{r['data']} ({r['images']})",
+    return _table(["model", "codec device", "images", "real-time factor at 1 Msps (median, range)",
+                   "overhead (air time)", "total k/n on air"],
+                  [[r["model"], r.get("device", "cpu"), f"{r['data']} ({r['images']})",
                     f"{r['rtf']:.2f} ({r.get('rtf_min', r['rtf']):.2f}–{r.get('rtf_max', r['rtf']):.2f})",
                     f"{100 * r['overhead']:.1f} %", f"{r['k_over_n_air']:.3f}"] for r in rows])
 
@@ -189,9 +189,10 @@ def write_report(results: Path) -> str:
                  for g in groups for worst in [min(g["points"], key=lambda p: p["margin_db"])]]))
     if (results / "throughput.json").is_file():
         rows = json.loads((results / "throughput.json").read_text())
-        parts.append("#### Codec throughput (CPU, 2 threads)\n\n" + _table(
-            ["model", "batch", "encode img/s", "decode img/s", "encode Msym/s", "decode Msym/s"],
-            [[r["model"], r["batch"], f"{r['encode_images_per_s']:.0f}", f"{r['decode_images_per_s']:.0f}",
+        parts.append("#### Codec throughput (CPU, 2 threads; runtimes timed in turn)\n\n" + _table(
+            ["model", "runtime", "batch", "encode img/s", "decode img/s", "encode Msym/s", "decode Msym/s"],
+            [[r["model"], r.get("runtime", "torch"), r["batch"], f"{r['encode_images_per_s']:.0f}",
+              f"{r['decode_images_per_s']:.0f}",
               f"{r['encode_symbols_per_s'] / 1e6:.2f}", f"{r['decode_symbols_per_s'] / 1e6:.2f}"] for r in rows]))
     radio = results / "radio"
     if (radio / "radio.json").is_file():

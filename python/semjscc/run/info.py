@@ -41,6 +41,14 @@ def _torch_devices() -> list:
     return devices
 
 
+def _openvino_version() -> str:
+    try:
+        import openvino
+    except ImportError:
+        return "not installed (the codecs run on PyTorch on the CPU)"
+    return f"{openvino.get_version()} (device auto runs the codecs on it when there is no GPU)"
+
+
 def _models() -> list:
     lines = []
     for entry in shipped_index():
@@ -69,6 +77,7 @@ def report(find_devices: bool = True) -> str:
         f"GNU Radio    {_gnuradio_version()}",
         f"UHD          {_uhd_version()}",
         f"torch        {torch.__version__} (threads: {torch.get_num_threads()})",
+        f"OpenVINO     {_openvino_version()}",
         f"numpy        {numpy.__version__}",
         f"devices      {', '.join(_torch_devices())}",
         f"models       {models_dir()}",

@@ -51,7 +51,9 @@ def run_loopback(model: str, data: str, snr_db: float, cfo: float = 0.0, epsilon
     summary = tb.sink.summary()
     tx = tb.tx.counters()
     wall = max(finished - started - tb.source.start_delay, 1e-6)
-    report = {"model": model, "mode": mode, "allocation": allocation, "data": data, "snr_db": snr_db, "cfo": cfo, "epsilon": epsilon, "taps": taps,
+    codec = tb.tx.encoder.model
+    report = {"model": model, "device": f"{codec.device.type} ({codec.runtime})", "mode": mode,
+              "allocation": allocation, "data": data, "snr_db": snr_db, "cfo": cfo, "epsilon": epsilon, "taps": taps,
               "taps_in_band_gain_db": 10 * np.log10(tb.profile.air.in_band_gain(parse_taps(taps))),
               "seed": seed, "timed_out": timed_out, "dynamic": None if dynamic is None else dynamic.to_dict(),
               **link_report(tx["frames_sent"], tb.source.sent, tb.rx.sync.counters(), tb.rx.decoder.counters(),
