@@ -398,7 +398,7 @@ def test_image_source_refuses_images_that_decode_to_too_many_pixels_and_goes_on(
     tb, source, debug, push = zmq_image_source()
     tb.start()
     bomb, small = io.BytesIO(), io.BytesIO()
-    Image.new("1", (3000, 3000)).save(bomb, format="PNG")  # 9 Mpx in a few kB
+    Image.new("1", (5000, 5000)).save(bomb, format="PNG")  # 25 Mpx in a few kB
     Image.fromarray(np.full((8, 8, 3), 7, np.uint8)).save(small, format="PNG")
     push.send(bomb.getvalue())
     push.send(small.getvalue())

@@ -651,6 +651,10 @@ def cmd_bench(args) -> int:
 
         run_gan_bench(str(out / "gan"), list(filter(None, args.models.split(","))), args.data, snrs or STANDARD_SNRS,
                       args.curve_dir, args.kodak, update_cards=not args.no_cards)
+    elif args.what == "large":
+        from semjscc.bench.large import run_large_bench
+
+        run_large_bench(str(out / "large"), args.models.split(",")[0] if args.models else "adaptive_awgn_kn1-6")
     elif args.what == "rtf":
         from semjscc.bench.radio import run_rtf_bench
 
@@ -666,7 +670,8 @@ def cmd_bench(args) -> int:
 def add_bench_parser(sub) -> None:
     p = sub.add_parser("bench", help="benchmarks: codec quality, throughput, radio link (JSON + plots)")
     p.add_argument("what", choices=["codec", "baseline", "throughput", "radio", "ofdm", "rtf", "robustness",
-                                      "semantic", "importance", "cliff", "rate", "profile", "gpu", "ddp", "gan", "report"],
+                                      "semantic", "importance", "cliff", "rate", "profile", "gpu", "ddp", "gan", "large",
+                                      "report"],
                    help="which benchmark")
     p.add_argument("--out", default="bench/results", help="results folder (JSON + PNG)")
     p.add_argument("--data", default="cifar10:test", help="codec: dataset; radio: images for the loss table")
@@ -679,7 +684,8 @@ def add_bench_parser(sub) -> None:
     p.add_argument("--detect-data", default="cifar10:test-jpeg:4000", help="radio: images for the 0 dB detection count")
     p.add_argument("--noise-samples", type=int, default=10_000_000,
                    help="radio: noise-only samples for the false-detection count")
-    p.add_argument("--models", default="", help="semantic, rtf, profile, gpu, gan: comma-separated models")
+    p.add_argument("--models", default="", help="semantic, rtf, profile, gpu, gan: comma-separated models; large: "
+                                                "the model (default: the main 1/6)")
     p.add_argument("--curve-dir", default="", help="gan: decoders trained at several adversarial weights (the "
                                                    "distortion-perception curve)")
     p.add_argument("--kodak", default="kodak", help="gan: the Kodak images of the gallery's crops")

@@ -7,6 +7,7 @@ from pytorch_msssim.ssim import _fspecial_gauss_1d, _ssim
 
 MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
 MIN_SIDE = 3  # the smallest SSIM window; smaller images have no SSIM (NaN)
+SSIM_STRIP_VALUES = 1 << 20  # pytorch-msssim holds about 15 float copies of its input: larger images go in strips
 
 
 def _undefined(reference: torch.Tensor) -> torch.Tensor:
@@ -14,20 +15,39 @@ def _undefined(reference: torch.Tensor) -> torch.Tensor:
 
 
 def quantize(images: torch.Tensor) -> torch.Tensor:
-    """Round [0, 1] images to the 8-bit grid, as a receiver saving a PNG would."""
-    return torch.round(images.clamp(0, 1) * 255) / 255
+    """Round [0, 1] images to the 8-bit grid, as a receiver saving a PNG would (in one new tensor: a
+    photograph's float copies are 100 MB each)."""
+    return images.clamp(0, 1).mul_(255).round_().div_(255)
 
 
 def psnr_per_image(reference: torch.Tensor, decoded: torch.Tensor) -> torch.Tensor:
-    mse = (reference - decoded).pow(2).flatten(1).mean(dim=1).clamp_min(1e-10)
+    mse = (reference - decoded).pow_(2).flatten(1).mean(dim=1).clamp_min(1e-10)
     return 10 * torch.log10(1.0 / mse)
 
 
 def ssim_per_image(reference: torch.Tensor, decoded: torch.Tensor) -> torch.Tensor:
     if min(reference.shape[-2:]) < MIN_SIDE:
         return _undefined(reference)
-    window = 11 if min(reference.shape[-2:]) >= 11 else 3
-    return ssim(reference, decoded, data_range=1.0, size_average=False, win_size=window)
+    return ssim_in_strips(lambda start, stop: (reference[..., start:stop, :], decoded[..., start:stop, :]),
+                          reference.shape)
+
+
+def ssim_in_strips(rows, shape) -> torch.Tensor:
+    """Mean SSIM per image of (batch, channels, height, width) pairs, in strips of rows so that the memory is
+    bounded by ``SSIM_STRIP_VALUES`` rather than by the image: the SSIM map of a strip of input rows
+    start..stop is the map's rows start..stop-window+1 (the Gaussian window filters without padding), so the
+    strips' means weighted by their map rows give the whole image's mean.  ``rows(start, stop)``: that strip
+    of the two images, float in [0, 1]."""
+    height, width = shape[-2:]
+    window = 11 if min(height, width) >= 11 else 3
+    map_rows = height - window + 1
+    per_strip = max(1, SSIM_STRIP_VALUES // (shape[0] * shape[1] * width))
+    total = 0.0
+    for start in range(0, map_rows, per_strip):
+        stop = min(start + per_strip, map_rows)
+        reference, decoded = rows(start, stop + window - 1)
+        total = total + ssim(reference, decoded, data_range=1.0, size_average=False, win_size=window) * (stop - start)
+    return total / map_rows
 
 
 def ms_ssim_per_image(reference: torch.Tensor, decoded: torch.Tensor) -> torch.Tensor:

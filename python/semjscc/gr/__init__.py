@@ -19,6 +19,7 @@ from semjscc.gr.jscc_decoder import jscc_decoder
 from semjscc.gr.jscc_encoder import jscc_encoder
 from semjscc.gr.jscc_rx import jscc_rx
 from semjscc.gr.jscc_tx import jscc_tx
+from semjscc.gr.memory import limit_malloc_arenas
 from semjscc.gr.modulator import modulator
 from semjscc.gr.radio import configure_usrp, require_usrp
 from semjscc.digital.codec import link_spec
@@ -30,6 +31,8 @@ __all__ = ["LinkProfile", "image_source", "jscc_encoder", "framer", "modulator",
            "digital_link",
            "require_usrp", "configure_usrp", "finish_when_done", "finish_when_sent", "finish_after",
            "finish_when_replayed"]
+
+limit_malloc_arenas()  # before the flowgraph starts its block threads
 
 
 # Functions rather than profile methods in flowgraph expressions: GRC rewrites a variable into

@@ -1,8 +1,9 @@
 """Scoring received images against the images that were sent: per-image rows and a run's summary.
 
-PSNR is computed per image as it arrives; SSIM in batches of ``SSIM_BATCH``
-(per-image SSIM calls would cost more than the decoder).  The image sink block
-and the offline loopback both score through :class:`ImageScorer`.
+PSNR is computed per image as it arrives; SSIM in batches of ``SSIM_BATCH`` small images
+(per-image SSIM calls would cost more than the decoder) or of ``STRIP_VALUES`` pixels.  Both go
+through a large image a strip of rows at a time, so a 4K photograph costs tens of MB to score, not
+GBs.  The image sink block and the offline loopback both score through :class:`ImageScorer`.
 """
 
 import collections
@@ -11,16 +12,22 @@ import numpy as np
 import torch
 
 from semjscc.data import ImageSet
-from semjscc.data.metrics import MIN_SIDE, ssim_per_image
+from semjscc.data.metrics import MIN_SIDE, ssim_in_strips
 from semjscc.link.meta import IMAGE_ID_BITS
 
 SSIM_BATCH = 64
+STRIP_VALUES = 1 << 20  # large images are scored a strip of rows at a time: memory bounded by this, not the image
 ROW_KEYS = ("image_id", "height", "width", "chunk_count", "snr_est_db", "decoder_snr_db", "decoder", "lost",
             "k_over_n", "allocation", "rx_time")
 
 
 def psnr(reference: np.ndarray, decoded: np.ndarray) -> float:
-    mse = np.mean((reference.astype(np.float32) - decoded.astype(np.float32)) ** 2)
+    rows = max(1, STRIP_VALUES // max(1, reference[:1].size))
+    squared = 0.0
+    for start in range(0, len(reference), rows):
+        error = reference[start:start + rows].astype(np.float32) - decoded[start:start + rows].astype(np.float32)
+        squared += float(np.sum(error * error, dtype=np.float64))
+    mse = squared / max(reference.size, 1)
     return float(10 * np.log10(255.0 ** 2 / max(mse, 1e-10)))
 
 
@@ -34,11 +41,19 @@ def ssim_batch(pairs: list) -> list:
     for shape, indices in by_shape.items():
         if min(shape[:2]) < MIN_SIDE:  # no SSIM (null) rather than an error
             continue
-        ref = torch.from_numpy(np.stack([pairs[i][0] for i in indices])).permute(0, 3, 1, 2).float() / 255
-        dec = torch.from_numpy(np.stack([pairs[i][1] for i in indices])).permute(0, 3, 1, 2).float() / 255
-        for i, value in zip(indices, ssim_per_image(ref, dec).tolist()):
+        references, decoded = (np.stack([pairs[i][side] for i in indices]) for side in (0, 1))
+
+        def strip(start, stop, references=references, decoded=decoded):
+            return _as_float(references[:, start:stop]), _as_float(decoded[:, start:stop])
+
+        for i, value in zip(indices, ssim_in_strips(strip, (len(indices), shape[2], *shape[:2])).tolist()):
             scores[i] = round(value, 5)
     return scores
+
+
+def _as_float(images: np.ndarray) -> torch.Tensor:
+    """(batch, rows, columns, 3) uint8 -> (batch, 3, rows, columns) float in [0, 1], a strip at a time."""
+    return torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255
 
 
 class ImageScorer:
@@ -54,6 +69,7 @@ class ImageScorer:
         self.on_row = on_row
         self.rows = [] if keep_rows else None
         self.unscored = []  # (row, reference, decoded) waiting for a batched SSIM
+        self.unscored_pixels = 0
         self.received = 0
         self.lost = 0  # digital link: delivered as the mean image, marked lost (scored as such)
         self.sums = collections.defaultdict(float)
@@ -88,7 +104,8 @@ class ImageScorer:
             self._finish(row)
         else:
             self.unscored.append((row, reference, image))
-            if len(self.unscored) >= SSIM_BATCH:
+            self.unscored_pixels += image.shape[0] * image.shape[1]
+            if len(self.unscored) >= SSIM_BATCH or self.unscored_pixels >= STRIP_VALUES:
                 self.score_pending()
         return row
 
@@ -109,7 +126,7 @@ class ImageScorer:
         """SSIM for the rows still waiting, which are then finished."""
         if self.unscored:
             values = ssim_batch([(reference, image) for _, reference, image in self.unscored])
-            pending, self.unscored = self.unscored, []
+            pending, self.unscored, self.unscored_pixels = self.unscored, [], 0
             for (row, _, _), value in zip(pending, values):
                 row["ssim"] = value
                 self._finish(row)
