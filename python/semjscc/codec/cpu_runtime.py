@@ -89,7 +89,8 @@ class CompiledNetwork(nn.Module):
 
 
 def compile_codec(codec, threads: int = None):
-    """``codec`` with its encoder and decoder networks compiled by OpenVINO (in place; returned).
+    """``codec`` with its encoder and decoder networks run by OpenVINO (in place; returned), each compiled
+    at its first small input.
 
     ``threads``: each network's CPU threads (default: torch's intra-op count).
     """

@@ -81,7 +81,6 @@ def evaluate(model, dataset: ImageSet, channel: str = "awgn", snrs=(0, 5, 10, 15
             with mixed_precision(precision, device):
                 decoded = model.decode(received, padded.shape[-2:], float(snr), reliability, **allocation).float()
             decoded = decoded[..., :images.shape[-2], :images.shape[-1]]
-            del symbols, received, padded  # a photograph's copies go before its metrics
             metrics = image_metrics(images, decoded) if image_quality else {"psnr": psnr_per_image(images,
                                                                                                   quantize(decoded))}
             for key, values in metrics.items():
