@@ -7,10 +7,11 @@ import pytest
 import torch
 
 from semjscc.channel import build_channel
+from semjscc.codec.checkpoint import save_checkpoint
 from semjscc.codec.grow import rate_adaptive_from
 from semjscc.codec.models import AdaptiveJSCC, RateAdaptiveJSCC, build_model
 from semjscc.codec.rate import budget_label, concept_grid, latent_mask, symbols_sent, uniform_depth
-from semjscc.train.trainer import TrainConfig, Trainer
+from semjscc.train.trainer import TrainConfig, Trainer, initial_model
 
 
 def trained_like(model):
@@ -101,6 +102,20 @@ def test_starting_from_a_main_codec_keeps_its_full_rate_function():
                                    atol=1e-5, rtol=1e-4)
     with pytest.raises(ValueError, match="cannot be split"):
         RateAdaptiveJSCC(1 / 6, width=16, groups=3)
+
+
+def test_a_main_codec_grown_into_a_rate_adaptive_one_keeps_its_full_rate_function(tmp_path):
+    old = trained_like(AdaptiveJSCC(1 / 6, width=8, blocks=1)).eval()
+    save_checkpoint(tmp_path / "main.pt", old, {"family": "adaptive"})
+    config = TrainConfig(arch="rate-adaptive", width=12, blocks=2, init=str(tmp_path / "main.pt"), grow=True)
+    new = initial_model(config).eval()
+    assert isinstance(new, RateAdaptiveJSCC) and (new.width, new.blocks) == (12, 2)
+    images = torch.rand(2, 3, 32, 32)
+    with torch.no_grad():
+        symbols = old.encode(images, 10.0)
+        torch.testing.assert_close(new.encode(images, 10.0), symbols, atol=1e-5, rtol=1e-4)
+        torch.testing.assert_close(new.decode(symbols, (32, 32), 10.0), old.decode(symbols, (32, 32), 10.0),
+                                   atol=1e-5, rtol=1e-4)
 
 
 def test_training_reports_every_budget_and_learns(tmp_path, sample_root):

@@ -108,6 +108,6 @@ def simulate_link(model: LinkCodec, images: ImageSet, snr_db: float, cfo: float 
     stats = demodulator.sync.stats
     sync = {"frames_detected": stats.detected, "frames_synced": stats.decoded, "dropped": dict(stats.dropped)}
     return {"snr_db": snr_db, "cfo": cfo, "epsilon": epsilon, "seed": seed, "profile": profile.to_dict(),
-            "fading": fading is not None,
+            "fading": fading is not None, "samples": sum(len(samples) for samples in on_air),
             **link_report(len(bursts), len(images), sync, receiver.counters(), scorer.summary()),
             "images": scorer.rows}

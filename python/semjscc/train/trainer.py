@@ -127,13 +127,15 @@ def to_tensor(images: np.ndarray) -> torch.Tensor:
 
 
 def initial_model(config: TrainConfig):
-    """Fresh weights, the weights of ``config.init``, or (``grow``) those weights grown to the configured size."""
+    """Fresh weights, the weights of ``config.init``, or (``grow``) those weights grown to the configured size
+    (then made rate-adaptive when that is the architecture trained: a wider or deeper codec for four budgets)."""
     model = build_model(config.model_config())
     if not config.init:
         return model
     if config.grow:
         old, _ = load_model(config.init)
-        return grow_model(old, config.width, config.blocks, seed=config.seed, csi=config.csi)
+        grown = grow_model(old, config.width, config.blocks, seed=config.seed, csi=config.csi)
+        return rate_adaptive_from(grown, config.groups, config.region) if config.arch == "rate-adaptive" else grown
     payload = read_checkpoint(config.init)
     if config.arch == "rate-adaptive" and payload["model"].get("arch") == "adaptive":
         old, _ = load_model(config.init)
