@@ -26,6 +26,7 @@ def test_gpu_bench_writes_codec_and_link_speed(tmp_path, device):
     assert link["images_decoded"] == 8 and list(link["rtf"]) == ["1 Msps", "10 Msps", "50 Msps"]
     assert link["rtf"]["1 Msps"] == pytest.approx(10 * link["rtf"]["10 Msps"], rel=0.02)
     assert json.loads((tmp_path / "gpu.json").read_text())["codec"][0]["batch"] == 1
+    assert (tmp_path / "gpu.png").stat().st_size > 0
 
 
 @pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(

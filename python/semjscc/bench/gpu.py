@@ -94,4 +94,19 @@ def run_gpu_bench(out: str, models: list, device: str = "auto", data: str = "cif
                "codec": [row for model in models for row in codec_speed(model, chosen, batches)],
                "link": [link_speed(model, str(chosen), data, out) for model in models]}
     (out / "gpu.json").write_text(json.dumps(results, indent=2) + "\n")
+    plot_codec_speed(results, out / "gpu.png")
     return results
+
+
+def plot_codec_speed(results: dict, path: Path) -> None:
+    """Encode and decode Msym/s against the batch size, one line per model and direction."""
+    from semjscc.evaluate.plots import figure, label_axes
+
+    with figure(path) as (_, ax):
+        for model in dict.fromkeys(row["model"] for row in results["codec"]):
+            rows = [row for row in results["codec"] if row["model"] == model]
+            for what, style in (("encode", "-o"), ("decode", "--s")):
+                ax.loglog([row["batch"] for row in rows], [row[f"{what}_msym_per_s"] for row in rows], style,
+                          label=f"{model} {what}")
+        ax.set_title(f"codec speed on {results['device_name']} (torch {results['torch']})", fontsize=9)
+        label_axes(ax, "images per call (batch)", "complex symbols per second (M)")
