@@ -68,6 +68,8 @@ def test_card_keeps_the_image_and_the_task_table_of_the_same_data_apart(tmp_path
     assert sorted(t["results"][0].get("accuracy", -1) for t in card["measured"]) == [-1, 0.8]
     card = write_card(path, [table(27.6, accuracy=0.85)])  # a newer task table replaces the older one
     assert sorted(t["results"][0].get("accuracy", -1) for t in card["measured"]) == [-1, 0.85]
+    card = write_card(path, [table(24.0) | {"allocation": "1/24"}, table(26.0) | {"allocation": "1/12"}])
+    assert sorted(t["results"][0]["psnr"] for t in card["measured"]) == [24.0, 26.0, 27.5, 27.6]  # one per budget
 
 
 @pytest.mark.parametrize("field, value", [("width", 200000), ("blocks", 200000), ("width", -1)])

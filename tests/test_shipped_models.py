@@ -13,11 +13,13 @@ MODELS = Path(__file__).resolve().parents[1] / "models"
 INDEX = json.loads((MODELS / "index.json").read_text())
 
 
-def card_psnr(card: dict, channel: str, snr: float) -> float:
+def card_psnr(card: dict, channel: str, snr: float, allocation: str = None) -> float:
+    """The card's PSNR on the 1,000 lossless test images (a rate-adaptive codec's: at ``allocation``, else at its
+    full budget, the table without one)."""
     for table in card["measured"]:
-        if table["data"] == "cifar10:test" and table["channel"] == channel:
+        if table["data"] == "cifar10:test" and table["channel"] == channel and table.get("allocation") == allocation:
             return {row["snr_db"]: row["psnr"] for row in table["results"]}[snr]
-    raise AssertionError(f"{card['name']}: the card has no cifar10:test table for {channel}")
+    raise AssertionError(f"{card['name']}: the card has no cifar10:test table for {channel} at {allocation}")
 
 
 def test_index_lists_every_checkpoint_with_a_card():
@@ -26,7 +28,8 @@ def test_index_lists_every_checkpoint_with_a_card():
     for entry in INDEX:
         card = json.loads((MODELS / entry["card"]).read_text())
         assert card["file"] == entry["file"] and card["epochs"] >= 1 and card["training_wall_time_s"] > 0
-        assert entry["family"] in ("baseline", "adaptive", "semantic-importance", "tosc-sr", "task", "gan-decoder")
+        assert entry["family"] in ("baseline", "adaptive", "semantic-importance", "tosc-sr", "task", "gan-decoder",
+                                  "rate-adaptive")
 
 
 CODECS = [entry for entry in INDEX if entry["family"] != "task"]
@@ -42,6 +45,23 @@ def test_shipped_model_decodes_the_sample_above_its_floor(entry, sample_root):
     # The sample is the first 256 of the 1,000 images the card was measured on.
     assert psnr > card_psnr(card, entry["channel"], 10.0) - 1.0
     assert psnr > 20.0
+
+
+RATE_ADAPTIVE = [entry for entry in INDEX if entry["family"] == "rate-adaptive"]
+
+
+@pytest.mark.parametrize("entry", RATE_ADAPTIVE, ids=[e["name"] for e in RATE_ADAPTIVE])
+def test_shipped_rate_adaptive_codec_decodes_the_sample_at_every_budget_above_its_floor(entry, sample_root):
+    from semjscc.semantic.allocation import build_allocator
+
+    model, _ = load_model(MODELS / entry["file"])
+    card = json.loads((MODELS / entry["card"]).read_text())
+    sample = load_dataset("sample:cifar10:test:256", sample_root)
+    budgets = sorted({t["allocation"] for t in card["measured"] if t.get("allocation")})
+    assert len(budgets) == model.groups - 1  # the full budget is the table without an allocation
+    for budget in budgets:
+        report = evaluate(model, sample, "awgn", [10.0], seed=0, allocator=build_allocator(budget, model))
+        assert report["results"][0]["psnr"] > card_psnr(card, "awgn", 10.0, budget) - 1.0, budget
 
 
 @pytest.mark.parametrize("entry", TASKS, ids=[e["name"] for e in TASKS])

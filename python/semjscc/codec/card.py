@@ -29,10 +29,11 @@ def _stage_summary(stage: dict) -> dict:
 
 
 def _table_key(table: dict) -> tuple:
-    """A newer table replaces the one of the same data, channel and kind; an image-quality table and a
-    task-accuracy table (with ``accuracy`` per row) of the same data sit side by side."""
+    """A newer table replaces the one of the same data, channel, kind and allocation; an image-quality table and
+    a task-accuracy table (with ``accuracy`` per row) of the same data sit side by side, and so do a rate-adaptive
+    codec's tables at each budget (``allocation``)."""
     results = table.get("results") or [{}]
-    return table["data"], table["channel"], "accuracy" in results[0]
+    return table["data"], table["channel"], "accuracy" in results[0], table.get("allocation")
 
 
 def write_card(model_path, evaluations=(), notes: str = "") -> dict:
