@@ -8,6 +8,7 @@ import io
 import pickle
 import tarfile
 import threading
+import zipfile
 from dataclasses import replace
 
 import numpy as np
@@ -15,7 +16,7 @@ import pytest
 from PIL import Image
 
 from semjscc.data import load_dataset
-from semjscc.data.fetch import MANIFESTS, FetchError, Manifest, fetch
+from semjscc.data.fetch import MANIFESTS, FetchError, Manifest, Remote, fetch
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -58,8 +59,8 @@ def cifar_archive(extra_member: str = "") -> bytes:
 
 
 def archive_manifest(data: bytes) -> Manifest:
-    return replace(MANIFESTS["cifar10"], files={"cifar-10-python.tar.gz": (hashlib.sha256(data).hexdigest(),
-                                                                          len(data) + 10)})
+    return replace(MANIFESTS["cifar10"], files={"cifar-10-python.tar.gz": Remote(
+        hashlib.sha256(data).hexdigest(), len(data) + 10, "cifar-10-batches-py/")})
 
 
 def test_cifar10_archive_is_checked_extracted_and_loadable(server, tmp_path):
@@ -85,7 +86,8 @@ def test_a_corrupt_or_oversized_archive_leaves_nothing(server, tmp_path):
     root = tmp_path / "data"
     with pytest.raises(FetchError, match="SHA-256"):
         fetch("cifar10", root, url, manifest=archive_manifest(archive), log=lambda _: None)
-    small = replace(MANIFESTS["cifar10"], files={"cifar-10-python.tar.gz": ("0" * 64, 1000)})
+    small = replace(MANIFESTS["cifar10"], files={"cifar-10-python.tar.gz": Remote("0" * 64, 1000,
+                                                                                 "cifar-10-batches-py/")})
     with pytest.raises(FetchError, match="expected"):
         fetch("cifar10", root, url, manifest=small, log=lambda _: None)
     assert list((root / "cifar10").iterdir()) == []
@@ -106,8 +108,8 @@ def test_kodak_images_are_checked_by_their_pixels(server, tmp_path, sample_root)
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, format="PNG", compress_level=1)  # another encoding, same pixels
     (served / "kodim01.png").write_bytes(buffer.getvalue())
-    manifest = replace(MANIFESTS["kodak"], files={"kodim01.png": (hashlib.sha256(pixels.tobytes()).hexdigest(),
-                                                                   2_000_000)})
+    manifest = replace(MANIFESTS["kodak"], files={"kodim01.png": Remote(hashlib.sha256(pixels.tobytes()).hexdigest(),
+                                                                         2_000_000)})
     root = tmp_path / "data"
     fetch("kodak", root, url, manifest=manifest, log=lambda _: None)
     assert np.array_equal(load_dataset("kodak", root).images[0], pixels)
@@ -125,9 +127,58 @@ def test_an_unreachable_source_names_the_url_and_the_way_out(tmp_path):
 
 def test_the_official_manifests_pin_every_file():
     assert len(MANIFESTS["kodak"].files) == 24
-    assert all(len(digest) == 64 for digest, _ in MANIFESTS["kodak"].files.values())
-    ((name, (digest, size)),) = MANIFESTS["cifar10"].files.items()
-    assert name == "cifar-10-python.tar.gz" and size == 170_498_071 and digest.startswith("6d958be0")
+    assert all(len(remote.sha256) == 64 for remote in MANIFESTS["kodak"].files.values())
+    ((name, remote),) = MANIFESTS["cifar10"].files.items()
+    assert name == "cifar-10-python.tar.gz" and remote.max_bytes == 170_498_071 and remote.sha256.startswith("6d958be0")
+    div2k = MANIFESTS["div2k"]
+    assert {name: remote.extract for name, remote in div2k.files.items()} == {
+        "DIV2K_train_HR.zip": "DIV2K_train_HR/", "DIV2K_valid_HR.zip": "DIV2K_valid_HR/"}
+    assert all(len(remote.sha256) == 64 for remote in div2k.files.values()) and "academic" in div2k.terms
+
+
+def div2k_like(entries: dict) -> tuple:
+    """A zip of PNGs named like DIV2K's (``{path: (height, width)}``), and a manifest pinning it."""
+    rng = np.random.default_rng(1)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as bundle:
+        bundle.writestr("DIV2K_train_HR/", b"")
+        for path, shape in entries.items():
+            png = io.BytesIO()
+            Image.fromarray(rng.integers(0, 256, (*shape, 3), dtype=np.uint8)).save(png, format="PNG")
+            bundle.writestr(path, png.getvalue())
+    data = buffer.getvalue()
+    manifest = replace(MANIFESTS["div2k"], files={"DIV2K_train_HR.zip": Remote(
+        hashlib.sha256(data).hexdigest(), len(data), "DIV2K_train_HR/")})
+    return data, manifest
+
+
+def test_a_zip_of_photographs_is_streamed_checked_and_loaded_as_div2k(server, tmp_path):
+    url, served = server
+    data, manifest = div2k_like({"DIV2K_train_HR/0001.png": (48, 80), "DIV2K_train_HR/0002.png": (64, 40)})
+    (served / "DIV2K_train_HR.zip").write_bytes(data)
+    root, messages = tmp_path / "data", []
+    folder = fetch("div2k", root, url, manifest=manifest, log=messages.append)
+    assert "academic research only" in messages[0]  # the terms come before the download
+    assert sorted(p.name for p in folder.iterdir()) == ["DIV2K_train_HR"]  # the archive is not kept
+    images = load_dataset("div2k:train", root).images
+    assert [image.shape for image in images] == [(48, 80, 3), (64, 40, 3)]
+    with pytest.raises(FileNotFoundError, match="semjscc data fetch div2k"):
+        load_dataset("div2k:valid", root)
+
+
+@pytest.mark.parametrize("entry", ["DIV2K_train_HR/sub/0001.png", "../0001.png", "elsewhere/0001.png"])
+def test_a_zip_with_an_entry_outside_its_folder_or_a_wrong_hash_leaves_nothing(server, tmp_path, entry):
+    url, served = server
+    data, manifest = div2k_like({"DIV2K_train_HR/0001.png": (8, 8), entry: (8, 8)})
+    (served / "DIV2K_train_HR.zip").write_bytes(data)
+    root = tmp_path / "data"
+    with pytest.raises(FetchError, match="unexpected entry"):
+        fetch("div2k", root, url, manifest=manifest, log=lambda _: None)
+    wrong = replace(manifest, files={"DIV2K_train_HR.zip": manifest.files["DIV2K_train_HR.zip"]._replace(
+        sha256="0" * 64)})
+    with pytest.raises(FetchError, match="SHA-256"):
+        fetch("div2k", root, url, manifest=wrong, log=lambda _: None)
+    assert list((root / "div2k").iterdir()) == []
 
 
 def test_data_check_refuses_the_sample_and_partial_sets(tmp_path, sample_root, capsys):

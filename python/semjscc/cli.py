@@ -215,6 +215,11 @@ def add_train_parser(sub) -> None:
                         "(default equal)")
     p.add_argument("--max-images", dest="max_images", type=int, help="images per epoch (0: all)")
     p.add_argument("--ema", type=float, help="ship a moving average of the weights with this decay per step (e.g. 0.999)")
+    p.add_argument("--crop", type=int, help="photographs (--data div2k:train, a folder): train on random crops of "
+                                            "this side, read from disk each epoch (e.g. 256; 0: whole images)")
+    p.add_argument("--crops-per-image", dest="crops_per_image", type=int,
+                   help="with --crop: crops from each photograph per epoch (default 8)")
+    p.add_argument("--workers", type=int, help="with --crop: processes decoding photographs beside training")
     p.add_argument("--loss", choices=["mse", "semantic-importance", "tosc-sr"],
                    help="distortion: MSE, or a semantic loss with --task-model (default mse)")
     p.add_argument("--task-model", dest="task_model", help="task network checkpoint for the semantic losses")
@@ -444,7 +449,7 @@ def cmd_data(args) -> int:
         print(f"semjscc data check: the full data sets are in {data_root(args.root)}")
         return 0
     if not args.names:
-        raise ValueError("name the data sets to fetch: cifar10, kodak")
+        raise ValueError("name the data sets to fetch: cifar10, kodak, div2k")
     try:
         for name in args.names:
             fetch(name, args.root, args.base_url, args.timeout)
@@ -455,10 +460,11 @@ def cmd_data(args) -> int:
 
 
 def add_data_parser(sub) -> None:
-    p = sub.add_parser("data", help="fetch the full data sets (CIFAR-10, Kodak), checked by SHA-256")
+    p = sub.add_parser("data", help="fetch the full data sets (CIFAR-10, Kodak, DIV2K), checked by SHA-256")
     p.add_argument("action", choices=["fetch", "check"],
                    help="fetch: download and check; check: are the full sets there (exit 1 if not)")
-    p.add_argument("names", nargs="*", help="data sets to fetch: cifar10, kodak")
+    p.add_argument("names", nargs="*", help="data sets to fetch: cifar10, kodak, div2k (photographs for training; "
+                                            "3.9 GB, for academic research only)")
     p.add_argument("--root", help="data folder (default: $SEMJSCC_DATA, else ~/.local/share/semjscc/data, "
                                   "which the loader also looks in)")
     p.add_argument("--base-url", default="", help="a mirror holding the same files (default: the official source)")

@@ -5,21 +5,28 @@
   50,000 training and 10,000 test images, all lossless.
 - Kodak: the 24 PNGs from r0k.us, each checked by the SHA-256 of its decoded RGB
   pixels (re-encoded copies of the same pixels pass), to ``<root>/kodak``.
+- DIV2K (Agustsson and Timofte, NTIRE 2017), the high-resolution set the deep-JSCC and
+  learned-compression papers train on: 800 training and 100 validation PNGs of about 2K
+  pixels on the long side, to ``<root>/div2k/DIV2K_train_HR`` and ``DIV2K_valid_HR``
+  (3.5 GB and 0.45 GB zip archives; sizes and SHA-256 as TensorFlow Datasets pins them).
+  Its authors make it available for academic research only.
 
-Downloads are bounded by the expected size and kept only once they check out
-(an archive is extracted to a staging folder and renamed into place), so an
-interrupted or corrupt fetch leaves nothing the loader would read.  What is
-already there and correct is not fetched again.
+Downloads stream to disk, bounded by the expected size and hashed as they arrive (a 3.5 GB
+archive never sits in memory), and are kept only once they check out (an archive is
+extracted to a staging folder and renamed into place), so an interrupted or corrupt
+fetch leaves nothing the loader would read.  What is already there and correct is not
+fetched again.
 """
 
 import hashlib
-import io
 import os
 import shutil
 import tarfile
 import urllib.request
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -31,15 +38,24 @@ class FetchError(RuntimeError):
     """A download that failed or did not check out: nothing was written."""
 
 
+class Remote(NamedTuple):
+    """One file of a data set: what it must hash to, the most bytes accepted, and (archives) the folder inside
+    it whose files are kept."""
+
+    sha256: str
+    max_bytes: int
+    extract: str = ""
+
+
 @dataclass(frozen=True)
 class Manifest:
     """Where a data set comes from and what it must hash to."""
 
     base_url: str
-    files: dict  # name -> (expected SHA-256, most bytes accepted)
-    kind: str  # "archive": SHA-256 of the file; "images": SHA-256 of the decoded RGB pixels
+    files: dict  # name -> Remote
+    kind: str  # "archive": SHA-256 of the file (.tar.gz or .zip); "images": SHA-256 of the decoded RGB pixels
     folder: str
-    extract_prefix: str = ""
+    terms: str = ""  # the data's terms of use, shown before it is fetched
 
 
 KODAK_PIXELS_SHA256 = {
@@ -72,13 +88,22 @@ KODAK_PIXELS_SHA256 = {
 MANIFESTS = {
     "cifar10": Manifest(
         base_url="https://www.cs.toronto.edu/~kriz/",
-        files={"cifar-10-python.tar.gz": ("6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce",
-                                          170_498_071)},
-        kind="archive", folder="cifar10", extract_prefix="cifar-10-batches-py/"),
+        files={"cifar-10-python.tar.gz": Remote("6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce",
+                                                170_498_071, "cifar-10-batches-py/")},
+        kind="archive", folder="cifar10"),
     "kodak": Manifest(
         base_url="https://r0k.us/graphics/kodak/kodak/",
-        files={f"{name}.png": (digest, 2_000_000) for name, digest in KODAK_PIXELS_SHA256.items()},
+        files={f"{name}.png": Remote(digest, 2_000_000) for name, digest in KODAK_PIXELS_SHA256.items()},
         kind="images", folder="kodak"),
+    "div2k": Manifest(
+        base_url="https://data.vision.ee.ethz.ch/cvl/DIV2K/",
+        files={"DIV2K_train_HR.zip": Remote("9d0b9c463f6e35b6c62cc6a930ee2224f670b34c1df841a57670f9acf0f6c335",
+                                            3_530_603_713, "DIV2K_train_HR/"),
+               "DIV2K_valid_HR.zip": Remote("20dd31fd84d777bc1cf5d6b7654a3f569c0aec74458ae094122ad1d0489900fc",
+                                            448_993_893, "DIV2K_valid_HR/")},
+        kind="archive", folder="div2k",
+        terms="DIV2K is made available by its authors for academic research only; cite Agustsson and Timofte, "
+              "NTIRE 2017 challenge on single image super-resolution: dataset and study (CVPR workshops 2017)"),
 }
 
 
@@ -89,52 +114,63 @@ def default_root() -> Path:
     return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "semjscc" / "data"
 
 
-def _download(url: str, limit: int, timeout: float) -> bytes:
+def _download(url: str, target: Path, limit: int, timeout: float) -> str:
+    """Stream ``url`` into ``target`` (at most ``limit`` bytes); the SHA-256 of what arrived."""
+    digest = hashlib.sha256()
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with urllib.request.urlopen(url, timeout=timeout) as response, open(target, "wb") as sink:
             declared = response.headers.get("Content-Length")
             if declared is not None and int(declared) > limit:
                 raise FetchError(f"{url}: {int(declared):,} bytes announced, at most {limit:,} expected")
-            buffer = io.BytesIO()
-            while True:
-                chunk = response.read(CHUNK)
-                if not chunk:
-                    break
-                buffer.write(chunk)
-                if buffer.tell() > limit:
+            received = 0
+            while chunk := response.read(CHUNK):
+                received += len(chunk)
+                if received > limit:
                     raise FetchError(f"{url}: more than the {limit:,} bytes expected; stopped")
-            return buffer.getvalue()
+                digest.update(chunk)
+                sink.write(chunk)
     except OSError as error:  # URLError, timeouts, refused connections
         raise FetchError(f"{url}: {error}; check the network, or pass --base-url for a mirror") from None
+    return digest.hexdigest()
 
 
-def _digest(data: bytes, kind: str) -> str:
-    if kind == "archive":
-        return hashlib.sha256(data).hexdigest()
+def _pixels_digest(path: Path, source: str) -> str:
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with Image.open(path) as image:
             pixels = np.asarray(image.convert("RGB"))
     except Exception as error:  # a page or a truncated file instead of a PNG
-        raise FetchError(f"not an image: {error}") from None
+        raise FetchError(f"{source}: not an image: {error}") from None
     return hashlib.sha256(pixels.tobytes()).hexdigest()
 
 
-def _extract(archive: Path, folder: Path, prefix: str) -> None:
-    """The archive's regular files under ``prefix`` into ``folder``; anything else in it is refused."""
+def _members(archive: Path):
+    """(name, is a regular file, declared size, opener) of every entry of a .tar.gz or .zip archive."""
+    if archive.name.endswith(".zip.part"):
+        with zipfile.ZipFile(archive) as bundle:
+            for info in bundle.infolist():
+                yield info.filename, not info.is_dir(), info.file_size, lambda info=info: bundle.open(info)
+    else:
+        with tarfile.open(archive, "r:gz") as bundle:
+            for member in bundle:
+                yield member.name, member.isfile(), member.size, lambda member=member: bundle.extractfile(member)
+
+
+def _extract(archive: Path, folder: Path, prefix: str, limit: int) -> None:
+    """The archive's regular files directly under ``prefix`` into ``folder / prefix``; any other entry, or one
+    declaring more bytes than the archive may hold, refuses the whole archive."""
     staging = folder / (prefix.rstrip("/") + ".part")
     shutil.rmtree(staging, ignore_errors=True)
-    with tarfile.open(archive, "r:gz") as tar:
-        for member in tar.getmembers():
-            parts = Path(member.name).parts
-            if member.isdir() and member.name.rstrip("/") + "/" == prefix:
-                continue
-            if not member.isfile() or not member.name.startswith(prefix) or ".." in parts or \
-                    Path(member.name).is_absolute() or len(parts) != 2:
-                shutil.rmtree(staging, ignore_errors=True)
-                raise FetchError(f"{archive.name}: unexpected entry {member.name!r}; nothing extracted")
-            staging.mkdir(parents=True, exist_ok=True)
-            with tar.extractfile(member) as source, open(staging / parts[1], "wb") as target:
-                shutil.copyfileobj(source, target)
+    for name, regular, size, opener in _members(archive):
+        parts = Path(name).parts
+        if not regular and name.rstrip("/") + "/" == prefix:
+            continue
+        if not regular or not name.startswith(prefix) or ".." in parts or Path(name).is_absolute() or \
+                len(parts) != 2 or size > limit:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise FetchError(f"{archive.name.removesuffix('.part')}: unexpected entry {name!r}; nothing extracted")
+        staging.mkdir(parents=True, exist_ok=True)
+        with opener() as source, open(staging / parts[1], "wb") as target:
+            shutil.copyfileobj(source, target)
     final = folder / prefix.rstrip("/")
     shutil.rmtree(final, ignore_errors=True)
     staging.rename(final)
@@ -142,7 +178,7 @@ def _extract(archive: Path, folder: Path, prefix: str) -> None:
 
 def fetch(name: str, root=None, base_url: str = "", timeout: float = 60.0, manifest: Manifest = None,
           log=print) -> Path:
-    """Fetch data set ``name`` (cifar10, kodak) into ``root``; returns the folder the loader reads."""
+    """Fetch data set ``name`` (cifar10, kodak, div2k) into ``root``; returns the folder the loader reads."""
     if manifest is None:
         if name not in MANIFESTS:
             raise ValueError(f"unknown data set {name!r}: choose one of {', '.join(MANIFESTS)}")
@@ -150,31 +186,31 @@ def fetch(name: str, root=None, base_url: str = "", timeout: float = 60.0, manif
     folder = Path(root or default_root()) / manifest.folder
     folder.mkdir(parents=True, exist_ok=True)
     base = (base_url or manifest.base_url).rstrip("/") + "/"
-    for filename, (expected, limit) in manifest.files.items():
+    if manifest.terms:
+        log(f"{name}: {manifest.terms}")
+    for filename, remote in manifest.files.items():
         target = folder / filename
         if manifest.kind == "archive":  # extracted before, when the archive checked out
-            done = (folder / manifest.extract_prefix.rstrip("/")).is_dir()
+            done = (folder / remote.extract.rstrip("/")).is_dir()
         else:
-            done = target.is_file() and _digest(target.read_bytes(), manifest.kind) == expected
+            done = target.is_file() and _pixels_digest(target, str(target)) == remote.sha256
         if done:
             log(f"{name}: {filename} already there")
             continue
-        log(f"{name}: fetching {base}{filename}")
-        data = _download(base + filename, limit, timeout)
-        try:
-            actual = _digest(data, manifest.kind)
-        except FetchError as error:
-            raise FetchError(f"{base}{filename}: {error}") from None
-        if actual != expected:
-            raise FetchError(f"{base}{filename}: SHA-256 {actual} is not the expected {expected}; not kept")
+        url = base + filename
+        log(f"{name}: fetching {url}")
         partial = target.with_name(target.name + ".part")
-        partial.write_bytes(data)
-        if manifest.kind == "archive":
-            try:
-                _extract(partial, folder, manifest.extract_prefix)
-            finally:
-                partial.unlink()
-        else:
-            partial.rename(target)
+        try:
+            actual = _download(url, partial, remote.max_bytes, timeout)
+            if manifest.kind == "images":
+                actual = _pixels_digest(partial, url)
+            if actual != remote.sha256:
+                raise FetchError(f"{url}: SHA-256 {actual} is not the expected {remote.sha256}; not kept")
+            if manifest.kind == "archive":
+                _extract(partial, folder, remote.extract, remote.max_bytes)
+            else:
+                partial.rename(target)
+        finally:
+            partial.unlink(missing_ok=True)
     log(f"{name}: ready in {folder}")
     return folder

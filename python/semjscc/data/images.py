@@ -85,8 +85,9 @@ def stack_if_uniform(images: list):
     return images
 
 
-def load_folder(folder: Path) -> ImageSet:
-    """A folder of images, or of class sub-folders (the sub-folder names are the labels)."""
+def folder_files(folder: Path) -> tuple:
+    """(image files, labels or None, class names) of a folder of images, or of class sub-folders (the sub-folder
+    names are the labels)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"image folder not found: {folder}")
@@ -102,6 +103,12 @@ def load_folder(folder: Path) -> ImageSet:
         files, label_array = image_files(folder), None
     if not files:
         raise ValueError(f"no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in {folder}")
+    return files, label_array, classes
+
+
+def load_folder(folder: Path) -> ImageSet:
+    """A folder of images, or of class sub-folders (the sub-folder names are the labels)."""
+    files, label_array, classes = folder_files(folder)
     images = [read_image(f) for f in files]
     return ImageSet(
         name=str(folder),

@@ -18,17 +18,20 @@ import numpy as np
 import torch
 from torch.nn.parallel import DistributedDataParallel
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
-from torch.utils.data import DistributedSampler
+from torch.utils.data import DataLoader, DistributedSampler
 from tqdm import tqdm
 
 from semjscc.channel import build_channel
 from semjscc.codec.checkpoint import load_model, save_checkpoint
 from semjscc.codec.grow import grow_model, rate_adaptive_from, with_bandwidth
 from semjscc.codec.models import RateAdaptiveJSCC, build_model
+from semjscc.codec.bandwidth import check_image_size
 from semjscc.codec.rate import budget_label, concept_grid, uniform_depth
 from semjscc.codec.precision import check_precision, mixed_precision
 from semjscc.data import load_dataset
 from semjscc.data.metrics import psnr_per_image, quantize
+from semjscc.data.patches import RandomCrops, center_crops, stack_crops
+from semjscc.data.specs import photo_files
 from semjscc.semantic.losses import build_loss
 from semjscc.semantic.task_models import load_task_model
 from semjscc.store.checkpoint import CheckpointError, load_training_state, read_checkpoint, save_training_state
@@ -63,6 +66,9 @@ class TrainConfig:
     grow: bool = False
     threads: int = 0
     max_images: int = 0
+    crop: int = 0  # photographs: train on random crop x crop patches read from disk (0: whole images, CIFAR-10)
+    crops_per_image: int = 8  # crops taken from each photograph per epoch
+    workers: int = 0  # DataLoader processes decoding photographs beside the training step
     loss: str = "mse"
     task_model: Optional[str] = None
     semantic_weight: float = 0.0
@@ -162,15 +168,20 @@ class Trainer:
         if config.threads:
             torch.set_num_threads(config.threads)
         torch.manual_seed(config.seed + self.ranks.rank)  # each rank its own noise; DDP copies rank 0's weights
-        train = load_dataset(config.data, data_root)
-        if config.max_images:
-            train = train.subset(config.max_images)
-        self.train_images = torch.from_numpy(np.ascontiguousarray(train.images)).permute(0, 3, 1, 2).contiguous()
-        self.train_labels = None if train.labels is None else torch.from_numpy(np.asarray(train.labels))
-        self.train_name = train.name
+        self.crops = self.train_images = self.train_labels = None
+        if config.crop:
+            self._photographs(config, data_root)
+        else:
+            train = load_dataset(config.data, data_root)
+            if config.max_images:
+                train = train.subset(config.max_images)
+            self.train_images = torch.from_numpy(np.ascontiguousarray(train.images)).permute(0, 3, 1, 2).contiguous()
+            self.train_labels = None if train.labels is None else torch.from_numpy(np.asarray(train.labels))
+            self.train_name = train.name
         val = load_dataset(config.val_data, data_root)
+        val_images = center_crops(val.images, config.crop) if config.crop else val.images
         # channels-last is oneDNN's preferred layout for CPU convolutions (faster at large batches); same values
-        self.val_images = to_tensor(val.images).to(self.device).contiguous(memory_format=torch.channels_last)
+        self.val_images = to_tensor(val_images).to(self.device).contiguous(memory_format=torch.channels_last)
         self.model = initial_model(config)
         self.model.to(self.device, memory_format=torch.channels_last)
         self.network = DistributedDataParallel(self.model) if self.ranks.distributed else self.model
@@ -185,6 +196,17 @@ class Trainer:
         self.epoch = 0
         self.wall_s = 0.0
         self.history = []
+
+    def _photographs(self, config: TrainConfig, data_root) -> None:
+        """Random crops of the photographs ``config.data`` names, read from disk each epoch."""
+        check_image_size(config.crop, config.crop)
+        if config.loss != "mse":
+            raise ValueError(f"the {config.loss!r} loss needs labelled images; --crop trains on photographs")
+        files = photo_files(config.data, data_root)
+        if config.max_images:
+            files = files[:config.max_images]
+        self.crops = RandomCrops(files, config.crop, config.crops_per_image, config.seed)
+        self.train_name = config.data
 
     def _build_loss(self):
         config = self.config
@@ -247,23 +269,40 @@ class Trainer:
         chosen = torch.rand(size, 1, 1, device=self.device) < self.config.concept_fraction
         return torch.where(chosen, per_concept, budget)
 
+    @property
+    def train_count(self) -> int:
+        """Training images (photographs when training on crops)."""
+        return len(self.crops) if self.crops is not None else len(self.train_images)
+
+    def epoch_batches(self) -> tuple:
+        """(iterator of (uint8 images, labels or None), number of steps): this rank's batches of this epoch."""
+        sampler = DistributedSampler(range(self.train_count), self.ranks.size, self.ranks.rank,
+                                     seed=self.config.seed, drop_last=True)
+        sampler.set_epoch(self.epoch)
+        if self.crops is not None:
+            self.crops.set_epoch(self.epoch)
+            loader = DataLoader(self.crops, batch_size=max(1, self.batch_size // self.crops.per_image),
+                                sampler=sampler, num_workers=self.config.workers, collate_fn=stack_crops,
+                                drop_last=True)
+            return ((crops, None) for crops in loader), len(loader)
+        order = torch.tensor(list(sampler))
+        starts = range(0, len(order) - self.batch_size + 1, self.batch_size)
+        indices = (order[start:start + self.batch_size] for start in starts)
+        labels = self.train_labels
+        return ((self.train_images[i], None if labels is None else labels[i]) for i in indices), len(starts)
+
     def train_epoch(self) -> float:
         self.model.train()
         for group in self.optimizer.param_groups:
             group["lr"] = self.learning_rate()
-        sampler = DistributedSampler(range(len(self.train_images)), self.ranks.size, self.ranks.rank,
-                                     seed=self.config.seed, drop_last=True)
-        sampler.set_epoch(self.epoch)
-        order = torch.tensor(list(sampler))
-        size = self.batch_size
+        batches, steps = self.epoch_batches()
         total, count = 0.0, 0
-        bar = tqdm(range(0, len(order) - size + 1, size), desc=f"epoch {self.epoch + 1}/{self.config.epochs}",
+        bar = tqdm(batches, total=steps, desc=f"epoch {self.epoch + 1}/{self.config.epochs}",
                    leave=False, mininterval=5, disable=not self.ranks.main)
-        for start in bar:
-            index = order[start:start + size]
-            batch = self.train_images[index].to(self.device).float().div_(255.0)
+        for images, labels in bar:
+            batch = images.to(self.device).float().div_(255.0)
             batch = batch.contiguous(memory_format=torch.channels_last)
-            labels = None if self.train_labels is None else self.train_labels[index].to(self.device)
+            labels = None if labels is None else labels.to(self.device)
             flip = torch.rand(batch.shape[0], device=self.device) < 0.5
             batch = torch.where(flip[:, None, None, None], batch.flip(-1), batch)
             extra = {"depth": self.sample_depth(batch)} if self.rate_adaptive else {}
@@ -313,7 +352,7 @@ class Trainer:
             "family": self.config.family or (self.config.loss if self.config.loss != "mse" else self.config.arch),
             "channel": self.config.channel,
             "snr_range_db": [self.config.snr_min, self.config.snr_max],
-            "training": {**asdict(self.config), "train_images": len(self.train_images),
+            "training": {**asdict(self.config), "train_images": self.train_count,
                          "train_data": self.train_name, "epochs_done": self.epoch,
                          "wall_time_s": round(self.wall_s, 1), "torch": torch.__version__,
                          "threads": torch.get_num_threads(), "processes": self.ranks.size},
