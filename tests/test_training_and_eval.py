@@ -179,3 +179,18 @@ def test_eval_pads_and_crops_images_of_any_size_as_the_link_does(tmp_path, sampl
     odd = ImageSet("odd", [np.random.default_rng(0).integers(0, 256, (30, 41, 3), dtype=np.uint8)])
     report = evaluate(codec, odd, "awgn", [20.0])
     assert report["results"][0]["psnr"] > 10
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device here")
+@pytest.mark.parametrize("channel", ["awgn", "fading", "ofdm"])
+def test_training_and_evaluation_run_on_cuda_through_every_channel(tmp_path, sample_root, channel):
+    from semjscc.data import load_dataset
+    from semjscc.evaluate.quality import evaluate
+
+    trainer = Trainer(small_config(epochs=1, channel=channel, csi=channel == "ofdm"), tmp_path / "m.pt",
+                      data_root=sample_root, device="cuda")
+    trainer.run()
+    assert {buffer.device.type for buffer in trainer.channel.buffers()} <= {"cuda"}
+    sample = load_dataset("sample:cifar10:test:16", sample_root)
+    report = evaluate(trainer.model, sample, channel, [10.0], device="cuda")
+    assert report["results"][0]["psnr"] > 10.0

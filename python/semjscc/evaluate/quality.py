@@ -48,7 +48,7 @@ def evaluate(model, dataset: ImageSet, channel: str = "awgn", snrs=(0, 5, 10, 15
     """
     check_precision(precision, device)
     model = model.to(device).eval()
-    channel_module = build_channel(channel, **(channel_options or {}))
+    channel_module = build_channel(channel, **(channel_options or {})).to(device)
     torch.manual_seed(seed)
     classifiers = {name: net.to(device).eval() for name, net in (("accuracy", task), ("accuracy_unseen", unseen))
                    if net is not None and dataset.labels is not None and dataset.uniform}

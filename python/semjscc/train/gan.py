@@ -120,7 +120,7 @@ class GanTrainer:
                                                betas=(0.5, 0.999))
         self.average = AveragedModel(self.model, multi_avg_fn=get_ema_multi_avg_fn(config.ema), use_buffers=True) \
             if config.ema else None
-        self.channel = build_channel(config.channel)
+        self.channel = build_channel(config.channel).to(self.device)
         self.epoch, self.wall_s, self.history = 0, 0.0, []
 
     def _extras(self) -> dict:

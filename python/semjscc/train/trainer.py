@@ -185,7 +185,8 @@ class Trainer:
         self.model = initial_model(config)
         self.model.to(self.device, memory_format=torch.channels_last)
         self.network = DistributedDataParallel(self.model) if self.ranks.distributed else self.model
-        self.channel = build_channel(config.channel, **({"pilots": config.pilots} if config.channel == "fading" else {}))
+        options = {"pilots": config.pilots} if config.channel == "fading" else {}
+        self.channel = build_channel(config.channel, **options).to(self.device)  # its constant buffers too
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.lr)
         self.average = None
         if config.ema:
