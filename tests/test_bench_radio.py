@@ -34,3 +34,12 @@ def test_rtf_bench_times_each_codec_device_on_the_same_images(tmp_path):
     assert [row["device"] for row in rows] == ["cpu", "openvino"]
     assert all(row["images"] == 4 and row["rtf"] > 0 and row["samples"] > 0 for row in rows)
     assert (tmp_path / "rtf.json").is_file()
+
+
+@pytest.mark.slow
+def test_the_receiver_alone_is_timed_on_a_recording_until_its_last_image(tmp_path):
+    (row,) = radio.run_rtf_bench(str(tmp_path), ["adaptive_awgn_kn1-12"], data=("sample:cifar10:test:16",),
+                                 repeats=1, devices=("cpu",), receive_only=True)
+    assert row["stage"] == "receive" and row["images"] == 16 and row["rtf"] > 0
+    assert row["samples"] > 16 * 256 * 4  # the symbols of 16 images at 4 samples each, and more (preambles)
+    assert (tmp_path / "rtf_receive.json").is_file() and not list(tmp_path.glob("*.cfile"))

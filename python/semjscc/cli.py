@@ -665,7 +665,7 @@ def cmd_bench(args) -> int:
         from semjscc.bench.radio import run_rtf_bench
 
         run_rtf_bench(str(out), args.models.split(",") if args.models else [args.model],
-                      devices=args.devices)
+                      devices=args.devices, receive_only=args.receive_only)
     else:
         from semjscc.bench.radio import run_radio_bench
 
@@ -699,6 +699,8 @@ def add_bench_parser(sub) -> None:
                    help="profile, gpu: " + LINK_DEVICE_HELP + "; ddp: a torch device")
     p.add_argument("--devices", type=link_devices, default="auto",
                    help="rtf: codec devices timed in turn, comma-separated (cpu,openvino)")
+    p.add_argument("--receive-only", dest="receive_only", action="store_true",
+                   help="rtf: time the receiver alone on a recording of the link (rtf_receive.json)")
     p.add_argument("--processes", type=int, default=2, help="ddp: data-parallel processes against one")
     p.add_argument("--threads", type=int, default=2, help="ddp: CPU threads in all, shared out among the processes")
     p.add_argument("--images", type=int, default=4096, help="ddp: training images in the timed epoch")
