@@ -142,17 +142,20 @@ def _rtf_rows(out: Path, name: str, spec: str, repeats: int, devices, receive_on
 def receive_rtf(name: str, spec: str, out: Path, device: str = "auto", snr_db: float = 15.0, seed: int = 9,
                 samp_rate: float = 1e6, amplitude: float = 0.3, quiet_s: float = 0.5) -> dict:
     """The receiver alone, at its own pace: the link's bursts through the channel model (made offline, not timed)
-    are recorded and replayed by the ``file_rx`` flowgraph; its real-time factor at ``samp_rate`` is the
-    recording's air time over the wall time until its last image is decoded (or, if some never are, until the
-    receiver has drained the recording and stayed idle for ``quiet_s``, which is not counted)."""
+    are recorded and replayed by the ``file_rx`` flowgraph as fast as it reads them; its real-time factor at
+    ``samp_rate`` is the recording's air time over the wall time until its last image is decoded (or, if some
+    never are, until the receiver has drained the recording and stayed idle for ``quiet_s``, not counted).
+    The decoder's queue holds the whole recording, so no image is dropped for arriving faster than real time:
+    the figure is the receiver's throughput, and at RTF >= 1 a live receiver with its bounded queue keeps up."""
     from semjscc.run.flowgraphs import load_flowgraph
 
     recording = out / "receive_rtf.cfile"
     np.zeros(1, np.complex64).tofile(recording)  # the flowgraph opens its file when it is built
     tb = load_flowgraph("file_rx").file_rx(file=str(recording), out=str(out / "decoded" / "rtf_receive"),
                                            model=name, device=device)
-    tb.sink.save_images = False
+    tb.sink.save_images = tb.sink.log_images = False
     images = load_dataset(spec)
+    tb.rx.decoder.queue_size = len(images)
     bursts = Transmitter(Encoder(load_link_codec(name, device), snr_db), tb.profile, amplitude).transmit(
         list(images.images))
     gap = np.zeros(1000, np.complex64)
