@@ -25,6 +25,8 @@ OUT=${OUT:-bench/results}
 open(sys.argv[1], "w").write(json.dumps(tables, indent=1) + "\n")' python/semjscc/digital/bler_awgn.json \
   "$OUT/cliff/bler_awgn.json" "$OUT/cliff_kodak/bler_awgn.json"
 "$SEMJSCC" bench rtf --models baseline_awgn_kn1-6_snr10,baseline_awgn_kn1-12_snr13,adaptive_awgn_kn1-6,adaptive_awgn_kn1-6_w64,adaptive_awgn_kn1-12,adaptive_fading_kn1-6 --devices cpu,openvino --out "$OUT/radio"
+"$SEMJSCC" bench rtf --receive-only --models adaptive_awgn_kn1-6,adaptive_awgn_kn1-12,adaptive_awgn_kn1-6_w64,baseline_awgn_kn1-6_snr10,adaptive_fading_kn1-6,semimp_awgn_kn1-6 --out "$OUT/radio"
+# on a machine with a GPU: "$SEMJSCC" bench gpu --device cuda --models adaptive_awgn_kn1-6,adaptive_awgn_kn1-12 --data sample:cifar10:test --out "$OUT"
 # Semantic: plain deep JSCC, the equal-budget MSE controls, semantic-importance, TOSC-SR and WebP at capacity;
 # extra lambdas (models/training/) only for the trade-off curve.  Then the 10,000 JPEG-derived test images for
 # tighter accuracy figures at low SNR, where the targets are (bfloat16, accuracy only).
