@@ -21,6 +21,16 @@ def trained_like(model):
     return model.eval()
 
 
+def assert_same_full_rate_function(old, new):
+    """``new`` (rate-adaptive, at full depth) encodes and decodes as ``old`` does."""
+    images = torch.rand(2, 3, 32, 32)
+    with torch.no_grad():
+        symbols = old.encode(images, 10.0)
+        torch.testing.assert_close(new.encode(images, 10.0), symbols, atol=1e-5, rtol=1e-4)
+        torch.testing.assert_close(new.decode(symbols, (32, 32), 10.0), old.decode(symbols, (32, 32), 10.0),
+                                   atol=1e-5, rtol=1e-4)
+
+
 @pytest.fixture(scope="module")
 def codec():
     torch.manual_seed(0)
@@ -94,12 +104,7 @@ def test_starting_from_a_main_codec_keeps_its_full_rate_function():
     old = trained_like(AdaptiveJSCC(1 / 6, width=16, blocks=1))
     new = rate_adaptive_from(old, groups=4, region=2).eval()
     assert build_model(new.config()).config() == new.config()
-    images = torch.rand(2, 3, 32, 32)
-    with torch.no_grad():
-        symbols = old.encode(images, 10.0)
-        torch.testing.assert_close(new.encode(images, 10.0), symbols, atol=1e-5, rtol=1e-4)
-        torch.testing.assert_close(new.decode(symbols, (32, 32), 10.0), old.decode(symbols, (32, 32), 10.0),
-                                   atol=1e-5, rtol=1e-4)
+    assert_same_full_rate_function(old, new)
     with pytest.raises(ValueError, match="cannot be split"):
         RateAdaptiveJSCC(1 / 6, width=16, groups=3)
 
@@ -110,12 +115,7 @@ def test_a_main_codec_grown_into_a_rate_adaptive_one_keeps_its_full_rate_functio
     config = TrainConfig(arch="rate-adaptive", width=12, blocks=2, init=str(tmp_path / "main.pt"), grow=True)
     new = initial_model(config).eval()
     assert isinstance(new, RateAdaptiveJSCC) and (new.width, new.blocks) == (12, 2)
-    images = torch.rand(2, 3, 32, 32)
-    with torch.no_grad():
-        symbols = old.encode(images, 10.0)
-        torch.testing.assert_close(new.encode(images, 10.0), symbols, atol=1e-5, rtol=1e-4)
-        torch.testing.assert_close(new.decode(symbols, (32, 32), 10.0), old.decode(symbols, (32, 32), 10.0),
-                                   atol=1e-5, rtol=1e-4)
+    assert_same_full_rate_function(old, new)
 
 
 def test_training_reports_every_budget_and_learns(tmp_path, sample_root):

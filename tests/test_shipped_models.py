@@ -36,11 +36,16 @@ CODECS = [entry for entry in INDEX if entry["family"] != "task"]
 TASKS = [entry for entry in INDEX if entry["family"] == "task"]
 
 
-@pytest.mark.parametrize("entry", CODECS, ids=[e["name"] for e in CODECS])
-def test_shipped_model_decodes_the_sample_above_its_floor(entry, sample_root):
+def shipped(entry: dict, sample_root) -> tuple:
+    """(model, card, the shipped sample's 256 CIFAR-10 test images) of an index entry."""
     model, _ = load_model(MODELS / entry["file"])
     card = json.loads((MODELS / entry["card"]).read_text())
-    sample = load_dataset("sample:cifar10:test:256", sample_root)
+    return model, card, load_dataset("sample:cifar10:test:256", sample_root)
+
+
+@pytest.mark.parametrize("entry", CODECS, ids=[e["name"] for e in CODECS])
+def test_shipped_model_decodes_the_sample_above_its_floor(entry, sample_root):
+    model, card, sample = shipped(entry, sample_root)
     psnr = evaluate(model, sample, entry["channel"], [10.0], seed=0)["results"][0]["psnr"]
     # The sample is the first 256 of the 1,000 images the card was measured on.
     assert psnr > card_psnr(card, entry["channel"], 10.0) - 1.0
@@ -54,9 +59,7 @@ RATE_ADAPTIVE = [entry for entry in INDEX if entry["family"] == "rate-adaptive"]
 def test_shipped_rate_adaptive_codec_decodes_the_sample_at_every_budget_above_its_floor(entry, sample_root):
     from semjscc.semantic.allocation import build_allocator
 
-    model, _ = load_model(MODELS / entry["file"])
-    card = json.loads((MODELS / entry["card"]).read_text())
-    sample = load_dataset("sample:cifar10:test:256", sample_root)
+    model, card, sample = shipped(entry, sample_root)
     budgets = sorted({t["allocation"] for t in card["measured"] if t.get("allocation")})
     assert len(budgets) == model.groups - 1  # the full budget is the table without an allocation
     for budget in budgets:
