@@ -22,10 +22,10 @@ from torch.utils.data import DataLoader, DistributedSampler
 from tqdm import tqdm
 
 from semjscc.channel import build_channel
+from semjscc.codec.bandwidth import check_image_size
 from semjscc.codec.checkpoint import load_model, save_checkpoint
 from semjscc.codec.grow import grow_model, rate_adaptive_from, with_bandwidth
 from semjscc.codec.models import RateAdaptiveJSCC, build_model
-from semjscc.codec.bandwidth import check_image_size
 from semjscc.codec.rate import budget_label, concept_grid, uniform_depth
 from semjscc.codec.precision import check_precision, mixed_precision
 from semjscc.data import load_dataset
