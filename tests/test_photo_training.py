@@ -72,3 +72,16 @@ def test_crops_refuse_a_side_the_codec_cannot_code_and_a_task_loss(photographs, 
     with pytest.raises(ValueError, match="needs labelled images"):
         Trainer(TrainConfig(width=8, data=str(photographs), val_data=str(photographs), crop=32, loss="tosc-sr",
                             task_model="task_resnet"), tmp_path / "m.pt")
+
+
+def test_a_counted_photo_spec_reads_only_the_photographs_it_names(photographs, tmp_path, monkeypatch):
+    import semjscc.data.images as images_module
+    from semjscc.data import load_dataset
+
+    (tmp_path / "div2k").mkdir()
+    (tmp_path / "div2k" / "DIV2K_valid_HR").symlink_to(photographs)
+    reads = []
+    real_read = images_module.read_image
+    monkeypatch.setattr(images_module, "read_image", lambda path, *a, **k: reads.append(path) or real_read(path))
+    dataset = load_dataset("div2k:valid:2", tmp_path)
+    assert len(dataset) == 2 and [p.name for p in reads] == ["0000.png", "0001.png"]

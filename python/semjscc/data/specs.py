@@ -74,7 +74,7 @@ def _load_named(spec: str, root: Path) -> ImageSet:
         dataset = _load_cifar10(split or "test", root)
     elif name in PHOTO_SETS:
         folder, count = _photo_folder(spec, root)
-        dataset = load_folder(folder)
+        dataset, count = load_folder(folder, _image_count(count, spec) if count else 0), ""
     else:
         raise ValueError(f"unknown dataset {spec!r}: use cifar10:train|test|test-jpeg[:N], kodak[:N] or "
                          f"div2k:train|valid[:N] (the shipped sample: sample:cifar10:test[:N], sample:kodak[:N])")
