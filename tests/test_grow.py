@@ -140,3 +140,18 @@ def test_a_fine_tune_takes_the_size_of_its_init_unless_told(tmp_path):
     told = TrainConfig(init=str(init), width=32)
     inherit_size_from_init(told, given={"width"})
     assert (told.width, told.blocks) == (32, 2)
+
+
+def test_a_grown_run_records_the_bandwidth_of_its_init_and_refuses_another(tmp_path):
+    """The model keeps its --init's k/n when it grows; the run's recorded config must say so (it once said the
+    default 1/6 for a grown 1/12 codec)."""
+    from semjscc.cli import inherit_size_from_init
+
+    init = str(tmp_path / "small.pt")
+    save_checkpoint(init, AdaptiveJSCC(1 / 12, width=8), {"training": {"epochs_done": 1}})
+    config = TrainConfig(init=init, grow=True, width=16, blocks=2)
+    inherit_size_from_init(config, {"width", "blocks"})
+    assert (config.k_over_n, config.width, config.blocks) == (1 / 12, 16, 2)
+    config = TrainConfig(init=init, grow=True, k_over_n=1 / 6)
+    with pytest.raises(ValueError, match="--grow keeps the bandwidth"):
+        inherit_size_from_init(config, {"k_over_n"})

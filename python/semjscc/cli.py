@@ -171,12 +171,19 @@ def cmd_train(args) -> int:
 
 
 def inherit_size_from_init(config, given: set) -> None:
-    """A fine-tune or continuation of a main model keeps the size its --init has unless told otherwise."""
-    if not config.init or config.grow or config.arch not in ("adaptive", "rate-adaptive"):
+    """A fine-tune or continuation of a main model keeps the size its --init has unless told otherwise; a grown
+    one keeps its bandwidth (growing adds channels and blocks, never symbols)."""
+    if not config.init or config.arch not in ("adaptive", "rate-adaptive"):
         return
     from semjscc.store.checkpoint import read_checkpoint
 
     model = read_checkpoint(config.init)["model"]
+    if config.grow:
+        if "k_over_n" in given and "k_over_n" in model and config.k_over_n != model["k_over_n"]:
+            raise ValueError(f"--grow keeps the bandwidth of {config.init} (k/n {model['k_over_n']:.4g}), not "
+                             f"{config.k_over_n:.4g}: leave out --k-over-n")
+        config.k_over_n = model.get("k_over_n", config.k_over_n)
+        return
     for key in ("k_over_n", "width", "blocks", "csi", "groups", "region"):
         if key not in given and key in model:
             setattr(config, key, model[key])
