@@ -16,6 +16,7 @@ import pytest
 from PIL import Image
 
 from semjscc.data import load_dataset
+from semjscc.data.specs import photo_files
 from semjscc.data.fetch import MANIFESTS, FetchError, Manifest, Remote, fetch
 
 
@@ -203,3 +204,19 @@ def test_the_shipped_sample_never_stands_in_for_a_full_set(tmp_path, sample_root
     monkeypatch.setattr("semjscc.data.specs.data_root", lambda root=None: None)
     with pytest.raises(FileNotFoundError, match="use sample:cifar10:test:4 for the few images shipped"):
         load_dataset("cifar10:test:4")
+
+
+def test_wikiphotos_are_pinned_and_split_45_for_training_and_4_for_validation(tmp_path):
+    manifest = MANIFESTS["wikiphotos"]
+    assert sorted(manifest.files) == [f"{i:03d}.png" for i in range(1, 50)] and manifest.kind == "images"
+    assert all(len(remote.sha256) == 64 for remote in manifest.files.values()) and "attribution" in manifest.terms
+    folder = tmp_path / "wikiphotos"
+    folder.mkdir()
+    for i in range(1, 50):
+        Image.fromarray(np.full((8, 12, 3), i, np.uint8)).save(folder / f"{i:03d}.png")
+    train, valid = load_dataset("wikiphotos:train", tmp_path), load_dataset("wikiphotos:valid:2", tmp_path)
+    assert train.names == [f"{i:03d}" for i in range(1, 46)] and train.images[44][0, 0, 0] == 45
+    assert valid.names == ["046", "047"]
+    assert [p.name for p in photo_files("wikiphotos:train:3", tmp_path)] == ["001.png", "002.png", "003.png"]
+    with pytest.raises(ValueError, match="wikiphotos:train or wikiphotos:valid"):
+        load_dataset("wikiphotos:test", tmp_path)

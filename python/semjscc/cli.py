@@ -222,8 +222,9 @@ def add_train_parser(sub) -> None:
                         "(default equal)")
     p.add_argument("--max-images", dest="max_images", type=int, help="images per epoch (0: all)")
     p.add_argument("--ema", type=float, help="ship a moving average of the weights with this decay per step (e.g. 0.999)")
-    p.add_argument("--crop", type=int, help="photographs (--data div2k:train, a folder): train on random crops of "
-                                            "this side, read from disk each epoch (e.g. 256; 0: whole images)")
+    p.add_argument("--crop", type=int, help="photographs (--data wikiphotos:train, div2k:train, a folder): train on "
+                                            "random crops of this side, read from disk each epoch (e.g. 256; 0: "
+                                            "whole images)")
     p.add_argument("--crops-per-image", dest="crops_per_image", type=int,
                    help="with --crop: crops from each photograph per epoch (default 8)")
     p.add_argument("--workers", type=int, help="with --crop: processes decoding photographs beside training")
@@ -456,7 +457,7 @@ def cmd_data(args) -> int:
         print(f"semjscc data check: the full data sets are in {data_root(args.root)}")
         return 0
     if not args.names:
-        raise ValueError("name the data sets to fetch: cifar10, kodak, div2k")
+        raise ValueError("name the data sets to fetch: cifar10, kodak, div2k, wikiphotos")
     try:
         for name in args.names:
             fetch(name, args.root, args.base_url, args.timeout)
@@ -467,11 +468,13 @@ def cmd_data(args) -> int:
 
 
 def add_data_parser(sub) -> None:
-    p = sub.add_parser("data", help="fetch the full data sets (CIFAR-10, Kodak, DIV2K), checked by SHA-256")
+    p = sub.add_parser("data", help="fetch the full data sets (CIFAR-10, Kodak, DIV2K, Wikipedia photographs), "
+                                         "checked by SHA-256")
     p.add_argument("action", choices=["fetch", "check"],
                    help="fetch: download and check; check: are the full sets there (exit 1 if not)")
     p.add_argument("names", nargs="*", help="data sets to fetch: cifar10, kodak, div2k (photographs for training; "
-                                            "3.9 GB, for academic research only)")
+                                            "3.9 GB, for academic research only), wikiphotos (49 photographs, "
+                                            "87 MB, Creative Commons: the photo-scale models' training set)")
     p.add_argument("--root", help="data folder (default: $SEMJSCC_DATA, else ~/.local/share/semjscc/data, "
                                   "which the loader also looks in)")
     p.add_argument("--base-url", default="", help="a mirror holding the same files (default: the official source)")

@@ -112,11 +112,10 @@ def load_folder(folder: Path, count: int = 0) -> ImageSet:
     files, label_array, classes = folder_files(folder)
     if count:
         files, label_array = files[:count], None if label_array is None else label_array[:count]
-    images = [read_image(f) for f in files]
-    return ImageSet(
-        name=str(folder),
-        images=stack_if_uniform(images),
-        labels=label_array,
-        class_names=classes,
-        names=[f.stem for f in files],
-    )
+    return load_files(files, str(folder), label_array, classes)
+
+
+def load_files(files: list, name: str, labels=None, class_names=()) -> ImageSet:
+    """These image files, read now, in this order."""
+    return ImageSet(name=name, images=stack_if_uniform([read_image(f) for f in files]), labels=labels,
+                    class_names=list(class_names), names=[Path(f).stem for f in files])

@@ -1,6 +1,6 @@
 """Dataset specs: ``cifar10:train``, ``cifar10:test``, ``cifar10:test:1000``, ``kodak``, ``div2k:train``,
-``div2k:valid``, a path, and ``sample:cifar10:test``, ``sample:kodak`` for the small sample shipped inside this
-package.
+``div2k:valid``, ``wikiphotos:train`` (photographs 001-045), ``wikiphotos:valid`` (046-049), a path, and
+``sample:cifar10:test``, ``sample:kodak`` for the small sample shipped inside this package.
 
 Where the data lives: ``--data-root`` or ``$SEMJSCC_DATA``, else ``../shared/data`` beside the checkout,
 else where ``semjscc data fetch`` puts it (``~/.local/share/semjscc/data``). The shipped sample is used
@@ -23,14 +23,16 @@ from typing import Optional
 import numpy as np
 
 from semjscc.data.fetch import default_root as fetched_root
-from semjscc.data.images import ImageSet, folder_files, load_folder, read_image
+from semjscc.data.images import ImageSet, folder_files, load_files, load_folder, read_image
 from semjscc.store.paths import CHECKOUT_ROOT
 
 SAMPLE_ROOT = Path(__file__).resolve().parent / "sample"
 SAMPLE_PREFIX = "sample:"
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 
-PHOTO_SETS = ("kodak", "div2k")  # folders of full-size photographs
+PHOTO_SETS = ("kodak", "div2k", "wikiphotos")  # folders of full-size photographs
+SPLIT_SETS = ("div2k", "wikiphotos")  # photographs named with a split: <set>:train|valid[:N]
+WIKIPHOTOS_TRAIN = 45  # wikiphotos: the first 45 train, the other 4 validate
 NPZ_FILES = {
     "train": ["cifar10_train_lossless.npz"],
     "test": ["cifar10_test_lossless_first1000.npz", "cifar10_test_sample.npz"],
@@ -52,14 +54,14 @@ def load_dataset(spec: str, root=None) -> ImageSet:
     """Load the images a spec names (see the module docstring)."""
     if spec.startswith(SAMPLE_PREFIX):
         dataset = _load_named(spec[len(SAMPLE_PREFIX):], SAMPLE_ROOT)
-    elif spec.partition(":")[0] in ("cifar10", "kodak", "div2k"):
+    elif spec.partition(":")[0] in ("cifar10", *PHOTO_SETS):
         dataset = _load_named(spec, _chosen_root(spec, root))
     elif Path(spec).exists():
         dataset = load_folder(Path(spec)) if Path(spec).is_dir() else _single_file(Path(spec))
     else:
         raise ValueError(
             f"unknown dataset {spec!r}: use cifar10:train, cifar10:test[:N], cifar10:test-jpeg[:N], kodak[:N], "
-            f"div2k:train[:N], div2k:valid[:N], "
+            f"div2k|wikiphotos:train|valid[:N], "
             f"sample:cifar10:test[:N] or sample:kodak[:N] (shipped with the package), or a path to an image or a "
             f"folder"
         )
@@ -73,11 +75,11 @@ def _load_named(spec: str, root: Path) -> ImageSet:
     if name == "cifar10":
         dataset = _load_cifar10(split or "test", root)
     elif name in PHOTO_SETS:
-        folder, count = _photo_folder(spec, root)
-        dataset, count = load_folder(folder, _image_count(count, spec) if count else 0), ""
+        dataset, count = load_files(_photo_files(spec, root), spec), ""
     else:
         raise ValueError(f"unknown dataset {spec!r}: use cifar10:train|test|test-jpeg[:N], kodak[:N] or "
-                         f"div2k:train|valid[:N] (the shipped sample: sample:cifar10:test[:N], sample:kodak[:N])")
+                         f"div2k|wikiphotos:train|valid[:N] (the shipped sample: sample:cifar10:test[:N], "
+                         f"sample:kodak[:N])")
     if count:
         dataset = dataset.subset(_image_count(count, spec))
     return dataset
@@ -104,33 +106,33 @@ def _single_file(path: Path) -> ImageSet:
     return ImageSet(name=str(path), images=[read_image(path)], names=[path.stem])
 
 
-def _photo_folder(spec: str, root: Path) -> tuple:
-    """(folder, count) of ``kodak[:N]`` or ``div2k:train|valid[:N]`` under ``root``."""
+def _photo_files(spec: str, root: Path) -> list:
+    """The files of ``kodak[:N]``, ``div2k:train|valid[:N]`` or ``wikiphotos:train|valid[:N]`` under ``root``."""
     name, _, rest = spec.partition(":")
-    if name == "kodak":
-        folder, count = root / "kodak", rest
-    else:
+    split, count = "", rest
+    if name in SPLIT_SETS:
         split, _, count = rest.partition(":")
         if split not in ("train", "valid"):
-            raise ValueError(f"unknown DIV2K split {split!r} in {spec!r}: use div2k:train or div2k:valid")
-        folder = root / "div2k" / f"DIV2K_{split}_HR"
+            raise ValueError(f"unknown split {split!r} in {spec!r}: use {name}:train or {name}:valid")
+    folder = root / "div2k" / f"DIV2K_{split}_HR" if name == "div2k" else root / name
     if not folder.is_dir():
         raise FileNotFoundError(f"no {folder.relative_to(root)}/ folder under {root}; get it with: "
                                 f"semjscc data fetch {name}")
-    return folder, count
+    files = folder_files(folder)[0]
+    if name == "wikiphotos":
+        files = files[:WIKIPHOTOS_TRAIN] if split == "train" else files[WIKIPHOTOS_TRAIN:]
+    return files[:_image_count(count, spec)] if count else files
 
 
 def photo_files(spec: str, root=None) -> list:
-    """The image files a spec of photographs names (``div2k:train[:N]``, ``kodak[:N]``, a folder), unread: a
-    trainer that crops them reads one at a time."""
+    """The image files a spec of photographs names (``wikiphotos:train[:N]``, ``div2k:train[:N]``, ``kodak[:N]``,
+    a folder), unread: a trainer that crops them reads one at a time."""
     if spec.partition(":")[0] in PHOTO_SETS:
-        folder, count = _photo_folder(spec, _chosen_root(spec, root))
-    elif Path(spec).is_dir():
-        folder, count = Path(spec), ""
-    else:
-        raise ValueError(f"{spec!r} is not a set of photographs on disk (div2k:train, kodak or a folder)")
-    files = folder_files(folder)[0]
-    return files[:_image_count(count, spec)] if count else files
+        return _photo_files(spec, _chosen_root(spec, root))
+    if Path(spec).is_dir():
+        return folder_files(Path(spec))[0]
+    raise ValueError(f"{spec!r} is not a set of photographs on disk (wikiphotos:train, div2k:train, kodak or a "
+                     f"folder)")
 
 
 def _load_cifar10(split: str, root: Path) -> ImageSet:
