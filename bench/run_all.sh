@@ -42,5 +42,6 @@ CLASSIFIERS=(--task-model task_resnet --unseen-model task_vgg_unseen)
 # GAN decoders against the MSE decoders of their encoders (the distortion-perception curve stays as measured
 # unless --curve-dir runs/gan_curve_kn1-12 is given after `scripts/train_models.sh gan-curve`)
 "$SEMJSCC" bench gan --data cifar10:test --out "$OUT"
+"$SEMJSCC" bench photo --out "$OUT"
 "$SEMJSCC" index
 "$SEMJSCC" bench report --out "$OUT"  # bench/results/summary.md

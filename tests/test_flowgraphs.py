@@ -66,6 +66,21 @@ def test_demo_writes_images_metrics_plots_and_the_receivers_accuracy(tmp_path, s
     assert len(list((tmp_path / "sample_cifar10_test_4_snr15").glob("*.png"))) == 4
 
 
+@pytest.mark.slow
+def test_demo_sends_a_photograph_with_the_photo_scale_codec(tmp_path, sample_root, monkeypatch):
+    import json
+
+    from semjscc.run.demo import run_demo
+
+    monkeypatch.setenv("SEMJSCC_DATA", str(sample_root))
+    run_demo(str(tmp_path), snrs=(15.0,), data="sample:cifar10:test:2", kodak="sample:kodak:1", device="cpu",
+             task_model="", photo_snrs=(10.0,))
+    _, photo = json.loads((tmp_path / "summary.json").read_text())
+    assert photo["model"] == "adaptive_hr_awgn_kn1-12" and photo["images_decoded"] == 1
+    assert photo["psnr"] > 28.0 and abs(photo["psnr"] - photo["sim_psnr"]) < 0.5
+    assert (tmp_path / "photo_gallery.png").is_file()
+
+
 class StandIn:
     """Replaces a UHD block: records the calls the flowgraph makes and wraps a plain stream block."""
 

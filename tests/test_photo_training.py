@@ -66,6 +66,18 @@ def test_a_codec_trains_on_crops_of_photographs_and_validates_on_centre_crops(ph
     assert trainer.val_images.shape == (4, 3, 32, 32)
 
 
+def test_visits_per_epoch_take_new_crops_of_every_photograph_within_one_epoch(photographs, tmp_path):
+    config = TrainConfig(width=8, k_over_n=1 / 12, batch_size=8, data=str(photographs), val_data=str(photographs),
+                         crop=16, crops_per_image=2, visits_per_epoch=3, threads=1)
+    trainer = Trainer(config, tmp_path / "hr.pt")
+    assert trainer.train_count == 12 and trainer.meta()["training"]["train_images"] == 4
+    first, second = trainer.crops[0], trainer.crops[4]  # the same photograph, visited twice
+    assert not torch.equal(first, second)
+    with pytest.raises(ValueError, match="at least 1"):
+        Trainer(TrainConfig(width=8, data=str(photographs), val_data=str(photographs), crop=16, visits_per_epoch=0),
+                tmp_path / "m.pt")
+
+
 def test_crops_refuse_a_side_the_codec_cannot_code_and_a_task_loss(photographs, tmp_path):
     with pytest.raises(ValueError, match="multiple of"):
         Trainer(TrainConfig(width=8, data=str(photographs), val_data=str(photographs), crop=30), tmp_path / "m.pt")

@@ -226,7 +226,9 @@ def add_train_parser(sub) -> None:
                                             "random crops of this side, read from disk each epoch (e.g. 256; 0: "
                                             "whole images)")
     p.add_argument("--crops-per-image", dest="crops_per_image", type=int,
-                   help="with --crop: crops from each photograph per epoch (default 8)")
+                   help="with --crop: crops from each photograph at each visit (default 8)")
+    p.add_argument("--visits-per-epoch", dest="visits_per_epoch", type=int,
+                   help="with --crop: visits to each photograph per epoch, new crops each time (default 1)")
     p.add_argument("--workers", type=int, help="with --crop: processes decoding photographs beside training")
     p.add_argument("--loss", choices=["mse", "semantic-importance", "tosc-sr"],
                    help="distortion: MSE, or a semantic loss with --task-model (default mse)")
@@ -577,7 +579,8 @@ def add_loopback_parser(sub) -> None:
 def cmd_demo(args) -> int:
     from semjscc.run.demo import run_demo
 
-    run_demo(args.out, args.model, args.snr, args.data, args.kodak, args.device, args.task_model)
+    run_demo(args.out, args.model, args.snr, args.data, args.kodak, args.device, args.task_model, args.photo_model,
+             args.photo_snr)
     return 0
 
 
@@ -587,7 +590,11 @@ def add_demo_parser(sub) -> None:
     p.add_argument("--model", default="", help="default: the main shipped model")
     p.add_argument("--snr", type=parse_snr_list, default="0,5,10,15,20", help="Es/N0 of each run (dB)")
     p.add_argument("--data", default="sample:cifar10:test:16", help="the small images to send (dataset spec)")
-    p.add_argument("--kodak", default="sample:kodak:1", help="a large image to send as well ('' for none)")
+    p.add_argument("--kodak", default="sample:kodak:1", help="a photograph to send as well ('' for none)")
+    p.add_argument("--photo-model", dest="photo_model", default="",
+                   help="the codec for the photograph (default: the photo-scale adaptive_hr_awgn_kn1-12)")
+    p.add_argument("--photo-snr", dest="photo_snr", type=parse_snr_list, default="5,10,15",
+                   help="Es/N0 of the photograph's runs (dB)")
     p.add_argument("--task-model", default=None,
                    help="classifier at the receiver for the labelled images (default: task_resnet; '' for none)")
     p.add_argument("--device", type=link_device, default="auto", help=LINK_DEVICE_HELP)
@@ -667,6 +674,11 @@ def cmd_bench(args) -> int:
 
         run_gan_bench(str(out / "gan"), list(filter(None, args.models.split(","))), args.data, snrs or STANDARD_SNRS,
                       args.curve_dir, args.kodak, update_cards=not args.no_cards)
+    elif args.what == "photo":
+        from semjscc.bench.photo import PHOTO_MODELS, bench_photo
+
+        bench_photo(out, args.models.split(",") if args.models else PHOTO_MODELS, args.kodak,
+                    snrs or STANDARD_SNRS, fresh=args.fresh)
     elif args.what == "large":
         from semjscc.bench.large import run_large_bench
 
@@ -687,7 +699,7 @@ def add_bench_parser(sub) -> None:
     p = sub.add_parser("bench", help="benchmarks: codec quality, throughput, radio link (JSON + plots)")
     p.add_argument("what", choices=["codec", "baseline", "throughput", "radio", "ofdm", "rtf", "robustness",
                                       "semantic", "importance", "cliff", "rate", "profile", "gpu", "ddp", "gan", "large",
-                                      "report"],
+                                      "photo", "report"],
                    help="which benchmark")
     p.add_argument("--out", default="bench/results", help="results folder (JSON + PNG)")
     p.add_argument("--data", default="cifar10:test", help="codec: dataset; radio: images for the loss table")
@@ -700,11 +712,13 @@ def add_bench_parser(sub) -> None:
     p.add_argument("--detect-data", default="cifar10:test-jpeg:4000", help="radio: images for the 0 dB detection count")
     p.add_argument("--noise-samples", type=int, default=10_000_000,
                    help="radio: noise-only samples for the false-detection count")
-    p.add_argument("--models", default="", help="semantic, rtf, profile, gpu, gan: comma-separated models; large: "
-                                                "the model (default: the main 1/6)")
+    p.add_argument("--models", default="", help="semantic, rtf, profile, gpu, gan, photo: comma-separated models; "
+                                                "large: the model (default: the main 1/6)")
     p.add_argument("--curve-dir", default="", help="gan: decoders trained at several adversarial weights (the "
                                                    "distortion-perception curve)")
-    p.add_argument("--kodak", default="kodak", help="gan: the Kodak images of the gallery's crops")
+    p.add_argument("--kodak", default="kodak", help="gan: the Kodak images of the gallery's crops; photo: the "
+                                                    "photographs")
+    p.add_argument("--fresh", action="store_true", help="photo: evaluate again even where a card has the table")
     p.add_argument("--device", type=link_device, default="cpu",
                    help="profile, gpu: " + LINK_DEVICE_HELP + "; ddp: a torch device")
     p.add_argument("--devices", type=link_devices, default="auto",

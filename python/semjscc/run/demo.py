@@ -2,8 +2,9 @@
 
 Writes, under the output folder: the decoded PNGs and metrics of each run
 (``<spec>_snrXX/``), ``summary.json`` (one loopback report per run), a plot of
-PSNR against SNR (flowgraph vs the ideal channel) and a gallery of originals
-and decoded images.
+PSNR against SNR (flowgraph vs the ideal channel), a gallery of originals
+and decoded images, and one of a Kodak photograph sent with the photo-scale
+codec at three SNRs.
 """
 
 from pathlib import Path
@@ -29,6 +30,11 @@ def default_task_model() -> str:
     return "task_resnet" if "task_resnet" in shipped_names() else ""
 
 
+def default_photo_model() -> str:
+    """The codec for the photograph: the photo-scale one when it is shipped, else the main one."""
+    return "adaptive_hr_awgn_kn1-12" if "adaptive_hr_awgn_kn1-12" in shipped_names() else default_model()
+
+
 def default_model() -> str:
     names = shipped_names()
     for preferred in ("adaptive_awgn_kn1-6", "baseline_awgn_kn1-6_snr10"):
@@ -38,17 +44,20 @@ def default_model() -> str:
 
 
 def run_demo(out: str, model: str = "", snrs=(0, 5, 10, 15, 20), data: str = "sample:cifar10:test:16",
-             kodak: str = "sample:kodak:1", device: str = "auto", task_model: str = None) -> list:
-    """``task_model``: the classifier run on the labelled images at the receiver (None: the shipped one)."""
+             kodak: str = "sample:kodak:1", device: str = "auto", task_model: str = None, photo_model: str = "",
+             photo_snrs=(5, 10, 15)) -> list:
+    """``task_model``: the classifier run on the labelled images at the receiver (None: the shipped one);
+    ``photo_model`` sends ``kodak`` at ``photo_snrs`` (default: the photo-scale codec)."""
     out = Path(out)
     model = model or default_model()
+    photo_model = photo_model or default_photo_model()
     task_model = default_task_model() if task_model is None else task_model
-    runs = [(data, snr) for snr in snrs] + ([(kodak, 15.0)] if kodak else [])
+    runs = [(data, snr, model) for snr in snrs] + ([(kodak, snr, photo_model) for snr in photo_snrs] if kodak else [])
     reports = []
-    for spec, snr in runs:
+    for spec, snr, codec in runs:
         folder = out / f"{spec.replace(':', '_')}_snr{snr:02.0f}"
         task = task_model if spec == data else ""
-        report = run_loopback(model, spec, float(snr), out=str(folder), device=device, task_model=task,
+        report = run_loopback(codec, spec, float(snr), out=str(folder), device=device, task_model=task,
                               **DEMO_IMPAIRMENTS)
         accuracy = f", top-1 {100 * report['accuracy']:.0f} %" if report.get("accuracy") is not None else ""
         print(f"{spec:>18} SNR {snr:5.1f} dB: {report['images_decoded']}/{report['images_sent']} images, "
@@ -60,7 +69,11 @@ def run_demo(out: str, model: str = "", snrs=(0, 5, 10, 15, 20), data: str = "sa
     curve = [r for r in reports if r["data"] == data]
     plot_curve(curve, out / "psnr_vs_snr.png")
     gallery(data, curve, out, out / "gallery.png")
-    print(f"wrote {out}/summary.json, psnr_vs_snr.png, gallery.png and the decoded images")
+    photos = [r for r in reports if r["data"] == kodak]
+    if photos:
+        photo_gallery(kodak, photos, out, out / "photo_gallery.png")
+    print(f"wrote {out}/summary.json, psnr_vs_snr.png, gallery.png{', photo_gallery.png' if photos else ''} and the "
+          f"decoded images")
     return reports
 
 
@@ -96,3 +109,23 @@ def gallery(spec: str, reports: list, out: Path, path: Path, count: int = 8) -> 
             ax.set_xticks([])
             ax.set_yticks([])
             ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
+
+
+def photo_gallery(spec: str, reports: list, out: Path, path: Path) -> None:
+    """The photograph and what arrived at each SNR, side by side at full detail, each titled with its PSNR."""
+    from semjscc.evaluate.plots import figure
+
+    original = load_dataset(spec).images[0]
+    panels = [("original", original)]
+    for report in reports:
+        file = out / f"{spec.replace(':', '_')}_snr{report['snr_db']:02.0f}" / "00000.png"
+        quality = "nothing decoded" if report["psnr"] is None else f"PSNR {report['psnr']:.2f} dB"
+        panels.append((f"{report['snr_db']:g} dB: {quality}",
+                       read_image(file) if file.is_file() else np.zeros_like(original)))
+    aspect = original.shape[1] / original.shape[0]
+    with figure(path, 1, len(panels), figsize=(3.2 * aspect * len(panels), 3.6)) as (fig, axes):
+        for ax, (title, image) in zip(np.atleast_1d(axes), panels):
+            ax.imshow(image, interpolation="nearest")
+            ax.set_axis_off()
+            ax.set_title(title, fontsize=8)
+        fig.suptitle(f"{reports[0]['model']}: {spec} through the flowgraph", fontsize=9)

@@ -67,7 +67,8 @@ class TrainConfig:
     threads: int = 0
     max_images: int = 0
     crop: int = 0  # photographs: train on random crop x crop patches read from disk (0: whole images, CIFAR-10)
-    crops_per_image: int = 8  # crops taken from each photograph per epoch
+    crops_per_image: int = 8  # crops taken from each photograph at each visit
+    visits_per_epoch: int = 1  # visits to each photograph per epoch (new crops each time: fewer, longer epochs)
     workers: int = 0  # DataLoader processes decoding photographs beside the training step
     loss: str = "mse"
     task_model: Optional[str] = None
@@ -206,7 +207,9 @@ class Trainer:
         files = photo_files(config.data, data_root)
         if config.max_images:
             files = files[:config.max_images]
-        self.crops = RandomCrops(files, config.crop, config.crops_per_image, config.seed)
+        if config.visits_per_epoch < 1:
+            raise ValueError(f"--visits-per-epoch is at least 1, not {config.visits_per_epoch}")
+        self.crops = RandomCrops(files * config.visits_per_epoch, config.crop, config.crops_per_image, config.seed)
         self.train_name = config.data
 
     def _build_loss(self):
@@ -272,7 +275,7 @@ class Trainer:
 
     @property
     def train_count(self) -> int:
-        """Training images (photographs when training on crops)."""
+        """Items per epoch: images, or visits to photographs when training on crops."""
         return len(self.crops) if self.crops is not None else len(self.train_images)
 
     def epoch_batches(self) -> tuple:
@@ -353,7 +356,7 @@ class Trainer:
             "family": self.config.family or (self.config.loss if self.config.loss != "mse" else self.config.arch),
             "channel": self.config.channel,
             "snr_range_db": [self.config.snr_min, self.config.snr_max],
-            "training": {**asdict(self.config), "train_images": self.train_count,
+            "training": {**asdict(self.config), "train_images": self.train_count // self.config.visits_per_epoch,
                          "train_data": self.train_name, "epochs_done": self.epoch,
                          "wall_time_s": round(self.wall_s, 1), "torch": torch.__version__,
                          "threads": torch.get_num_threads(), "processes": self.ranks.size},
