@@ -399,3 +399,23 @@ def test_a_concepts_reward_is_the_utility_it_adds_here_only_its_price(tmp_path, 
     after, share_after = trainer.utility(latent, depth, noise, snr, images, labels)
     torch.testing.assert_close(share_after - share_before, torch.tensor([1, 3, 4]) / 64.0)
     torch.testing.assert_close(after - before, -2.0 * torch.tensor([1, 3, 4]) / 64.0, atol=1e-5, rtol=0)
+
+
+def test_the_agent_foresees_that_a_larger_budget_keeps_the_classifiers_answer(sample_root):
+    """Analysis by synthesis at the transmitter: on the shipped codec at 20 dB, the classifier's own answer
+    survives the full budget better than the smallest one, for most images and on average."""
+    from semjscc.codec.checkpoint import load_model
+    from semjscc.data import load_dataset
+    from semjscc.semantic.agent import SURE_FEATURES, concept_states
+    from semjscc.semantic.task_models import load_task_model
+    from semjscc.store.paths import resolve_model
+
+    codec, _ = load_model(resolve_model("rate_adaptive_awgn_kn1-6"))
+    task = load_task_model(resolve_model("task_resnet"))
+    images = torch.from_numpy(load_dataset("sample:cifar10:test:64", sample_root).images).permute(0, 3, 1, 2)
+    torch.manual_seed(0)
+    context = concept_states(codec, task, images.float() / 255, 20.0).context
+    assert context.shape == (64, SURE_FEATURES + codec.groups)
+    assert bool(((context >= -1) & (context <= 1)).all())
+    smallest, full = context[:, SURE_FEATURES], context[:, -1]
+    assert full.mean() > smallest.mean() and (full >= smallest).float().mean() > 0.5

@@ -5,7 +5,11 @@ and a step's reward is the increase in utility of the image decoded from what ha
 (one decoder pass per step for the batch).  A library agent (stable-baselines3 over a gymnasium
 environment) would step images one at a time through the decoder, which is what costs here.  The
 return from a step is the utility gained from there to the end; a per-step batch mean is the
-baseline.  ``mu``, the price of a channel use, follows dual ascent so the mean k/n settles at
+baseline.  The per-image policy is a contextual bandit whose every arm can be scored (one decoder
+pass per budget, under the same noise), so it learns with full information instead: cross-entropy
+towards each training image's best budget at the current price.  Policy gradients, sampled or exact
+(sum over budgets of probability x advantage), settled on one budget for every image and stayed there
+(measured: the best budget differs between images, and the foreseen answer predicts it).  ``mu``, the price of a channel use, follows dual ascent so the mean k/n settles at
 ``target_k_over_n``.  The noise of an episode is drawn once, so rewards differ by actions alone.
 """
 
@@ -20,7 +24,8 @@ from semjscc.channel.awgn import complex_gaussian, complex_noise_std
 from semjscc.codec.checkpoint import load_model
 from semjscc.data import load_dataset
 from semjscc.data.metrics import psnr_per_image, quantize, ssim_per_image
-from semjscc.semantic.agent import AllocationPolicy, PolicyAllocator, concept_states, run_policy
+from semjscc.semantic.agent import (AllocationPolicy, PolicyAllocator, concept_states, per_image, run_policy,
+                                   step_state)
 from semjscc.semantic.task_models import load_task_model
 from semjscc.store.checkpoint import load_training_state, save_network, save_training_state, weights_id
 from semjscc.store.paths import resolve_model
@@ -94,14 +99,14 @@ class PolicyTrainer:
     def train_batch(self, images, labels) -> dict:
         config = self.config
         snr = config.snr_min + (config.snr_max - config.snr_min) * torch.rand(len(images), device=self.device)
-        energy, importance, _ = concept_states(self.codec, self.task, images, snr)
+        states = concept_states(self.codec, self.task, images, snr)
         with torch.no_grad():
             latent = self.codec.encoder_net(images, snr)
             full = self.codec.symbols_from_latent(latent, self.codec.full_depth(len(images), *images.shape[-2:],
                                                                                   self.device))
             noise = complex_gaussian(full.shape, complex_noise_std(snr).to(self.device).view(-1, 1), full)
-            utilities = [self.utility(latent, torch.zeros_like(importance, dtype=torch.long), noise, snr, images,
-                                      labels)[0]]
+            utilities = [self.utility(latent, torch.zeros_like(states.importance, dtype=torch.long), noise, snr,
+                                      images, labels)[0]]
         shares = []
 
         def score(step, depth):
@@ -110,20 +115,40 @@ class PolicyTrainer:
             utilities.append(value)
             shares.append(share)
 
-        _, log_probs, entropies = run_policy(self.policy, energy, importance, snr, self.codec.groups,
-                                             on_step=score)
-        values = torch.stack(utilities, dim=1)  # (batch, steps + 1)
-        rewards = values[:, 1:] - values[:, :-1]
-        returns = rewards.flip(1).cumsum(1).flip(1)
-        advantage = returns - returns.mean(dim=0, keepdim=True)
-        loss = -(log_probs * advantage).mean() - config.entropy * entropies.mean()
+        if self.policy.mode == "image":
+            loss, reward, share = self.imitate_best_budget(states, latent, noise, snr, images, labels,
+                                                           utilities[0])
+        else:
+            _, log_probs, entropies = run_policy(self.policy, states, snr, self.codec.groups, on_step=score)
+            values = torch.stack(utilities, dim=1)  # (batch, steps + 1)
+            rewards = values[:, 1:] - values[:, :-1]
+            returns = rewards.flip(1).cumsum(1).flip(1)
+            advantage = returns - returns.mean(dim=0, keepdim=True)
+            loss = -(log_probs * advantage).mean() - config.entropy * entropies.mean()
+            reward, share = rewards.sum(dim=1).mean().item(), shares[-1].mean().item()
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
-        share = shares[-1].mean().item()
         target_share = config.target_k_over_n / self.codec.k_over_n
         self.mu = max(0.0, self.mu + config.mu_lr * (share - target_share))
-        return {"reward": rewards.sum(dim=1).mean().item(), "k_over_n": share * self.codec.k_over_n}
+        return {"reward": reward, "k_over_n": share * self.codec.k_over_n}
+
+    def imitate_best_budget(self, states, latent, noise, snr, images, labels, nothing_sent) -> tuple:
+        """(loss, expected reward, expected share of the full budget) of the per-image policy: every budget is
+        scored under the same noise, and the loss is the cross-entropy towards the best one of each image."""
+        scored = []
+        with torch.no_grad():
+            for depth in range(1, self.codec.groups + 1):
+                allocation = torch.full_like(states.importance, depth, dtype=torch.long)
+                scored.append(self.utility(latent, allocation, noise, snr, images, labels))
+        values = torch.stack([value for value, _ in scored], dim=1)  # (batch, groups): depth 1 first
+        shares = torch.stack([share for _, share in scored], dim=1)
+        nothing_spent = torch.zeros(len(images), device=self.device)
+        logits = self.policy.logits(step_state(per_image(states), snr, nothing_spent, 0, 1, self.codec.groups))
+        loss = F.cross_entropy(logits, values.argmax(dim=1) + 1)
+        probs = logits.detach().softmax(dim=1)[:, 1:]
+        reward = (probs * (values - nothing_sent[:, None])).sum(dim=1).mean().item()
+        return loss, reward, (probs * shares).sum(dim=1).mean().item()
 
     def train_epoch(self) -> dict:
         self.policy.train()
