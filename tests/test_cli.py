@@ -48,11 +48,26 @@ def test_bench_report_writes_the_summary_tables(tmp_path):
     (tmp_path / "cliff").mkdir()
     shutil.copy(results / "cliff" / "cliff.json", tmp_path / "cliff")
     shutil.copytree(results / "profile", tmp_path / "profile")
+    shutil.copytree(results / "photo", tmp_path / "photo")
     text = write_report(tmp_path)
     assert (tmp_path / "summary.md").read_text() == text
     assert "| adaptive_awgn_kn1-6 | awgn |" in text and "implementation loss" in text
     assert "k/n = 1/6, AWGN" in text and "| digital envelope, headers known |" in text
     assert "| neural decoder (+ task network) |" in text and "| single-carrier |" in text and "| burst_stream |" in text
+    assert "| adaptive_hr_awgn_kn1-12 | wikiphotos:train |" in text and "WITT 35.0" in text
+
+
+def test_bench_photo_takes_a_cards_table_only_when_it_covers_the_snrs(tmp_path):
+    import json
+
+    from semjscc.bench.photo import _card_table
+
+    table = {"data": "kodak", "channel": "awgn", "n_images": 24,
+             "results": [{"snr_db": snr, "psnr": 30.0 + snr / 10, "ms_ssim": 0.9} for snr in (0.0, 10.0)]}
+    (tmp_path / "m.json").write_text(json.dumps({"measured": [{**table, "data": "cifar10:test"}, table]}))
+    assert _card_table(tmp_path / "m.pt", "kodak", (0.0, 10.0)) == table
+    assert _card_table(tmp_path / "m.pt", "kodak", (0.0, 5.0, 10.0)) is None
+    assert _card_table(tmp_path / "other.pt", "kodak", (0.0,)) is None
 
 
 

@@ -168,6 +168,18 @@ def gan_tables(report: dict, curve: dict = None) -> str:
     return "\n\n".join(parts)
 
 
+def photo_table(report: dict) -> str:
+    """``bench photo``: each codec on the photographs, PSNR per SNR, and the published anchors at 10 dB."""
+    snrs = [row["snr_db"] for row in report["models"][0]["results"]]
+    rows = [[m["model"], m["training_data"]] + [f"{row['psnr']:.2f}" for row in m["results"]]
+            for m in report["models"]]
+    anchors = "; ".join(f"{ratio}: " + ", ".join(f"{paper} {psnr}" for paper, psnr in papers.items())
+                        for ratio, papers in report["published_kodak_10db"].items())
+    return (f"#### Photographs ({report['data']}, {report['channel'].upper()}; PSNR dB)\n\n" +
+            _table(["model", "trained on"] + [f"{s:g} dB" for s in snrs], rows) +
+            f"\n\nPublished at 10 dB on Kodak: {anchors}.")
+
+
 def write_report(results: Path) -> str:
     parts = []
     for name, title in (("quality_cifar10_test.json", "CIFAR-10, 1,000 lossless test images, PSNR (dB)"),
@@ -225,6 +237,9 @@ def write_report(results: Path) -> str:
         curve = results / "gan" / "gan_curve.json"
         curve = json.loads(curve.read_text()) if curve.is_file() else None
         parts.append(gan_tables(json.loads(gan.read_text()), curve))
+    photo = results / "photo" / "photo.json"
+    if photo.is_file():
+        parts.append(photo_table(json.loads(photo.read_text())))
     parts += speed_tables(results)
     text = "\n\n".join(parts) + "\n"
     (results / "summary.md").write_text(text)
