@@ -62,6 +62,7 @@ class ConceptStates(NamedTuple):
     importance: torch.Tensor  # (batch, n): each concept's share of the task network's importance
     context: torch.Tensor  # (batch, SURE_FEATURES + groups): ``image_context``
     grid: tuple  # (rows, columns) of concepts
+    latent: torch.Tensor  # the encoder's output at the design SNR (the trainer sends from it)
 
 
 def concept_states(codec, task, images: torch.Tensor, snr_db) -> ConceptStates:
@@ -74,7 +75,7 @@ def concept_states(codec, task, images: torch.Tensor, snr_db) -> ConceptStates:
         energy = torch.log1p(energy / energy.mean(dim=(1, 2, 3), keepdim=True).clamp_min(1e-12))
         context = image_context(codec, task, images, latent, snr)
     importance = concept_importance(task, images, grid)
-    return ConceptStates(energy.flatten(2).transpose(1, 2), importance.flatten(1), context, grid)
+    return ConceptStates(energy.flatten(2).transpose(1, 2), importance.flatten(1), context, grid, latent)
 
 
 def image_context(codec, task, images: torch.Tensor, latent: torch.Tensor, snr: torch.Tensor) -> torch.Tensor:

@@ -9,8 +9,9 @@ baseline.  The per-image policy is a contextual bandit whose every arm can be sc
 pass per budget, under the same noise), so it learns with full information instead: cross-entropy
 towards each training image's best budget at the current price.  Policy gradients, sampled or exact
 (sum over budgets of probability x advantage), settled on one budget for every image and stayed there
-(measured: the best budget differs between images, and the foreseen answer predicts it).  ``mu``, the price of a channel use, follows dual ascent so the mean k/n settles at
-``target_k_over_n``.  The noise of an episode is drawn once, so rewards differ by actions alone.
+(measured: the best budget differs between images, and the foreseen answer predicts it).  ``mu``, the
+price of a channel use, follows dual ascent so the mean k/n settles at ``target_k_over_n``.  The
+noise of an episode is drawn once, so rewards differ by actions alone.
 """
 
 from dataclasses import asdict, dataclass
@@ -100,8 +101,8 @@ class PolicyTrainer:
         config = self.config
         snr = config.snr_min + (config.snr_max - config.snr_min) * torch.rand(len(images), device=self.device)
         states = concept_states(self.codec, self.task, images, snr)
+        latent = states.latent
         with torch.no_grad():
-            latent = self.codec.encoder_net(images, snr)
             full = self.codec.symbols_from_latent(latent, self.codec.full_depth(len(images), *images.shape[-2:],
                                                                                   self.device))
             noise = complex_gaussian(full.shape, complex_noise_std(snr).to(self.device).view(-1, 1), full)
