@@ -143,6 +143,48 @@ def test_budget_weights_set_how_often_each_budget_is_trained(tmp_path, sample_ro
         trainer.sample_depth(torch.zeros(4, 3, 32, 32))
 
 
+def test_one_encoder_pass_decodes_a_stack_of_allocations_as_each_would_alone(codec):
+    images = torch.rand(3, 3, 32, 32)
+    lossless = lambda symbols, snr_db: symbols  # noqa: E731 (no noise: the comparison is exact)
+    depths = torch.stack([uniform_depth(3, 32, 32, 2, level) for level in (1, 3)] +
+                         [torch.randint(0, 5, (3, 4, 4))])
+    with torch.no_grad():
+        stacked = codec(images, lossless, 10.0, depth=depths)
+        alone = torch.stack([codec(images, lossless, 10.0, depth=depth) for depth in depths])
+    assert stacked.shape == (3, 3, 3, 32, 32)
+    torch.testing.assert_close(stacked, alone)
+
+
+def test_the_every_budget_loss_weighs_each_budget_in_db(tmp_path, sample_root):
+    config = TrainConfig(arch="rate-adaptive", width=8, blocks=1, data="sample:cifar10:test:16",
+                         val_data="sample:cifar10:test:16", concept_fraction=0.2, budget_weights=[0.0, 1.0, 0.0, 3.0],
+                         budget_loss="every-budget")
+    trainer = Trainer(config, tmp_path / "ra.pt", data_root=sample_root)
+    batch = torch.full((2, 3, 4, 4), 0.5)
+    errors = torch.tensor([0.1, 0.01, 0.1, 0.001, 0.01])  # RMS error of each allocation: MSE 1e-2, 1e-4, .., 1e-6, 1e-4
+    decoded = batch + errors.view(5, 1, 1, 1, 1)
+    loss, parts = trainer.every_budget_loss(decoded, batch)
+    expected = 0.8 * (0.25 * -40 + 0.75 * -60) + 0.2 * -40  # budgets 1/12 and 1/6 at 1:3, then the concept maps
+    assert loss.item() == pytest.approx(expected, abs=1e-3)
+    assert parts["mse"].item() == pytest.approx((errors ** 2).mean().item(), rel=1e-4)
+    assert trainer.every_allocation(torch.zeros(2, 3, 32, 32)).shape == (5, 2, 4, 4)
+
+
+def test_every_budget_training_learns_and_is_refused_where_it_does_not_apply(tmp_path, sample_root):
+    config = TrainConfig(arch="rate-adaptive", width=16, blocks=1, epochs=2, batch_size=16, lr=2e-3, lr_min=2e-3,
+                         data="sample:cifar10:test:64", val_data="sample:cifar10:test:16", val_snr=[10.0], threads=1,
+                         budget_loss="every-budget")
+    first, last = Trainer(config, tmp_path / "ra.pt", data_root=sample_root).run()["history"]
+    assert last["train_mse"] < first["train_mse"]
+    with pytest.raises(ValueError, match="rate-adaptive codec with the mse loss"):
+        Trainer(TrainConfig(arch="adaptive", width=8, data="sample:cifar10:test:16", val_data="sample:cifar10:test:16",
+                            budget_loss="every-budget"), tmp_path / "a.pt", data_root=sample_root)
+    with pytest.raises(ValueError, match="--budget-loss is one of"):
+        Trainer(TrainConfig(arch="rate-adaptive", width=8, data="sample:cifar10:test:16",
+                            val_data="sample:cifar10:test:16", budget_loss="summed"), tmp_path / "b.pt",
+                data_root=sample_root)
+
+
 @pytest.fixture
 def rate_link(tmp_path):
     from semjscc.codec.checkpoint import save_checkpoint

@@ -218,8 +218,11 @@ def add_train_parser(sub) -> None:
     p.add_argument("--concept-fraction", dest="concept_fraction", type=float,
                    help="rate-adaptive: share of images trained with a random depth per concept (default 0.25)")
     p.add_argument("--budget-weights", dest="budget_weights", type=weight_list,
-                   help="rate-adaptive: relative share of images per budget, smallest first, e.g. 1,2,2,4 "
-                        "(default equal)")
+                   help="rate-adaptive: per budget, smallest first, the share of images (sampled) or the weight "
+                        "in the loss (every-budget), e.g. 1,2,2,4 (default equal)")
+    p.add_argument("--budget-loss", dest="budget_loss", choices=["sampled", "every-budget"],
+                   help="rate-adaptive: draw one budget per image and minimise MSE (sampled, default), or decode "
+                        "every image at every budget and minimise the weighted mean error in dB (every-budget)")
     p.add_argument("--max-images", dest="max_images", type=int, help="images per epoch (0: all)")
     p.add_argument("--ema", type=float, help="ship a moving average of the weights with this decay per step (e.g. 0.999)")
     p.add_argument("--crop", type=int, help="photographs (--data wikiphotos:train, div2k:train, a folder): train on "

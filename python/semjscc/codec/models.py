@@ -259,10 +259,20 @@ class RateAdaptiveJSCC(AdaptiveJSCC):
         return self.decode(symbols, image_size, snr_db, depth=depth), [None] * symbols.shape[0]
 
     def forward(self, images: torch.Tensor, channel, snr_db, depth=None) -> torch.Tensor:
-        symbols = self.encode(images, snr_db, depth)
+        """Encode, send, decode.  A stack of depth maps (allocations, batch, rows, columns) sends one encoder
+        pass under each allocation and returns the decoded images stacked the same way (training every budget
+        on the same images costs one encoder pass, not one per budget)."""
+        if depth is None or depth.dim() == 3:
+            return self._send(self.encode(images, snr_db, depth), images.shape[-2:], channel, snr_db, depth)
+        snr = _snr_tensor(snr_db, images.shape[0], images.device)
+        latent = run_network(self.encoder_net, images, snr, DOWNSAMPLE)
+        return torch.stack([self._send(self.symbols_from_latent(latent, allocation), images.shape[-2:], channel,
+                                       snr_db, allocation) for allocation in depth])
+
+    def _send(self, symbols: torch.Tensor, image_size, channel, snr_db, depth) -> torch.Tensor:
         received = channel(symbols, snr_db)
         received = received[0] if isinstance(received, tuple) else received
-        return self.decode(received, images.shape[-2:], snr_db, depth=depth)
+        return self.decode(received, image_size, snr_db, depth=depth)
 
     def config(self) -> dict:
         return {**super().config(), "groups": self.groups, "region": self.region}

@@ -50,6 +50,7 @@ class TrainConfig:
     region: int = 2  # rate-adaptive: a concept's side in latent pixels
     concept_fraction: float = 0.25  # rate-adaptive: share of images trained with a random depth per concept
     budget_weights: list = field(default_factory=list)  # rate-adaptive: relative share of images per budget (equal)
+    budget_loss: str = "sampled"  # rate-adaptive: one budget drawn per image (MSE), or every budget per image (dB)
     channel: str = "awgn"
     pilots: int = 16
     snr_min: float = 0.0
@@ -128,6 +129,9 @@ def log_epoch(log_path: Path, row: dict) -> None:
     print(json.dumps(row), flush=True)
 
 
+BUDGET_LOSSES = ("sampled", "every-budget")
+
+
 def to_tensor(images: np.ndarray) -> torch.Tensor:
     """uint8 (N, H, W, 3) -> float (N, 3, H, W) in [0, 1]."""
     return torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float().div_(255.0)
@@ -195,6 +199,10 @@ class Trainer:
                 raise ValueError(f"--ema is a decay between 0 and 1, not {config.ema}")
             self.average = AveragedModel(self.model, multi_avg_fn=get_ema_multi_avg_fn(config.ema), use_buffers=True)
         self.loss_fn = self._build_loss()
+        if config.budget_loss not in BUDGET_LOSSES:
+            raise ValueError(f"--budget-loss is one of {', '.join(BUDGET_LOSSES)}, not {config.budget_loss!r}")
+        if config.budget_loss == "every-budget" and (not self.rate_adaptive or config.loss != "mse"):
+            raise ValueError("--budget-loss every-budget trains a rate-adaptive codec with the mse loss")
         self.epoch = 0
         self.wall_s = 0.0
         self.history = []
@@ -273,6 +281,24 @@ class Trainer:
         chosen = torch.rand(size, 1, 1, device=self.device) < self.config.concept_fraction
         return torch.where(chosen, per_concept, budget)
 
+    def every_allocation(self, batch: torch.Tensor) -> torch.Tensor:
+        """(groups + 1, batch, rows, columns): each per-image budget, then a random depth per concept."""
+        groups = self.config.groups
+        rows, columns = concept_grid(batch.shape[-2], batch.shape[-1], self.config.region)
+        budgets = torch.arange(1, groups + 1, device=self.device).view(groups, 1, 1, 1)
+        budgets = budgets.expand(groups, batch.shape[0], rows, columns)
+        per_concept = torch.randint(0, groups + 1, (1, batch.shape[0], rows, columns), device=self.device)
+        return torch.cat([budgets, per_concept])
+
+    def every_budget_loss(self, decoded: torch.Tensor, batch: torch.Tensor) -> tuple:
+        """Weighted mean over allocations of the per-image MSE in dB (a PSNR objective per budget): the short
+        budgets' errors, several times larger, no longer outweigh the long budgets' gradients as in summed MSE."""
+        mse = (decoded - batch).pow(2).flatten(2).mean(dim=-1)  # (allocations, batch)
+        fraction = self.config.concept_fraction
+        weights = torch.cat([self.budget_shares() * (1 - fraction), torch.tensor([fraction])]).to(mse.device)
+        loss = (weights[:, None] * 10 * torch.log10(mse + 1e-10)).mean(dim=1).sum()
+        return loss, {"mse": mse.mean()}
+
     @property
     def train_count(self) -> int:
         """Items per epoch: images, or visits to photographs when training on crops."""
@@ -309,10 +335,16 @@ class Trainer:
             labels = None if labels is None else labels.to(self.device)
             flip = torch.rand(batch.shape[0], device=self.device) < 0.5
             batch = torch.where(flip[:, None, None, None], batch.flip(-1), batch)
-            extra = {"depth": self.sample_depth(batch)} if self.rate_adaptive else {}
+            every_budget = self.config.budget_loss == "every-budget"
+            extra = {}
+            if self.rate_adaptive:
+                extra["depth"] = self.every_allocation(batch) if every_budget else self.sample_depth(batch)
             with mixed_precision(self.config.precision, self.device):
                 decoded = self.network(batch, self.channel, self.sample_snr(batch.shape[0]), **extra)
-                loss, parts = self.loss_fn(decoded.float(), batch, labels)
+                if every_budget:
+                    loss, parts = self.every_budget_loss(decoded.float(), batch)
+                else:
+                    loss, parts = self.loss_fn(decoded.float(), batch, labels)
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             self.optimizer.step()
