@@ -4,8 +4,10 @@ import collections
 
 import numpy as np
 import pytest
+import torch
 
 from gr_helpers import tiny_checkpoint
+from semjscc.codec import tiling
 from semjscc.data import ImageSet
 from semjscc.link import Encoder, FrameMeta, LinkProfile, Receiver, SymbolBatch, Transmitter, load_link_codec
 from semjscc.link.loopback import simulate_link
@@ -100,7 +102,30 @@ def test_a_multi_frame_image_of_odd_size_is_reassembled_and_cropped(model):
     decoded = receiver.decode(take_same_size(collections.deque(ready), 16))
     assert all(pixels.shape == (30, 41, 3) and pixels.dtype == np.uint8 for _, pixels in decoded)
     assert receiver.counters() == {"images_in": 2, "images_decoded": 2, "images_pending": 0,
-                                   "dropped": {"missing_chunks": 0}, "lost": {}}
+                                   "dropped": {"missing_chunks": 0}, "lost": {}, "early_tile_rows": 0}
+
+
+def test_a_tiled_image_is_decoded_band_by_band_while_its_frames_arrive(model, monkeypatch):
+    monkeypatch.setattr(tiling, "TILED_ABOVE_PIXELS", 0)
+    monkeypatch.setattr(tiling, "TILE", 4)  # a 64x48 image: latent 16x12, 4 rows of 3 tiles
+    monkeypatch.setattr(tiling, "HALO", 2)
+    profile = LinkProfile(max_payload=64)  # 1,536 symbols: 24 frames
+    image = random_images(1, (64, 48))[0]
+    batch, symbols = Encoder(model, 10.0).encode([({"image_id": 0}, image)])
+    metas = [meta for meta, _ in frames(batch, symbols, profile)]
+    payloads = np.split(symbols.reshape(-1), np.cumsum([m.payload_length for m in metas])[:-1])
+    receiver, decoded, bands_before_last = Receiver(model, profile=profile), [], 0
+    for index, (meta, payload) in enumerate(zip(metas, payloads)):
+        for item in receiver.accept(meta.with_reception(snr_est_db=15.0), payload):
+            decoded += receiver.decode([item])
+            bands_before_last += index < len(metas) - 1 and "tile_rows" in item[0]
+    assert bands_before_last == 2 and receiver.early_tile_rows == 2  # row 2 needs row 3, the last frame
+    (meta, pixels), = decoded
+    with torch.inference_mode():
+        whole = model.codec.decode(torch.from_numpy(symbols), (64, 48), 15.0)
+    expected = (whole.clamp(0, 1) * 255).round().byte()[0].permute(1, 2, 0).numpy()
+    assert np.abs(pixels.astype(int) - expected.astype(int)).max() <= 1
+    assert receiver.counters()["images_decoded"] == 1 and not receiver.bands
 
 
 def test_receiver_drops_and_counts_what_it_cannot_use(model):

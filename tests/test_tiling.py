@@ -15,16 +15,53 @@ from semjscc.store.paths import resolve_model
 
 
 @torch.inference_mode()
-def test_tiles_of_a_purely_convolutional_network_give_the_whole_image_result():
+def test_tiles_of_a_purely_convolutional_network_give_the_whole_image_result(monkeypatch):
     model, _ = load_model(resolve_model("baseline_awgn_kn1-6_snr10"))  # no attention: nothing global
     model.eval()
     images = torch.rand(1, 3, 72, 104)
     snr = torch.tensor([10.0])
     latent = model.encoder_net(images, snr)
-    tiled = tiling.run_tiled(model.encoder_net, images, snr, 4, tile=5)  # tiles that do not divide the image
+    monkeypatch.setattr(tiling, "TILE", 5)  # tiles that do not divide the image
+    tiled = tiling.run_tiled(model.encoder_net, images, snr, 4)
     torch.testing.assert_close(tiled, latent, atol=1e-5, rtol=1e-5)
-    torch.testing.assert_close(tiling.run_tiled(model.decoder_net, latent, snr, 1, tile=5),
+    torch.testing.assert_close(tiling.run_tiled(model.decoder_net, latent, snr, 1),
                                model.decoder_net(latent, snr), atol=1e-5, rtol=1e-5)
+
+
+def test_the_air_order_of_a_tiled_image_is_tile_by_tile_and_reversible(monkeypatch):
+    monkeypatch.setattr(tiling, "TILE", 4)
+    latent = torch.arange(2 * 3 * 6 * 9, dtype=torch.float32).reshape(2, 3, 6, 9)
+    values = tiling.to_tile_major(latent)
+    assert values.shape == (2, 3 * 6 * 9)
+    torch.testing.assert_close(values[:, :3 * 16], latent[..., :4, :4].reshape(2, -1))  # the first tile, whole
+    torch.testing.assert_close(values[:, 3 * 16:3 * 32], latent[..., :4, 4:8].reshape(2, -1))
+    torch.testing.assert_close(tiling.from_tile_major(values, 3, 6, 9), latent)
+    assert tiling.tile_row_stops(6, 9, 3) == [3 * 4 * 9, 3 * 6 * 9]
+
+
+@torch.inference_mode()
+def test_a_tiled_image_goes_out_tile_by_tile_and_its_top_decodes_before_the_rest_arrives(monkeypatch):
+    model, _ = load_model(resolve_model("adaptive_awgn_kn1-6_w64"))
+    model.eval()
+    monkeypatch.setattr(tiling, "TILED_ABOVE_PIXELS", 0)
+    monkeypatch.setattr(tiling, "TILE", 8)  # a 72x104 image: latent 18x26, 3 rows of 4 tiles
+    monkeypatch.setattr(tiling, "HALO", 4)
+    x = torch.rand(1, 3, 72, 104)
+    symbols = model.encode(x, 10.0)
+    latent = tiling.run_tiled(model.encoder_net, x, torch.tensor([10.0]), 4)
+    scale = (2 * latent.pow(2).mean()).sqrt()  # a complex symbol carries two latent values
+    first_tile = torch.view_as_real(symbols[:, :model.latent_channels * 32]).reshape(1, -1) * scale
+    torch.testing.assert_close(first_tile, latent[..., :8, :8].reshape(1, -1), atol=1e-4, rtol=1e-4)
+    whole = model.decode(symbols, (72, 104), 10.0)
+    channels = model.latent_channels
+    first_two_rows = tiling.tile_row_stops(18, 26, channels)[1] // 2  # symbols up to the end of tile row 1
+    assert tiling.decodable_tile_rows(18, 26, channels, 2 * first_two_rows) == 1  # row 0's halo reaches row 1
+    assert tiling.decodable_tile_rows(18, 26, channels, 2 * first_two_rows - 2) == 0
+    arrived = symbols.clone()
+    arrived[:, first_two_rows:] = 0  # the rest still on the air
+    top = model.decode_tile_rows(arrived, (72, 104), range(0, 1), 10.0)
+    torch.testing.assert_close(top, whole[..., :32, :])
+    torch.testing.assert_close(model.decode_tile_rows(symbols, (72, 104), range(1, 3), 10.0), whole[..., 32:, :])
 
 
 @torch.inference_mode()

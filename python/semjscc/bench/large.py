@@ -50,6 +50,7 @@ def run_large_bench(out: str, model: str = "adaptive_awgn_kn1-6", snr_db: float 
                      "device": report["device"], "peak_rss_mb": round(child["peak_rss_mb"], 1),
                      "cpu_s": round(child["cpu_s"], 2), "cpu_us_per_pixel": round(1e6 * child["cpu_s"] / pixels, 2),
                      "frames": report["frames_sent"], "images_decoded": report["images_decoded"],
+                     "early_tile_rows": report["early_tile_rows"],
                      "psnr": report["psnr"], "sim_psnr": report["sim_psnr"], "rtf": report["rtf"]})
         print(f"{size[0]}x{size[1]}: peak {rows[-1]['peak_rss_mb']:.0f} MB, {rows[-1]['cpu_us_per_pixel']:.1f} µs "
               f"of CPU per pixel, PSNR {report['psnr']:.2f} dB (ideal channel {report['sim_psnr']:.2f})", flush=True)

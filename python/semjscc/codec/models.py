@@ -12,7 +12,7 @@ from semjscc.codec.bandwidth import check_image_size, latent_channels, DOWNSAMPL
 from semjscc.codec.layers import GDN, GlobalContext, ResidualBlock, SNRAttention
 from semjscc.codec.power import normalize_power
 from semjscc.codec.rate import check_depth, concept_grid, latent_mask, symbols_sent, uniform_depth
-from semjscc.codec.tiling import run_network
+from semjscc.codec.tiling import from_tile_major, is_tiled, network_tiles, run_network, to_tile_major
 from semjscc.store.checkpoint import check_bounds
 
 
@@ -25,6 +25,13 @@ def latent_to_symbols(latent: torch.Tensor) -> torch.Tensor:
 def symbols_to_latent(symbols: torch.Tensor, channels: int, height: int, width: int) -> torch.Tensor:
     real = torch.view_as_real(symbols.contiguous())
     return real.reshape(symbols.shape[0], channels, height, width)
+
+
+def values_to_latent(values: torch.Tensor, channels: int, height: int, width: int) -> torch.Tensor:
+    """(batch, values) real in air order -> (batch, c, h, w): tile by tile for a tiled image (``codec.tiling``)."""
+    if is_tiled(height, width):
+        return from_tile_major(values, channels, height, width)
+    return values.reshape(values.shape[0], channels, height, width)
 
 
 def _snr_tensor(snr_db, batch: int, device) -> torch.Tensor:
@@ -43,6 +50,7 @@ class JSCCModel(nn.Module):
     arch = "abstract"
     csi = False
     allocates = False  # sends a per-image allocation (depth map) with its symbols: RateAdaptiveJSCC
+    streams_tiles = True  # a tiled image's symbols go on the air tile by tile (``decode_tile_rows``)
     flags = 0  # the header's flags: analog symbols
 
     def __init__(self, k_over_n: float):
@@ -51,19 +59,40 @@ class JSCCModel(nn.Module):
         self.latent_channels = latent_channels(k_over_n)
 
     def encode(self, images: torch.Tensor, snr_db=10.0) -> torch.Tensor:
+        """Unit-power symbols in air order (a tiled image's tile by tile: ``codec.tiling``)."""
         check_image_size(images.shape[-2], images.shape[-1])
         snr = _snr_tensor(snr_db, images.shape[0], images.device)
-        return normalize_power(latent_to_symbols(run_network(self.encoder_net, images, snr, DOWNSAMPLE)))
+        latent = run_network(self.encoder_net, images, snr, DOWNSAMPLE)
+        if is_tiled(*latent.shape[-2:]):
+            latent = to_tile_major(latent)
+        return normalize_power(latent_to_symbols(latent))
 
-    def decode(self, symbols: torch.Tensor, image_size, snr_db=10.0, reliability=None) -> torch.Tensor:
-        height, width = image_size
-        latent = symbols_to_latent(symbols, self.latent_channels, height // DOWNSAMPLE, width // DOWNSAMPLE)
-        snr = _snr_tensor(snr_db, symbols.shape[0], symbols.device)
+    def decoder_input(self, symbols: torch.Tensor, image_size, reliability=None) -> torch.Tensor:
+        """What the decoder network reads: the latent (and with ``csi`` the gains) back in the image's layout."""
+        height, width = image_size[0] // DOWNSAMPLE, image_size[1] // DOWNSAMPLE
+        latent = values_to_latent(torch.view_as_real(symbols.contiguous()).reshape(symbols.shape[0], -1),
+                                  self.latent_channels, height, width)
         if self.csi:
             gains = torch.ones(symbols.shape, device=symbols.device) if reliability is None else reliability
             gains = gains.to(latent.dtype).reshape(symbols.shape).repeat_interleave(2, dim=1)
-            latent = torch.cat([latent, gains.reshape(latent.shape)], dim=1)
-        return run_network(self.decoder_net, latent, snr, 1)
+            latent = torch.cat([latent, values_to_latent(gains, self.latent_channels, height, width)], dim=1)
+        return latent
+
+    def decode(self, symbols: torch.Tensor, image_size, snr_db=10.0, reliability=None) -> torch.Tensor:
+        snr = _snr_tensor(snr_db, symbols.shape[0], symbols.device)
+        return run_network(self.decoder_net, self.decoder_input(symbols, image_size, reliability), snr, 1)
+
+    def decode_tile_rows(self, symbols: torch.Tensor, image_size, tile_rows: range, snr_db=10.0,
+                         reliability=None) -> torch.Tensor:
+        """The band of image rows that the rows of tiles ``tile_rows`` of a tiled image cover, decoded from
+        full-length symbols of which only those the band and its halo need must have arrived (a receiver shows
+        the top of a photograph while the rest is still on the air); equal to those rows of ``decode``."""
+        snr = _snr_tensor(snr_db, symbols.shape[0], symbols.device)
+        tiles = list(network_tiles(self.decoder_net, self.decoder_input(symbols, image_size, reliability), snr, 1,
+                                   tile_rows))
+        band_rows = [[pixels for (top, *_), pixels in tiles if top == row_top]
+                     for row_top in sorted({box[0] for box, _ in tiles})]
+        return torch.cat([torch.cat(row, dim=-1) for row in band_rows], dim=-2)
 
     def decode_images(self, symbols: torch.Tensor, image_size, snr_db=10.0, reliability=None) -> tuple:
         """(images, the reason each one is lost or None): an analog decoder always makes an image."""
@@ -197,6 +226,7 @@ class RateAdaptiveJSCC(AdaptiveJSCC):
 
     arch = "rate-adaptive"
     allocates = True
+    streams_tiles = False  # its symbols follow the concepts' maps
 
     def __init__(self, k_over_n: float, width: int = 64, blocks: int = 1, groups: int = 4, region: int = 2):
         self.groups = groups

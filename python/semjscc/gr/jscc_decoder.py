@@ -51,7 +51,7 @@ class jscc_decoder(WorkerBlock, gr.basic_block):
         self.dropped = DropCounter(self.logger)
         self.worker = BatchWorker("semjscc-decoder", lambda queue: take_same_size(queue, self.max_batch),
                                   self._decode, drain=True,
-                                  on_error=lambda item, err: self.dropped.drop("decoder_error", err))
+                                  on_error=self._failed)
         self.message_port_register_in(pmt.intern("pdus"))
         self.message_port_register_out(pmt.intern("pdus"))
         self.message_port_register_out(pmt.intern("stats"))
@@ -109,15 +109,29 @@ class jscc_decoder(WorkerBlock, gr.basic_block):
         self._publish_stats()
 
     def _enqueue(self, image, capacity: int):
-        """Queue a complete image for the worker (call with the lock held); the queue always takes a whole frame."""
+        """Queue a complete image (or an early band of one) for the worker (call with the lock held); the queue
+        always takes a whole frame.  When it is full an early band makes room first: it is optional work."""
         queue = self.worker.queue
         if len(queue) >= capacity:
-            self.dropped.drop("decoder_backlog")
-            if self.drop_policy == "newest":
+            if "tile_rows" in image[0]:
                 return
-            queue.popleft()
+            bands = [index for index, (meta, _, _) in enumerate(queue) if "tile_rows" in meta]
+            if bands:
+                del queue[bands[0]]
+            else:
+                self.dropped.drop("decoder_backlog")
+                if self.drop_policy == "newest":
+                    return
+                queue.popleft()
         queue.append(image)
         self.worker.notify()
+
+    def _failed(self, item, err):
+        """A decoding error: the image is dropped and counted; an early band only logged (its image decodes it)."""
+        if "tile_rows" in item[0]:
+            self.logger.warn(f"early band of image {item[0]['image_id']} not decoded: {err}")
+        else:
+            self.dropped.drop("decoder_error", err)
 
     def _decode(self, batch: list):
         decoded = self.receiver.decode(batch)  # all or nothing: a failed batch is retried image by image

@@ -52,6 +52,7 @@ def link_report(frames_sent: int, images_sent: int, sync: dict, decoder: dict, s
         "images_sent": images_sent,
         "images_decoded": decoder["images_decoded"],
         "images_lost": dict(decoder.get("lost", {})),  # digital: delivered as the mean image (in the PSNR)
+        "early_tile_rows": decoder.get("early_tile_rows", 0),  # photographs: rows decoded before the last frame
         "images_dropped": images_dropped,
         "images_dropped_tx": transmitter_dropped,
         "images_unexplained": unexplained,

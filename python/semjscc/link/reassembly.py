@@ -62,6 +62,22 @@ class Reassembler:
         ordered = np.concatenate([image.chunks[i] for i in range(len(image.chunks))])
         return image.meta, ordered, pooled_snr_db(image.snrs.values())
 
+    def arrived_length(self, key) -> int:
+        """Symbols of the pending image ``key`` that arrived in order from its first chunk."""
+        image, length, index = self.pending.get(key), 0, 0
+        while image is not None and index in image.chunks:
+            length += len(image.chunks[index])
+            index += 1
+        return length
+
+    def arrived_prefix(self, key) -> tuple:
+        """(first chunk's meta, the symbols that arrived in order from the first chunk, their pooled SNR dB)."""
+        image, index = self.pending[key], 0
+        while index in image.chunks:
+            index += 1
+        return (image.meta, np.concatenate([image.chunks[i] for i in range(index)]),
+                pooled_snr_db([image.snrs[i] for i in range(index)]))
+
     def _give_up(self, key) -> None:
         image = self.pending.pop(key)
         self.held -= sum(len(chunk) for chunk in image.chunks.values())

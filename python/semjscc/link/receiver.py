@@ -16,6 +16,11 @@ than ``max_pixels`` or chunked other than the profile would chunk them are
 refused before anything is stored, at most ``max_pending`` images wait for
 chunks, and ids seen in the last few frames are dropped as ``duplicate``.  The SNR the
 decoder is told is clamped to the model's training range.
+
+A photograph coded in tiles (``codec.tiling``) is decoded as it arrives: once the rows of tiles that a band
+and its halo need are in, ``accept`` hands the band to ``decode`` too (an item whose meta has ``tile_rows``),
+which keeps its pixels until the image is complete and then decodes only the rest.  Bands are extra work that
+may be skipped (a full queue drops them first): the complete image decodes whatever no band covered.
 """
 
 import collections
@@ -24,7 +29,8 @@ import math
 import numpy as np
 import torch
 
-from semjscc.codec.bandwidth import padded_size, symbol_count
+from semjscc.codec.bandwidth import DOWNSAMPLE, padded_size, symbol_count
+from semjscc.codec.tiling import decodable_tile_rows, is_tiled, tile_row_count
 from semjscc.data.images import MAX_PIXELS
 from semjscc.link.allocation import split_entries, unpack_map
 from semjscc.link.meta import FrameMeta, wrap_id
@@ -37,6 +43,7 @@ from semjscc.phy.sync import RxFrame
 from semjscc.semantic.task_models import predict
 
 DEFAULT_SNR_DB = 10.0  # a frame whose SNR nobody estimated is decoded as if at this SNR
+EARLY_BANDS_KEPT = 4  # images whose early-decoded bands are kept at once (an image given up leaves its bands here)
 DUPLICATE_FRAMES = 16  # an (image, chunk) id seen again within this many frames is a duplicate; later, a new image
 
 
@@ -71,7 +78,8 @@ def take_same_size(queue: collections.deque, max_batch: int) -> list:
     """The head of ``queue`` and the images right behind it of the same size, at most ``max_batch``."""
     batch = [queue.popleft()]
     size = (batch[0][0]["height"], batch[0][0]["width"])
-    while queue and len(batch) < max_batch and (queue[0][0]["height"], queue[0][0]["width"]) == size:
+    alone = "tile_rows" in batch[0][0] or "tile_rows" in (queue[0][0] if queue else {})
+    while queue and not alone and len(batch) < max_batch and (queue[0][0]["height"], queue[0][0]["width"]) == size:
         batch.append(queue.popleft())
     return batch
 
@@ -99,6 +107,9 @@ class Receiver:
         self.images_in = 0  # distinct images announced by the frames accepted
         self.decoded = 0
         self.lost = collections.Counter()  # digital images delivered as the mean image, by reason
+        self.bands_scheduled = {}  # image key -> rows of tiles handed to ``decode`` before the image was complete
+        self.bands = collections.OrderedDict()  # image key -> {first row of tiles: (stop row, uint8 pixels)}
+        self.early_tile_rows = 0  # rows of tiles decoded before their image's last frame came
 
     def _drop(self, reason: str, count: int = 1) -> list:
         self.dropped[reason] += count
@@ -172,7 +183,26 @@ class Receiver:
         if self._seen((meta.image_id, meta.chunk_index)):
             return self._drop("duplicate")
         done = self.reassembler.add(meta, np.asarray(symbols), snr)
-        return [] if done is None else [self._ready(done[0], meta.image_id, done[1], done[2])]
+        if done is None:
+            return self._early_band(meta)
+        self.bands_scheduled.pop(image_key(done[0]), None)
+        return [self._ready(done[0], meta.image_id, done[1], done[2])]
+
+    def _early_band(self, meta: FrameMeta) -> list:
+        """The rows of tiles of a tiled image that its chunks so far let ``decode`` finish, not handed over yet."""
+        codec = self.model.codec
+        rows, columns = padded_size(meta.height) // DOWNSAMPLE, padded_size(meta.width) // DOWNSAMPLE
+        if not getattr(codec, "streams_tiles", False) or not is_tiled(rows, columns):
+            return []
+        key = image_key(meta)
+        values = 2 * self.reassembler.arrived_length(key)
+        ready, done = decodable_tile_rows(rows, columns, codec.latent_channels, values), self.bands_scheduled.get(key, 0)
+        if ready <= done:
+            return []
+        self.bands_scheduled[key] = ready
+        first, symbols, snr = self.reassembler.arrived_prefix(key)
+        image, symbols, snr = self._ready(first, meta.image_id, symbols, snr)
+        return [(dict(image, tile_rows=(done, ready)), symbols, snr)]
 
     def _accept_allocated(self, meta: FrameMeta, pairs: np.ndarray, snr: float) -> list:
         """The images of a frame whose payload leads with their allocation map (rate-adaptive codecs)."""
@@ -240,6 +270,10 @@ class Receiver:
 
     def decode(self, batch: list) -> list:
         """(image meta, HxWx3 uint8 pixels) for images of one size from ``take_same_size``."""
+        if any("tile_rows" in meta or image_key(meta) in self.bands for meta, _, _ in batch):
+            return [image for item in batch for image in
+                    (self._decode_tiled(item) if "tile_rows" in item[0] or image_key(item[0]) in self.bands
+                     else self.decode([item]))]
         height, width = batch[0][0]["height"], batch[0][0]["width"]
         snrs = [self.model.clamp_snr(snr if math.isnan(self.snr_override_db) else self.snr_override_db)
                 for _, _, snr in batch]
@@ -268,8 +302,46 @@ class Receiver:
         self.decoded += len(decoded)
         return decoded
 
+    def _decode_tiled(self, item: tuple) -> list:
+        """An early band (kept, nothing delivered), or a complete image some of whose bands were decoded early."""
+        meta, symbols, snr = item
+        key, size = image_key(meta), (padded_size(meta["height"]), padded_size(meta["width"]))
+        snr = self.model.clamp_snr(snr if math.isnan(self.snr_override_db) else self.snr_override_db)
+        full = np.zeros((1, symbol_count(*size, self.model.codec.k_over_n), 2), dtype=np.complex64)
+        full[0, :len(symbols)] = symbols
+        if "tile_rows" in meta:
+            self._decode_band(key, full, size, snr, *meta["tile_rows"])
+            self.early_tile_rows += meta["tile_rows"][1] - meta["tile_rows"][0]
+            return []
+        kept, parts, row = self.bands.pop(key), [], 0
+        for first, (stop, band) in sorted(kept.items()) + [(tile_row_count(size[0] // DOWNSAMPLE), (None, None))]:
+            if first > row:  # rows no early band covered (or one that a full queue dropped)
+                parts.append(self._band_pixels(full, size, snr, row, first))
+            if band is not None and first >= row:
+                parts.append(band)
+                row = stop
+        pixels = np.concatenate(parts, axis=0)[:meta["height"], :meta["width"]]
+        self.decoded += 1
+        return [(dict(meta, decoder_snr_db=snr, decoder=self.model.name), np.ascontiguousarray(pixels))]
+
+    def _decode_band(self, key: tuple, full: np.ndarray, size: tuple, snr: float, first: int, stop: int) -> None:
+        kept = self.bands.setdefault(key, {})
+        kept[first] = (stop, self._band_pixels(full, size, snr, first, stop))
+        while len(self.bands) > EARLY_BANDS_KEPT:
+            self.bands.popitem(last=False)
+
+    def _band_pixels(self, full: np.ndarray, size: tuple, snr: float, first: int, stop: int) -> np.ndarray:
+        """HxWx3 uint8 pixels of the rows of tiles ``first`` .. ``stop`` - 1."""
+        tensor = torch.from_numpy(np.ascontiguousarray(full[..., 0])).to(self.model.device)
+        gains = torch.from_numpy(np.ascontiguousarray(full[..., 1].real)).to(self.model.device)
+        with torch.inference_mode():
+            band = self.model.codec.decode_tile_rows(tensor, size, range(first, stop), torch.tensor([snr]), gains)
+            return (band.clamp(0, 1) * 255).round().byte()[0].permute(1, 2, 0).cpu().numpy()
+
     def flush(self) -> int:
         """End of stream: images still missing chunks are lost; returns how many."""
+        self.bands.clear()
+        self.bands_scheduled.clear()
         return self.reassembler.flush()
 
     def counters(self) -> dict:
@@ -277,4 +349,12 @@ class Receiver:
         + images waiting for chunks or for the decoder."""
         return {"images_in": self.images_in + self.reassembler.started, "images_decoded": self.decoded,
                 "images_pending": len(self.reassembler.pending),
-                "dropped": {**self.dropped, "missing_chunks": self.reassembler.lost}, "lost": dict(self.lost)}
+                "dropped": {**self.dropped, "missing_chunks": self.reassembler.lost}, "lost": dict(self.lost),
+                "early_tile_rows": self.early_tile_rows}
+
+
+def image_key(meta) -> tuple:
+    """(image id, chunk count, height, width) of a frame's or an image's meta: one image in reassembly."""
+    if isinstance(meta, FrameMeta):
+        return meta.image_id, meta.chunk_count, meta.height, meta.width
+    return meta["image_id"], meta["chunk_count"], meta["height"], meta["width"]
