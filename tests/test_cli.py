@@ -49,12 +49,14 @@ def test_bench_report_writes_the_summary_tables(tmp_path):
     shutil.copy(results / "cliff" / "cliff.json", tmp_path / "cliff")
     shutil.copytree(results / "profile", tmp_path / "profile")
     shutil.copytree(results / "photo", tmp_path / "photo")
+    shutil.copytree(results / "rate", tmp_path / "rate")
     text = write_report(tmp_path)
     assert (tmp_path / "summary.md").read_text() == text
     assert "| adaptive_awgn_kn1-6 | awgn |" in text and "implementation loss" in text
     assert "k/n = 1/6, AWGN" in text and "| digital envelope, headers known |" in text
     assert "| neural decoder (+ task network) |" in text and "| single-carrier |" in text and "| burst_stream |" in text
     assert "| adaptive_hr_awgn_kn1-12 | wikiphotos:train |" in text and "WITT 35.0" in text
+    assert "| 5 dB | per-image policy |" in text and "| 5 dB | 90% of clean |" in text
 
 
 def test_bench_photo_takes_a_cards_table_only_when_it_covers_the_snrs(tmp_path):

@@ -180,6 +180,33 @@ def photo_table(report: dict) -> str:
             f"\n\nPublished at 10 dB on Kodak: {anchors}.")
 
 
+def rate_tables(reports: list) -> str:
+    """``bench rate``: each allocator's top-1 read at the trained policies' mean k/n, and the channel uses each
+    needs to reach a share of the clean accuracy, per SNR."""
+    import numpy as np
+
+    rows, needs = [], []
+    for report in reports:
+        curves = {curve["name"]: sorted(curve["points"], key=lambda p: p["k_over_n"]) for curve in report["curves"]}
+        policies = [name for name in curves if "policy" in name or "agent" in name]
+        for policy in policies:
+            for point in curves[policy]:
+                cells = [np.interp(point["k_over_n"], [p["k_over_n"] for p in points], [p["accuracy"] for p in points])
+                         for name, points in curves.items() if name not in policies and len(points) > 1]
+                rows.append([f"{report['snr_db']:g} dB", policy, f"{point['k_over_n']:.3f}",
+                             f"{point['accuracy']:.3f}"] + [f"{cell:.3f}" for cell in cells])
+        for share, need in report["channel_uses_for_accuracy"].items():
+            needs.append([f"{report['snr_db']:g} dB", share] + [
+                "—" if k is None else f"{k:.3f}" for k in need["k_over_n_needed"].values()])
+    others = [name for name in curves if name not in policies and len(curves[name]) > 1]
+    return (f"#### Rate allocation ({reports[0]['codec']}, {reports[0]['data']}, {reports[0]['n_images']} images; "
+            "receiver top-1, the other curves read at the policy's mean k/n)\n\n" +
+            _table(["SNR", "allocator", "mean k/n", "top-1"] + others, rows) +
+            "\n\n#### Mean k/n needed to reach a share of the clean accuracy (— : not reached)\n\n" +
+            _table(["SNR", "target"] + list(reports[0]["channel_uses_for_accuracy"]["90% of clean"]["k_over_n_needed"]),
+                   needs))
+
+
 def write_report(results: Path) -> str:
     parts = []
     for name, title in (("quality_cifar10_test.json", "CIFAR-10, 1,000 lossless test images, PSNR (dB)"),
@@ -240,6 +267,9 @@ def write_report(results: Path) -> str:
     photo = results / "photo" / "photo.json"
     if photo.is_file():
         parts.append(photo_table(json.loads(photo.read_text())))
+    rate = sorted((results / "rate").glob("rate_snr*.json"), key=lambda path: float(path.stem[len("rate_snr"):]))
+    if rate:
+        parts.append(rate_tables([json.loads(path.read_text()) for path in rate]))
     parts += speed_tables(results)
     text = "\n\n".join(parts) + "\n"
     (results / "summary.md").write_text(text)
