@@ -137,6 +137,43 @@ def test_decoder_decodes_drops_and_counts(model, tmp_path):
     assert decoder.counters()["dropped"]["missing_chunks"] == 1  # counted when the flowgraph stopped
 
 
+def test_decoder_shows_the_top_of_a_tiled_photograph_before_its_last_frame(model, monkeypatch):
+    from semjscc.codec import tiling
+    from semjscc.link import Encoder
+    from semjscc.link.transmitter import frames
+
+    monkeypatch.setattr(tiling, "TILED_ABOVE_PIXELS", 0)
+    monkeypatch.setattr(tiling, "TILE", 4)  # a 64x48 image: 4 rows of tiles, the first two decodable early
+    monkeypatch.setattr(tiling, "HALO", 2)
+    profile = LinkProfile(max_payload=64)
+    codec = load_link_codec(model, "cpu")
+    image = np.random.default_rng(1).integers(0, 256, (64, 48, 3), dtype=np.uint8)
+    batch, symbols = Encoder(codec, 10.0).encode([({"image_id": 5}, image)])
+    sent = frames(batch, symbols, profile)
+    payloads = np.split(symbols.reshape(-1), np.cumsum([meta.payload_length for meta, _ in sent])[:-1])
+    decoder = jscc_decoder(model, "cpu", 8, "oldest", profile=profile)
+    images, bands = blocks.message_debug(), blocks.message_debug()
+    tb = gr.top_block()
+    tb.msg_connect(decoder, "pdus", images, "store")
+    tb.msg_connect(decoder, "bands", bands, "store")
+    tb.start()
+    for meta, payload in list(zip([meta for meta, _ in sent], payloads))[:-1]:
+        post(decoder, "pdus", make_pdu(meta.with_reception(snr_est_db=15.0).to_pdu(), payload))
+    assert wait_for(lambda: bands.num_messages() == 2 and decoder.idle())  # before the last frame
+    assert images.num_messages() == 0
+    last, payload = sent[-1][0], payloads[-1]
+    post(decoder, "pdus", make_pdu(last.with_reception(snr_est_db=15.0).to_pdu(), payload))
+    assert wait_for(lambda: images.num_messages() == 1)
+    tb.stop()
+    tb.wait()
+    (meta, pixels), = messages(images)
+    whole = pixels.reshape(64, 48, 3)
+    for band_meta, band in messages(bands):
+        top = band_meta["band_top"]
+        assert band_meta["image_id"] == 5 and (band.reshape(-1, 48, 3) == whole[top:top + 16]).all()
+    assert decoder.counters()["early_tile_rows"] == 2
+
+
 def test_encoder_batches_queued_images_of_one_size_with_consecutive_ids():
     import collections
 

@@ -115,6 +115,8 @@ def test_a_tiled_image_is_decoded_band_by_band_while_its_frames_arrive(model, mo
     metas = [meta for meta, _ in frames(batch, symbols, profile)]
     payloads = np.split(symbols.reshape(-1), np.cumsum([m.payload_length for m in metas])[:-1])
     receiver, decoded, bands_before_last = Receiver(model, profile=profile), [], 0
+    shown = []
+    receiver.on_band = lambda meta, pixels: shown.append((meta["band_top"], pixels))
     for index, (meta, payload) in enumerate(zip(metas, payloads)):
         for item in receiver.accept(meta.with_reception(snr_est_db=15.0), payload):
             decoded += receiver.decode([item])
@@ -126,6 +128,8 @@ def test_a_tiled_image_is_decoded_band_by_band_while_its_frames_arrive(model, mo
     expected = (whole.clamp(0, 1) * 255).round().byte()[0].permute(1, 2, 0).numpy()
     assert np.abs(pixels.astype(int) - expected.astype(int)).max() <= 1
     assert receiver.counters()["images_decoded"] == 1 and not receiver.bands
+    assert [(top, pixels.shape) for top, pixels in shown] == [(0, (16, 48, 3)), (16, (16, 48, 3))]
+    assert all((pixels == decoded[0][1][top:top + 16]).all() for top, pixels in shown)  # shown early, kept as shown
 
 
 def test_receiver_drops_and_counts_what_it_cannot_use(model):

@@ -9,7 +9,10 @@ worker decodes up to ``max_batch`` queued images of one size in one pass.
 ``drop_policy`` says which image to drop when the queue is full: ``oldest``
 (keep the stream fresh) or ``newest``.  With a ``task_model`` (a classifier
 checkpoint) each decoded image also gets ``predicted_class`` and
-``confidence``: the machine task at the receiver.  When the flowgraph stops,
+``confidence``: the machine task at the receiver.  A photograph coded in tiles is decoded band by band as
+its frames arrive; each band also goes out at once on ``bands`` (image PDUs of the band's rows, ``band_top``
+their first row), for a display that shows the top of a photograph before the rest has arrived.  When the
+flowgraph stops,
 images still missing chunks are counted as lost (``missing_chunks``).
 """
 
@@ -55,6 +58,9 @@ class jscc_decoder(WorkerBlock, gr.basic_block):
         self.message_port_register_in(pmt.intern("pdus"))
         self.message_port_register_out(pmt.intern("pdus"))
         self.message_port_register_out(pmt.intern("stats"))
+        self.message_port_register_out(pmt.intern("bands"))
+        self.receiver.on_band = lambda meta, pixels: self.message_port_pub(pmt.intern("bands"),
+                                                                           make_pdu(meta, pixels.reshape(-1)))
         self.set_msg_handler(pmt.intern("pdus"), self._handle)
 
     @property

@@ -13,8 +13,9 @@ class jscc_rx(gr.hier_block2):
     """RRC matched filter (stock FIR; single-carrier mode only) -> frame_sync -> equalizer -> jscc_decoder.
 
     Message outputs: ``pdus`` (decoded image PDUs), ``stats`` (counters of
-    the synchroniser and the decoder, for the image sink) and ``symbols`` (the
-    equalised JSCC symbols, e.g. for a constellation display).
+    the synchroniser and the decoder, for the image sink), ``symbols`` (the
+    equalised JSCC symbols, e.g. for a constellation display) and ``bands``
+    (the rows of a tiled photograph decoded before its last frame came).
     """
 
     def __init__(self, model="adaptive_awgn_kn1-6", device="auto", profile=LinkProfile(), threshold=0.3,
@@ -24,6 +25,7 @@ class jscc_rx(gr.hier_block2):
         self.message_port_register_hier_out("pdus")
         self.message_port_register_hier_out("stats")
         self.message_port_register_hier_out("symbols")
+        self.message_port_register_hier_out("bands")
         self.sync = frame_sync(profile, threshold)
         taps = profile.air.receive_taps
         if taps is None:
@@ -39,6 +41,7 @@ class jscc_rx(gr.hier_block2):
         self.msg_connect(self.sync, "pdus", self.equalizer, "pdus")
         self.msg_connect(self.equalizer, "pdus", self.decoder, "pdus")
         self.msg_connect(self.decoder, "pdus", self, "pdus")
+        self.msg_connect(self.decoder, "bands", self, "bands")
         self.msg_connect(self.equalizer, "pdus", self, "symbols")
         self.msg_connect(self.sync, "stats", self, "stats")
         self.msg_connect(self.decoder, "stats", self, "stats")

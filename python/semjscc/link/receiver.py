@@ -19,7 +19,8 @@ decoder is told is clamped to the model's training range.
 
 A photograph coded in tiles (``codec.tiling``) is decoded as it arrives: once the rows of tiles that a band
 and its halo need are in, ``accept`` hands the band to ``decode`` too (an item whose meta has ``tile_rows``),
-which keeps its pixels until the image is complete and then decodes only the rest.  Bands are extra work that
+which keeps its pixels until the image is complete and then decodes only the rest; ``on_band`` (if set) gets
+each early band at once, (image meta with ``band_top``, rows x width x 3 uint8 pixels), for a live display.  Bands are extra work that
 may be skipped (a full queue drops them first): the complete image decodes whatever no band covered.
 """
 
@@ -30,6 +31,7 @@ import numpy as np
 import torch
 
 from semjscc.codec.bandwidth import DOWNSAMPLE, padded_size, symbol_count
+from semjscc.codec import tiling
 from semjscc.codec.tiling import decodable_tile_rows, is_tiled, tile_row_count
 from semjscc.data.images import MAX_PIXELS
 from semjscc.link.allocation import split_entries, unpack_map
@@ -110,6 +112,7 @@ class Receiver:
         self.bands_scheduled = {}  # image key -> rows of tiles handed to ``decode`` before the image was complete
         self.bands = collections.OrderedDict()  # image key -> {first row of tiles: (stop row, uint8 pixels)}
         self.early_tile_rows = 0  # rows of tiles decoded before their image's last frame came
+        self.on_band = None  # called with (image meta + band_top, pixels) for each early band
 
     def _drop(self, reason: str, count: int = 1) -> list:
         self.dropped[reason] += count
@@ -310,8 +313,14 @@ class Receiver:
         full = np.zeros((1, symbol_count(*size, self.model.codec.k_over_n), 2), dtype=np.complex64)
         full[0, :len(symbols)] = symbols
         if "tile_rows" in meta:
-            self._decode_band(key, full, size, snr, *meta["tile_rows"])
-            self.early_tile_rows += meta["tile_rows"][1] - meta["tile_rows"][0]
+            first, stop = meta["tile_rows"]
+            band = self._decode_band(key, full, size, snr, first, stop)
+            self.early_tile_rows += stop - first
+            if self.on_band is not None:
+                top = first * tiling.TILE * DOWNSAMPLE
+                band_meta = {k: v for k, v in meta.items() if k != "tile_rows"}
+                self.on_band(dict(band_meta, band_top=top, decoder_snr_db=snr, decoder=self.model.name),
+                             np.ascontiguousarray(band[:max(meta["height"] - top, 0), :meta["width"]]))
             return []
         kept, parts, row = self.bands.pop(key), [], 0
         for first, (stop, band) in sorted(kept.items()) + [(tile_row_count(size[0] // DOWNSAMPLE), (None, None))]:
@@ -324,11 +333,12 @@ class Receiver:
         self.decoded += 1
         return [(dict(meta, decoder_snr_db=snr, decoder=self.model.name), np.ascontiguousarray(pixels))]
 
-    def _decode_band(self, key: tuple, full: np.ndarray, size: tuple, snr: float, first: int, stop: int) -> None:
+    def _decode_band(self, key: tuple, full: np.ndarray, size: tuple, snr: float, first: int, stop: int):
         kept = self.bands.setdefault(key, {})
         kept[first] = (stop, self._band_pixels(full, size, snr, first, stop))
         while len(self.bands) > EARLY_BANDS_KEPT:
             self.bands.popitem(last=False)
+        return kept[first][1]
 
     def _band_pixels(self, full: np.ndarray, size: tuple, snr: float, first: int, stop: int) -> np.ndarray:
         """HxWx3 uint8 pixels of the rows of tiles ``first`` .. ``stop`` - 1."""
