@@ -227,6 +227,7 @@ class loopback_sim_gui(gr.top_block, Qt.QWidget):
         # Connections
         ##################################################
         self.msg_connect((self.rx, 'pdus'), (self.display, 'pdus'))
+        self.msg_connect((self.rx, 'bands'), (self.display, 'bands'))
         self.msg_connect((self.rx, 'pdus'), (self.sink, 'pdus'))
         self.msg_connect((self.rx, 'stats'), (self.sink, 'stats'))
         self.msg_connect((self.rx, 'symbols'), (self.symbols_stream, 'pdus'))

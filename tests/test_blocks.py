@@ -395,6 +395,23 @@ def test_importing_the_blocks_loads_no_qt_and_leaves_blas_alone(python_env):
     assert out == ["False", "True", "True"]  # Qt only once the display is asked for
 
 
+def test_the_display_shows_a_photograph_band_by_band_and_refuses_a_band_that_does_not_fit():
+    pytest.importorskip("PyQt5")
+    from semjscc.gr.qt_display import paste_band
+
+    meta = {"image_id": 3, "height": 40, "width": 6}
+    band = np.full((16, 6, 3), 200, np.uint8)
+    canvas, caption = paste_band(None, {**meta, "band_top": 0}, band.reshape(-1))
+    assert (canvas[1][:16] == 200).all() and (canvas[1][16:] == 128).all() and "rows 0-15 of 40" in caption
+    canvas, _ = paste_band(canvas, {**meta, "band_top": 32}, np.zeros(16 * 6 * 3, np.uint8))  # cut at the bottom
+    assert (canvas[1][:16] == 200).all() and (canvas[1][16:32] == 128).all() and (canvas[1][32:] == 0).all()
+    assert paste_band(canvas, {**meta, "image_id": 4, "band_top": 0}, band.reshape(-1))[0][1][20, 0, 0] == 128
+    for bad in ({**meta, "band_top": 40}, {**meta, "band_top": 0, "width": 7},
+                {**meta, "band_top": 0, "height": 1 << 30}):
+        with pytest.raises(ValueError):
+            paste_band(canvas, bad, band.reshape(-1))
+
+
 def test_batch_worker_survives_a_bad_item_and_reports_it():
     from semjscc.gr.batch_worker import BatchWorker
 

@@ -20,8 +20,9 @@ decoder is told is clamped to the model's training range.
 A photograph coded in tiles (``codec.tiling``) is decoded as it arrives: once the rows of tiles that a band
 and its halo need are in, ``accept`` hands the band to ``decode`` too (an item whose meta has ``tile_rows``),
 which keeps its pixels until the image is complete and then decodes only the rest; ``on_band`` (if set) gets
-each early band at once, (image meta with ``band_top``, rows x width x 3 uint8 pixels), for a live display.  Bands are extra work that
-may be skipped (a full queue drops them first): the complete image decodes whatever no band covered.
+each early band at once, (image meta with ``band_top``, rows x width x 3 uint8 pixels), for a live display.
+Bands are extra work that may be skipped (a full queue drops them first): the complete image decodes whatever
+no band covered.
 """
 
 import collections
@@ -199,7 +200,8 @@ class Receiver:
             return []
         key = image_key(meta)
         values = 2 * self.reassembler.arrived_length(key)
-        ready, done = decodable_tile_rows(rows, columns, codec.latent_channels, values), self.bands_scheduled.get(key, 0)
+        ready = decodable_tile_rows(rows, columns, codec.latent_channels, values)
+        done = self.bands_scheduled.get(key, 0)
         if ready <= done:
             return []
         self.bands_scheduled[key] = ready
