@@ -275,10 +275,9 @@ class Receiver:
 
     def decode(self, batch: list) -> list:
         """(image meta, HxWx3 uint8 pixels) for images of one size from ``take_same_size``."""
-        if any("tile_rows" in meta or image_key(meta) in self.bands for meta, _, _ in batch):
-            return [image for item in batch for image in
-                    (self._decode_tiled(item) if "tile_rows" in item[0] or image_key(item[0]) in self.bands
-                     else self.decode([item]))]
+        if any(self._banded(meta) for meta, _, _ in batch):
+            return [image for item in batch
+                    for image in (self._decode_tiled(item) if self._banded(item[0]) else self.decode([item]))]
         height, width = batch[0][0]["height"], batch[0][0]["width"]
         snrs = [self.model.clamp_snr(snr if math.isnan(self.snr_override_db) else self.snr_override_db)
                 for _, _, snr in batch]
@@ -306,6 +305,10 @@ class Receiver:
             decoded.append((meta, np.ascontiguousarray(pixels[index])))
         self.decoded += len(decoded)
         return decoded
+
+    def _banded(self, meta: dict) -> bool:
+        """An early band, or a complete image some of whose bands were decoded early."""
+        return "tile_rows" in meta or image_key(meta) in self.bands
 
     def _decode_tiled(self, item: tuple) -> list:
         """An early band (kept, nothing delivered), or a complete image some of whose bands were decoded early."""
