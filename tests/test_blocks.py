@@ -71,6 +71,33 @@ def test_encoder_framer_modulator_chain_produces_tagged_bursts(model):
     assert encoder.dropped.as_dict() == {"malformed_pdu": 1}
 
 
+def test_encoder_sends_a_tiled_photograph_tile_by_tile_and_the_framer_frames_it_as_it_comes(model, monkeypatch):
+    from semjscc.codec import tiling
+    from semjscc.link import Encoder
+    from semjscc.link.transmitter import frames
+
+    monkeypatch.setattr(tiling, "TILED_ABOVE_PIXELS", 0)
+    monkeypatch.setattr(tiling, "TILE", 4)  # a 64x48 image: 12 tiles of 128 symbols
+    profile = LinkProfile(max_payload=100)
+    encoder, framer_block = jscc_encoder(model, "cpu", 10.0), framer(profile)
+    pieces, framed = blocks.message_debug(), blocks.message_debug()
+    tb = gr.top_block()
+    tb.msg_connect(encoder, "pdus", framer_block, "pdus")
+    tb.msg_connect(encoder, "pdus", pieces, "store")
+    tb.msg_connect(framer_block, "pdus", framed, "store")
+    tb.start()
+    msg, image = image_pdu(4, size=(64, 48))
+    post(encoder, "pdus", msg)
+    assert wait_for(lambda: framer_block.batches == 12 and encoder.idle())
+    tb.stop()
+    tb.wait()
+    assert [meta["offset"] for meta, _ in messages(pieces)] == [128 * i for i in range(12)]
+    whole = frames(*Encoder(encoder.model, 10.0).encode([({"image_id": 4}, image)]), profile)
+    assert [meta for meta, _ in messages(framed)] == [meta.to_pdu() for meta, _ in whole]
+    assert all(np.allclose(a, b, atol=1e-6) for (_, a), (_, b) in zip(messages(framed), whole))
+    assert encoder.batches == 12 and encoder.encoded == 1 and not framer_block.dropped.as_dict()
+
+
 def test_frame_sync_and_equalizer_recover_a_frame_from_a_stream(model):
     from semjscc.phy.frame import burst, frame_symbols
     from semjscc.phy.header import Header

@@ -13,7 +13,7 @@ from semjscc.link import Encoder, FrameMeta, LinkProfile, Receiver, SymbolBatch,
 from semjscc.link.loopback import simulate_link
 from semjscc.link.meta import IMAGE_ID_BITS, wrap_id
 from semjscc.link.receiver import take_same_size
-from semjscc.link.transmitter import frames
+from semjscc.link.transmitter import StreamFramer, frames
 from semjscc.phy import Header
 from semjscc.phy.frame import plan_frames
 
@@ -130,6 +130,51 @@ def test_a_tiled_image_is_decoded_band_by_band_while_its_frames_arrive(model, mo
     assert receiver.counters()["images_decoded"] == 1 and not receiver.bands
     assert [(top, pixels.shape) for top, pixels in shown] == [(0, (16, 48, 3)), (16, (16, 48, 3))]
     assert all((pixels == decoded[0][1][top:top + 16]).all() for top, pixels in shown)  # shown early, kept as shown
+
+
+def test_a_tiled_image_leaves_the_encoder_tile_by_tile_in_the_frames_of_the_whole(model, monkeypatch):
+    monkeypatch.setattr(tiling, "TILED_ABOVE_PIXELS", 0)
+    monkeypatch.setattr(tiling, "TILE", 4)  # a 64x48 image: latent 16x12, 4 rows of 3 tiles of 128 symbols
+    profile = LinkProfile(max_payload=100)  # 1,536 symbols: 16 frames of 96
+    images = random_images(2, (64, 48))
+    encoder = Encoder(model, 10.0)
+    pieces = list(encoder.encode_pieces([({"image_id": 7 + i}, image) for i, image in enumerate(images)]))
+    assert len(pieces) == 24 and [batch.offset for batch, _ in pieces[:3]] == [0, 128, 256]
+    assert {(batch.first_id, batch.count, batch.symbols_per_image) for batch, _ in pieces} == {(7, 1, 1536),
+                                                                                               (8, 1, 1536)}
+    framer = StreamFramer(profile)
+    made = [framer.add(batch, symbols) for batch, symbols in pieces]
+    assert [len(frames) for frames in made[:4]] == [1, 1, 2, 1]  # a frame leaves once its 96 symbols are in
+    streamed = [frame for frames in made for frame in frames]
+    whole = []
+    for image_id, image in enumerate(images, start=7):
+        whole += frames(*encoder.encode([({"image_id": image_id}, image)]), profile)
+    assert [meta for meta, _ in streamed] == [meta for meta, _ in whole] and len(whole) == 32
+    assert all(np.allclose(a, b, atol=1e-6) for (_, a), (_, b) in zip(streamed, whole))
+    assert len(framer._held) == 0 and framer.incomplete == 0
+    bursts = Transmitter(encoder, profile).transmit(list(images), first_id=7)
+    assert [meta for meta, _ in bursts] == [meta for meta, _ in whole]
+
+
+def test_a_photographs_pieces_out_of_order_are_refused_and_an_abandoned_one_counted(model, monkeypatch):
+    monkeypatch.setattr(tiling, "TILED_ABOVE_PIXELS", 0)
+    monkeypatch.setattr(tiling, "TILE", 4)
+    framer = StreamFramer(LinkProfile(max_payload=100))
+    pieces = list(Encoder(model, 10.0).encode_pieces([({"image_id": 0}, random_images(1, (64, 48))[0])]))
+    framer.add(*pieces[0])
+    with pytest.raises(ValueError, match="does not follow"):
+        framer.add(*pieces[2])  # the second piece was lost
+    framer.add(*pieces[1])
+    framer.add(*pieces[0])  # the image starts again: the one open is given up
+    assert framer.incomplete == 1
+    batch, symbols = pieces[3]
+    with pytest.raises(ValueError, match="no piece"):
+        framer.add(batch, np.zeros(batch.symbols_per_image, np.complex64))  # runs past the image's end
+    values = {**batch.to_pdu(), "offset": 1536}
+    with pytest.raises(ValueError, match="piece at symbol 1536"):
+        SymbolBatch.from_pdu(values)
+    with pytest.raises(ValueError, match="exceed"):
+        SymbolBatch.from_pdu({**values, "offset": 0, "symbols_per_image": 1 << 40})
 
 
 def test_receiver_drops_and_counts_what_it_cannot_use(model):

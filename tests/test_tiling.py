@@ -31,10 +31,9 @@ def test_tiles_of_a_purely_convolutional_network_give_the_whole_image_result(mon
 def test_the_air_order_of_a_tiled_image_is_tile_by_tile_and_reversible(monkeypatch):
     monkeypatch.setattr(tiling, "TILE", 4)
     latent = torch.arange(2 * 3 * 6 * 9, dtype=torch.float32).reshape(2, 3, 6, 9)
-    values = tiling.to_tile_major(latent)
-    assert values.shape == (2, 3 * 6 * 9)
-    torch.testing.assert_close(values[:, :3 * 16], latent[..., :4, :4].reshape(2, -1))  # the first tile, whole
-    torch.testing.assert_close(values[:, 3 * 16:3 * 32], latent[..., :4, 4:8].reshape(2, -1))
+    boxes = tiling.tile_boxes(6, 9)
+    assert boxes[:4] == [(0, 0, 4, 4), (0, 4, 4, 8), (0, 8, 4, 9), (4, 0, 6, 4)]
+    values = torch.cat([latent[..., top:bottom, left:right].reshape(2, -1) for top, left, bottom, right in boxes], 1)
     torch.testing.assert_close(tiling.from_tile_major(values, 3, 6, 9), latent)
     assert tiling.tile_row_stops(6, 9, 3) == [3 * 4 * 9, 3 * 6 * 9]
 
@@ -47,11 +46,20 @@ def test_a_tiled_image_goes_out_tile_by_tile_and_its_top_decodes_before_the_rest
     monkeypatch.setattr(tiling, "TILE", 8)  # a 72x104 image: latent 18x26, 3 rows of 4 tiles
     monkeypatch.setattr(tiling, "HALO", 4)
     x = torch.rand(1, 3, 72, 104)
+    calls = []
+    model.encoder_net.register_forward_hook(lambda *_: calls.append(1))
+    tiles = model.encode_tiles(x, 10.0)
+    first = next(tiles)
+    assert len(calls) == 1  # the first tile is out before the others are encoded
+    pieces = [first, *tiles]
+    assert len(pieces) == 12 and len(calls) == 12
     symbols = model.encode(x, 10.0)
+    torch.testing.assert_close(symbols, torch.cat(pieces, dim=1))
     latent = tiling.run_tiled(model.encoder_net, x, torch.tensor([10.0]), 4)
-    scale = (2 * latent.pow(2).mean()).sqrt()  # a complex symbol carries two latent values
-    first_tile = torch.view_as_real(symbols[:, :model.latent_channels * 32]).reshape(1, -1) * scale
-    torch.testing.assert_close(first_tile, latent[..., :8, :8].reshape(1, -1), atol=1e-4, rtol=1e-4)
+    first_tile = latent[..., :8, :8].reshape(1, -1)
+    scale = (2 * first_tile.pow(2).mean()).sqrt()  # each tile at unit power; a symbol carries two latent values
+    torch.testing.assert_close(torch.view_as_real(first).reshape(1, -1) * scale, first_tile, atol=1e-4, rtol=1e-4)
+    assert all(abs(piece.abs().pow(2).mean().item() - 1) < 1e-4 for piece in pieces)
     whole = model.decode(symbols, (72, 104), 10.0)
     channels = model.latent_channels
     first_two_rows = tiling.tile_row_stops(18, 26, channels)[1] // 2  # symbols up to the end of tile row 1
@@ -68,18 +76,18 @@ def test_a_tiled_image_goes_out_tile_by_tile_and_its_top_decodes_before_the_rest
 def test_tiled_coding_keeps_the_main_models_quality_on_a_photograph(monkeypatch):
     model, _ = load_model(resolve_model("adaptive_awgn_kn1-6"))
     model.eval()
-    image = load_dataset("sample:kodak:1").images[0][:256, :384]
-    x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None].float() / 255
+    image = load_dataset("sample:kodak:1").images[0]  # 768x512: two tiles, each sent at unit power on its own
+    x = torch.tensor(image).permute(2, 0, 1)[None].float() / 255
+    assert tiling.is_tiled(x.shape[-2] // 4, x.shape[-1] // 4)
     scores = []
-    for limit, tile in ((1 << 40, tiling.TILE), (0, 32)):  # whole, then 128-pixel tiles
+    for limit in (1 << 40, tiling.TILED_ABOVE_PIXELS):  # whole, then tiled
         monkeypatch.setattr(tiling, "TILED_ABOVE_PIXELS", limit)
-        monkeypatch.setattr(tiling, "TILE", tile)
         torch.manual_seed(3)
         symbols = model.encode(x, 10.0)
         noisy = symbols + (torch.randn_like(symbols.real) + 1j * torch.randn_like(symbols.real)) * np.sqrt(0.05)
         scores.append(psnr_per_image(x, quantize(model.decode(noisy, x.shape[-2:], 10.0))).item())
     whole, tiled = scores
-    assert tiled > whole - 0.1  # the attention adapts per tile: never worse than 0.1 dB (measured: Kodak +0.09)
+    assert tiled > whole - 0.15  # this image: +0.11 dB; the 24 Kodak images: +0.01 dB mean, -0.21 dB at worst
 
 
 PEAK_MEMORY_PROBE = """

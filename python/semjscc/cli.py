@@ -129,7 +129,9 @@ def add_allocation_options(p) -> None:
     group = p.add_mutually_exclusive_group()
     group.add_argument("--budget", default="", help="rate-adaptive codecs: 1/12 sends every image at that k/n, "
                                                    "importance:1/12 that mean shared out by concept importance, "
-                                                   "random:1/12 shared out at random (default: the full rate)")
+                                                   "random:1/12 shared out at random, policy+importance:<file> "
+                                                   "a per-image policy's budgets shared out by importance "
+                                                   "(default: the full rate)")
     group.add_argument("--policy", help="rate-adaptive codecs: a trained allocation agent (semjscc train-policy)")
 
 
@@ -686,6 +688,10 @@ def cmd_bench(args) -> int:
         from semjscc.bench.large import run_large_bench
 
         run_large_bench(str(out / "large"), args.models.split(",")[0] if args.models else "adaptive_awgn_kn1-6")
+    elif args.what == "tiling":
+        from semjscc.bench.large import TILING_MODELS, run_tiling_bench
+
+        run_tiling_bench(str(out / "large"), args.models.split(",") if args.models else TILING_MODELS, args.kodak)
     elif args.what == "rtf":
         from semjscc.bench.radio import run_rtf_bench
 
@@ -702,7 +708,7 @@ def add_bench_parser(sub) -> None:
     p = sub.add_parser("bench", help="benchmarks: codec quality, throughput, radio link (JSON + plots)")
     p.add_argument("what", choices=["codec", "baseline", "throughput", "radio", "ofdm", "rtf", "robustness",
                                       "semantic", "importance", "cliff", "rate", "profile", "gpu", "ddp", "gan", "large",
-                                      "photo", "report"],
+                                      "tiling", "photo", "report"],
                    help="which benchmark")
     p.add_argument("--out", default="bench/results", help="results folder (JSON + PNG)")
     p.add_argument("--data", default="cifar10:test", help="codec: dataset; radio: images for the loss table")
@@ -715,12 +721,12 @@ def add_bench_parser(sub) -> None:
     p.add_argument("--detect-data", default="cifar10:test-jpeg:4000", help="radio: images for the 0 dB detection count")
     p.add_argument("--noise-samples", type=int, default=10_000_000,
                    help="radio: noise-only samples for the false-detection count")
-    p.add_argument("--models", default="", help="semantic, rtf, profile, gpu, gan, photo: comma-separated models; "
-                                                "large: the model (default: the main 1/6)")
+    p.add_argument("--models", default="", help="semantic, rtf, profile, gpu, gan, photo, tiling: comma-separated "
+                                                "models; large: the model (default: the main 1/6)")
     p.add_argument("--curve-dir", default="", help="gan: decoders trained at several adversarial weights (the "
                                                    "distortion-perception curve)")
-    p.add_argument("--kodak", default="kodak", help="gan: the Kodak images of the gallery's crops; photo: the "
-                                                    "photographs")
+    p.add_argument("--kodak", default="kodak", help="gan: the Kodak images of the gallery's crops; photo, tiling: "
+                                                    "the photographs")
     p.add_argument("--fresh", action="store_true", help="photo: evaluate again even where a card has the table")
     p.add_argument("--device", type=link_device, default="cpu",
                    help="profile, gpu: " + LINK_DEVICE_HELP + "; ddp: a torch device")

@@ -5,6 +5,8 @@ symbols of average power 1 and back.  They are fully convolutional, so any
 H and W that are multiples of 4 work (CIFAR-10 32x32, Kodak 768x512).
 """
 
+from typing import Iterator
+
 import torch
 from torch import nn
 
@@ -12,7 +14,7 @@ from semjscc.codec.bandwidth import check_image_size, latent_channels, DOWNSAMPL
 from semjscc.codec.layers import GDN, GlobalContext, ResidualBlock, SNRAttention
 from semjscc.codec.power import normalize_power
 from semjscc.codec.rate import check_depth, concept_grid, latent_mask, symbols_sent, uniform_depth
-from semjscc.codec.tiling import from_tile_major, is_tiled, network_tiles, run_network, to_tile_major
+from semjscc.codec.tiling import from_tile_major, is_tiled, network_tiles, run_network
 from semjscc.store.checkpoint import check_bounds
 
 
@@ -61,11 +63,18 @@ class JSCCModel(nn.Module):
     def encode(self, images: torch.Tensor, snr_db=10.0) -> torch.Tensor:
         """Unit-power symbols in air order (a tiled image's tile by tile: ``codec.tiling``)."""
         check_image_size(images.shape[-2], images.shape[-1])
+        if is_tiled(images.shape[-2] // DOWNSAMPLE, images.shape[-1] // DOWNSAMPLE):
+            return torch.cat(list(self.encode_tiles(images, snr_db)), dim=1)
         snr = _snr_tensor(snr_db, images.shape[0], images.device)
-        latent = run_network(self.encoder_net, images, snr, DOWNSAMPLE)
-        if is_tiled(*latent.shape[-2:]):
-            latent = to_tile_major(latent)
-        return normalize_power(latent_to_symbols(latent))
+        return normalize_power(latent_to_symbols(self.encoder_net(images, snr)))
+
+    def encode_tiles(self, images: torch.Tensor, snr_db=10.0) -> Iterator[torch.Tensor]:
+        """A tiled image's symbols one tile at a time in air order, each tile at unit power on its own, so a
+        transmitter sends a tile's frames while the next one is being encoded (``codec.tiling``)."""
+        check_image_size(images.shape[-2], images.shape[-1])
+        snr = _snr_tensor(snr_db, images.shape[0], images.device)
+        for _, latent in network_tiles(self.encoder_net, images, snr, DOWNSAMPLE):
+            yield normalize_power(latent_to_symbols(latent))
 
     def decoder_input(self, symbols: torch.Tensor, image_size, reliability=None) -> torch.Tensor:
         """What the decoder network reads: the latent (and with ``csi`` the gains) back in the image's layout."""

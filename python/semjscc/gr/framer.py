@@ -7,20 +7,23 @@ from semjscc.gr.accounting import DropCounter
 from semjscc.gr.pdus import make_pdu, parse_pdu
 from semjscc.link.meta import SymbolBatch
 from semjscc.link.profile import LinkProfile
-from semjscc.link.transmitter import frames
+from semjscc.link.transmitter import StreamFramer
 
 
 class framer(gr.basic_block):
     """Packs the symbols of a batch of equal-size images into frames (see :func:`semjscc.link.transmitter.frames`).
 
     Small images share a frame, as many whole images as the profile's
-    ``max_payload`` takes; a larger image is split into chunks.
+    ``max_payload`` takes; a larger image is split into chunks.  A photograph
+    sent in pieces (tile by tile) is framed as its pieces come
+    (:class:`semjscc.link.transmitter.StreamFramer`).
     """
 
     def __init__(self, profile=LinkProfile()):
         gr.basic_block.__init__(self, name="semjscc_framer", in_sig=None, out_sig=None)
         self.profile = profile
-        self.batches = 0  # symbol batch PDUs handled, good or bad
+        self.stream = StreamFramer(profile)
+        self.batches = 0  # symbol PDUs handled, good or bad
         self.frames = 0
         self.dropped = DropCounter(self.logger)
         self.message_port_register_in(pmt.intern("pdus"))
@@ -36,10 +39,13 @@ class framer(gr.basic_block):
     def _publish(self, msg):
         try:
             meta, symbols = parse_pdu(msg)
-            framed = frames(SymbolBatch.from_pdu(meta), symbols, self.profile)
+            incomplete = self.stream.incomplete
+            framed = self.stream.add(SymbolBatch.from_pdu(meta), symbols)
         except (ValueError, KeyError, TypeError) as err:
             self.dropped.drop("malformed_pdu", err)
             return
+        if self.stream.incomplete > incomplete:
+            self.dropped.drop("incomplete_image", "a photograph's pieces stopped before its last frame")
         for frame_meta, frame in framed:
             self.frames += 1
             self.message_port_pub(pmt.intern("pdus"), make_pdu(frame_meta.to_pdu(), frame))

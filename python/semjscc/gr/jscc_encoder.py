@@ -19,7 +19,9 @@ class jscc_encoder(WorkerBlock, gr.basic_block):
     A worker thread encodes whatever has queued up, up to ``max_batch``
     images of one size with consecutive ids at once, and publishes them as one
     batch PDU (:class:`semjscc.link.meta.SymbolBatch`); a lone image goes out
-    at once, so batching adds no latency.  ``snr_db`` is the SNR the encoder is
+    at once, so batching adds no latency.  A photograph coded in tiles goes out tile by tile, each tile's
+    symbols a piece of its image (``offset``), so its first frames are on the air while the rest is encoded.
+    ``snr_db`` is the SNR the encoder is
     told (SNR-adaptive models shape the code for it; ``set_snr`` at run time).
     ``allocation`` (rate-adaptive models): the budget every image is sent at (``1/12``), empty for the
     full rate; the frames carry it, so the receiver needs no setting.
@@ -34,7 +36,7 @@ class jscc_encoder(WorkerBlock, gr.basic_block):
         self.max_batch = int(max_batch)
         self.received = 0  # image PDUs handled, good or bad: with ``batches`` what is still in flight
         self.encoded = 0
-        self.batches = 0
+        self.batches = 0  # symbol PDUs published: batches, or pieces of a photograph
         self.dropped = DropCounter(self.logger)
         self.worker = BatchWorker("semjscc-encoder", lambda queue: take_batch(queue, self.max_batch), self._encode,
                                   drain=False, on_error=lambda item, err: self.dropped.drop("encoder_error", err))
@@ -70,7 +72,7 @@ class jscc_encoder(WorkerBlock, gr.basic_block):
             self.worker.notify()
 
     def _encode(self, batch: list):
-        described, symbols = self.encoder.encode(batch)
+        for described, symbols in self.encoder.encode_pieces(batch):
+            self.message_port_pub(pmt.intern("pdus"), make_pdu(described.to_pdu(), symbols.reshape(-1)))
+            self.batches += 1
         self.encoded += len(batch)
-        self.message_port_pub(pmt.intern("pdus"), make_pdu(described.to_pdu(), symbols.reshape(-1)))
-        self.batches += 1

@@ -16,10 +16,12 @@ from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
+from semjscc.data.images import MAX_PIXELS
 from semjscc.phy.header import Header
 
 IMAGE_ID_BITS = 32
 MODEL_ID_BITS = 16
+MAX_IMAGE_SYMBOLS = 3 * MAX_PIXELS  # an image of the largest size at k/n 1
 
 
 def wrap_id(image_id: int) -> int:
@@ -57,9 +59,14 @@ class SymbolBatch:
     flags: int = 0  # the header's flags (``DIGITAL_FLAG``: LDPC-coded QAM, not analog symbols)
     allocation: str = ""  # rate-adaptive codecs: each image's allocation entry (``link.allocation``), in hex
     lengths: str = ""  # ... and the symbols each image sends, comma-separated (``symbols_per_image`` is the most)
+    offset: int = 0  # a piece of one image's symbols (a tiled image streamed tile by tile): the symbols before it
 
     def image_lengths(self) -> list:
         return [int(n) for n in self.lengths.split(",")] if self.lengths else [self.symbols_per_image] * self.count
+
+    def is_whole(self, symbols: int) -> bool:
+        """Whether ``symbols`` symbols are the whole batch rather than a piece of its one image."""
+        return self.offset == 0 and symbols == sum(self.image_lengths())
 
     def to_pdu(self) -> dict:
         return asdict(self)
@@ -69,9 +76,15 @@ class SymbolBatch:
         batch = cls(**{name: int(values[name]) for name in ("model_id", "first_id", "count", "height", "width",
                                                             "symbols_per_image")},
                     tx_snr_db=float(values["tx_snr_db"]), flags=int(values.get("flags", 0)),
-                    allocation=str(values.get("allocation", "")), lengths=str(values.get("lengths", "")))
+                    allocation=str(values.get("allocation", "")), lengths=str(values.get("lengths", "")),
+                    offset=int(values.get("offset", 0)))
         if batch.count < 1 or batch.symbols_per_image < 1:
             raise ValueError(f"a batch of {batch.count} images of {batch.symbols_per_image} symbols is empty")
+        if batch.symbols_per_image > MAX_IMAGE_SYMBOLS:
+            raise ValueError(f"{batch.symbols_per_image} symbols per image exceed {MAX_IMAGE_SYMBOLS}")
+        if not 0 <= batch.offset < batch.symbols_per_image or (batch.offset and (batch.count > 1 or batch.allocation)):
+            raise ValueError(f"a piece at symbol {batch.offset} of {batch.count} images of "
+                             f"{batch.symbols_per_image} symbols (pieces are of one image, without an allocation)")
         if len(batch.image_lengths()) != batch.count or bool(batch.allocation) != bool(batch.lengths):
             raise ValueError(f"a batch of {batch.count} images needs as many lengths with its allocation")
         return batch

@@ -105,6 +105,13 @@ class FrameSlot:
     stop: int
 
 
+def even_split(length: int, count: int) -> list:
+    """The ``count + 1`` bounds that cut ``length`` symbols into ``count`` chunks differing by at most one, the
+    longer ones first."""
+    size, longer = divmod(length, count)
+    return [i * size + min(i, longer) for i in range(count + 1)]
+
+
 def plan_frames(image_count: int, symbols_per_image: int, max_payload: int) -> list:
     """How a batch of equal-size images goes on the air.
 
@@ -116,11 +123,10 @@ def plan_frames(image_count: int, symbols_per_image: int, max_payload: int) -> l
     slots = []
     if symbols_per_image > max_payload:
         count = -(-symbols_per_image // max_payload)
-        bounds = np.cumsum([0] + [len(c) for c in np.array_split(np.arange(symbols_per_image), count)])
+        bounds = even_split(symbols_per_image, count)
         for image in range(image_count):
             base = image * symbols_per_image
-            slots += [FrameSlot(image, 1, i, count, base + int(bounds[i]), base + int(bounds[i + 1]))
-                      for i in range(count)]
+            slots += [FrameSlot(image, 1, i, count, base + bounds[i], base + bounds[i + 1]) for i in range(count)]
         return slots
     per_frame = max_payload // symbols_per_image
     for first in range(0, image_count, per_frame):
@@ -145,9 +151,8 @@ def plan_allocated_frames(lengths: list, map_sizes: list, max_payload: int) -> l
             if capacity < 1 or map_sizes[image] > MAX_MAP_LENGTH:
                 raise ValueError(f"an allocation map of {map_sizes[image]} bytes does not fit a frame")
             count = -(-lengths[image] // capacity)
-            bounds = offsets[image] + np.cumsum([0] + [len(c) for c in np.array_split(np.arange(lengths[image]),
-                                                                                      count)])
-            slots += [FrameSlot(image, 1, i, count, int(bounds[i]), int(bounds[i + 1])) for i in range(count)]
+            bounds = [int(offsets[image]) + bound for bound in even_split(lengths[image], count)]
+            slots += [FrameSlot(image, 1, i, count, bounds[i], bounds[i + 1]) for i in range(count)]
             image += 1
             continue
         last = image + 1
