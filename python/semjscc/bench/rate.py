@@ -4,8 +4,8 @@ control, the per-image oracle and the digital reference (``semjscc bench rate``)
 One JSON and one figure per SNR (``rate_snr<N>.json`` / ``.png``): each curve is a list of points
 (mean k/n, accuracy, PSNR).  The paper's claim is measured as the channel uses each scheme needs to
 reach a target accuracy (90 % of the classifier's accuracy on the clean images, and a lower one),
-read off its curve by linear interpolation; ``fewer_uses_than_semantic_jscc`` is the ratio of the
-fixed-rate semantic codec's channel uses to the agent's.
+read off its curve by linear interpolation; ``fewer_uses_than_semantic_jscc`` is, for each trained allocator,
+the ratio of the fixed-rate semantic codec's channel uses to its own.
 """
 
 import json
@@ -26,6 +26,10 @@ from semjscc.semantic.allocation import build_allocator
 from semjscc.semantic.task_models import dataset_accuracy, load_task_model
 from semjscc.store.paths import resolve_model
 from semjscc.train.trainer import to_tensor
+
+
+# the trained allocators: a per-image policy alone, its budgets shared out by importance, the per-concept agent
+LEARNED = ("per-image policy", "per-image policy + importance", "per-concept agent")
 
 
 def _point(report: dict, label: str, **extra) -> dict:
@@ -103,10 +107,11 @@ def claim(curves: list, clean_accuracy: float) -> dict:
     for fraction in (0.9, 0.8, 0.7):
         target = fraction * clean_accuracy
         uses = {name: uses_for_accuracy(points, target) for name, points in by_name.items()}
-        semantic, agent = uses.get("fixed-rate semantic JSCC"), uses.get("per-concept agent")
+        semantic = uses.get("fixed-rate semantic JSCC")
         rows[f"{fraction:.0%} of clean"] = {
             "target_accuracy": round(target, 4), "k_over_n_needed": uses,
-            "fewer_uses_than_semantic_jscc": (semantic / agent) if semantic and agent else None}
+            "fewer_uses_than_semantic_jscc": {name: (semantic / uses[name]) if semantic and uses[name] else None
+                                              for name in LEARNED if name in uses}}
     return rows
 
 
@@ -138,8 +143,9 @@ def run_rate_bench(out: str, codec_name: str, policies: list, data: str = "cifar
             allocation_curve(codec, dataset, snr, task, [f"random:{m}" for m in means], "random control", codec_name),
             oracle_curve(codec, dataset, snr, task, prices=(0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)),
         ]
-        for mode, name in (("image", "per-image policy"), ("concept", "per-concept agent")):
-            chosen = [f"policy:{path}" for path, kind in modes.items() if kind == mode]
+        for mode, name, kind in (("image", LEARNED[0], "policy"), ("image", LEARNED[1], "policy+importance"),
+                                 ("concept", LEARNED[2], "policy")):
+            chosen = [f"{kind}:{path}" for path, policy_mode in modes.items() if policy_mode == mode]
             if chosen:
                 curves.append(allocation_curve(codec, dataset, snr, task, chosen, name, codec_name))
         digital = [digital_accuracy(dataset, float(Fraction(r)), [snr], task, codec=digital_codec) for r in budgets]

@@ -68,6 +68,19 @@ class RandomShare(ImportanceShare):
         return torch.rand(images.shape[0], *grid, generator=self.generator).to(images.device)
 
 
+class BudgetShare(ImportanceShare):
+    """Two levels: a per-image allocator (a trained per-image policy) sets how many groups each image gets, and
+    the task network's importance shares them out among its concepts, as the heuristic does."""
+
+    def __init__(self, budget, task, layer: str = "layer1"):
+        super().__init__(task, 0.0, layer)
+        self.budget = budget
+
+    def __call__(self, images: torch.Tensor, snr_db, codec) -> torch.Tensor:
+        total = self.budget(images, snr_db, codec).flatten(1).sum(dim=1)
+        return share_out(self.weights(images, codec.concepts(*images.shape[-2:])), total, codec.groups)
+
+
 def mean_depth(budget: str, codec) -> float:
     """Groups per concept on average for a mean bandwidth ratio such as '1/12'."""
     try:
@@ -84,13 +97,20 @@ def build_allocator(spec: str, codec, task_model: str = "task_resnet"):
     """The allocator a user names: '' sends everything (None); '1/12' every image at that budget;
     'importance:1/12' that budget on average, shared out by concept importance (the receiver's task network,
     ``task_model``); 'random:1/12' the same shared out at random (a control); 'policy:<file>' a trained
-    agent (``semjscc train-policy``), with the task network it was trained with."""
+    agent (``semjscc train-policy``), with the task network it was trained with; 'policy+importance:<file>'
+    each image's budget from a per-image policy, shared out among its concepts by that task network's
+    importance (:class:`BudgetShare`)."""
     if not spec:
         return None
     if not getattr(codec, "allocates", False):
         raise ValueError(f"a rate allocation ({spec!r}) needs a rate-adaptive codec; this one has one rate")
     if spec.startswith("policy:"):
         return policy_allocator(spec[len("policy:"):], codec)
+    if spec.startswith("policy+importance:"):
+        policy = policy_allocator(spec[len("policy+importance:"):], codec)
+        if policy.policy.mode != "image":
+            raise ValueError(f"{spec!r}: only a per-image policy's budgets can be shared out by importance")
+        return BudgetShare(policy, policy.task)
     kind, _, budget = spec.rpartition(":")
     if kind == "":
         return FixedBudget.from_ratio(budget, codec)
@@ -98,7 +118,8 @@ def build_allocator(spec: str, codec, task_model: str = "task_resnet"):
         return ImportanceShare(_task_network(task_model, codec), mean_depth(budget, codec))
     if kind == "random":
         return RandomShare(mean_depth(budget, codec))
-    raise ValueError(f"unknown rate allocation {spec!r}: use 1/12, importance:1/12, random:1/12 or policy:<file>")
+    raise ValueError(f"unknown rate allocation {spec!r}: use 1/12, importance:1/12, random:1/12, policy:<file> or "
+                     "policy+importance:<file>")
 
 
 def _task_network(name: str, codec):
