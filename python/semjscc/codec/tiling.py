@@ -9,9 +9,9 @@ a pass over the image per attention layer, five times the compute, measured).
 A tiled image goes on the air tile by tile: its symbols are the tiles' in raster order, each tile's latent values
 channel-major, each tile at unit average power on its own.  So the transmitter sends a tile's frames as soon as it is
 encoded, and a receiver decodes a row of tiles as soon as the rows its halo reaches have arrived, while the rest of
-the image is still being encoded and sent.  The decoder is not told each tile's power: measured on a Kodak image at
-10 dB against normalising the whole image, this costs -0.02 dB with 128-pixel latent tiles (-0.65 dB with 64,
--1.5 dB with 32), which is why tiles are this large.
+the image is still being encoded and sent.  The decoder is not told each tile's power: with 128-pixel latent tiles
+the 24 Kodak images at 10 dB stay within 0.05 dB of whole-image coding (``semjscc bench tiling``); smaller tiles
+would cost more (-0.65 dB with 64, -1.5 dB with 32, on one Kodak image), which is why tiles are this large.
 """
 
 from typing import Iterator
